@@ -1,0 +1,89 @@
+using BackupTools.Manifest;
+using BackupTools.Pipeline;
+using BackupTools.Stores;
+
+namespace BackupTools.Engines;
+
+/// <summary>What a database kind must do; the operations (backup, verify, restore, drill) are written once over this.</summary>
+public interface IDatabaseEngine
+{
+    /// <summary>The engine's name as written in manifests: "sqlite", "postgresql".</summary>
+    string Name { get; }
+
+    /// <summary>True when <paramref name="source"/> is written in this engine's notation (a path, a URI, a connection string).</summary>
+    bool Recognizes(string source);
+
+    /// <summary>The database name used in the destination layout when the user gives none.</summary>
+    string DefaultDatabaseName(string source);
+
+    /// <summary>The source as it may be written to a manifest or message: no password, ever.</summary>
+    string DescribeSource(string source);
+
+    /// <summary>Fails with a specific error when the source cannot be backed up, before the destination is touched.</summary>
+    Task ValidateSourceAsync(string source, CancellationToken ct);
+
+    /// <summary>Takes a consistent copy of the source and streams it through <see cref="ArtifactWriter"/> into <see cref="EngineBackupContext.Writer"/>.</summary>
+    Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct);
+
+    /// <summary>Decompresses the backup fully and runs the engine's own checks on the plaintext (Structure level).</summary>
+    Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct);
+
+    /// <summary>True when a database exists at <paramref name="target"/> (so restoring would replace it).</summary>
+    bool TargetExists(string target);
+
+    /// <summary>Restores the backup into <paramref name="target"/>; the copy is checked before it replaces anything.</summary>
+    Task<EngineRestoreResult> RestoreAsync(EngineReadContext context, string target, bool overwrite, CancellationToken ct);
+
+    /// <summary>A scratch target for a test restore or a drill, named with <paramref name="prefix"/> and <paramref name="id"/>.</summary>
+    string ScratchTarget(string? scratchRoot, string prefix, string id);
+
+    /// <summary>Removes a scratch target made by <see cref="ScratchTarget"/>; never throws for one that does not exist.</summary>
+    Task DropScratchAsync(string target, CancellationToken ct);
+
+    /// <summary>Runs the engine's consistency checks on a restored database (integrity, foreign keys).</summary>
+    Task<IReadOnlyList<CheckResult>> CheckDatabaseAsync(string target, BackupManifest manifest, CancellationToken ct);
+
+    Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, CancellationToken ct);
+}
+
+public sealed class EngineBackupContext
+{
+    public required string Source { get; init; }
+    public required string DatabaseName { get; init; }
+    public required IBackupWriter Writer { get; init; }
+    /// <summary>Artifact file name without the engine's extension and compression suffix, e.g. app_20261121_020000.</summary>
+    public required string ArtifactBaseName { get; init; }
+    public required CompressionSpec Compression { get; init; }
+    public required IOperationObserver Observer { get; init; }
+    public string TempDirectory { get; init; } = Path.GetTempPath();
+}
+
+public sealed class EngineBackupResult
+{
+    public required IReadOnlyList<ArtifactEntry> Artifacts { get; init; }
+    public required IReadOnlyList<TableRowCount> Tables { get; init; }
+    public string? ServerVersion { get; init; }
+    public Dictionary<string, string> ToolVersions { get; init; } = new();
+    public Dictionary<string, string> Details { get; init; } = new();
+    public List<ManifestCheck> SourceChecks { get; init; } = new();
+}
+
+/// <summary>Everything an engine needs to read a stored backup.</summary>
+public sealed class EngineReadContext
+{
+    public required IBackupStore Store { get; init; }
+    public required BackupKey Key { get; init; }
+    public required BackupManifest Manifest { get; init; }
+    public required IOperationObserver Observer { get; init; }
+    public string TempDirectory { get; init; } = Path.GetTempPath();
+    public string Location => Store.LocationOf(Key);
+}
+
+public sealed class EngineRestoreResult
+{
+    public required string Target { get; init; }
+    public bool Replaced { get; init; }
+    public long BytesRestored { get; init; }
+    public IReadOnlyList<CheckResult> Checks { get; init; } = Array.Empty<CheckResult>();
+    public IReadOnlyList<TableRowCount> Tables { get; init; } = Array.Empty<TableRowCount>();
+}

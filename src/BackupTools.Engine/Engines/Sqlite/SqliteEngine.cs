@@ -1,0 +1,217 @@
+using System.Globalization;
+using BackupTools.Manifest;
+using BackupTools.Operations;
+using BackupTools.Pipeline;
+using BackupTools.Util;
+
+namespace BackupTools.Engines.Sqlite;
+
+/// <summary>SQLite: online-backup copy into a private temp file, checked and counted while it is streamed to the store.</summary>
+public sealed class SqliteEngine : IDatabaseEngine
+{
+    public const string EngineName = "sqlite";
+    internal const string ArtifactFormat = "sqlite3";
+    internal const string FkDetail = "foreignKeyViolations";
+
+    public string Name => EngineName;
+
+    public bool Recognizes(string source) =>
+        source.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) || !source.Contains("://", StringComparison.Ordinal);
+
+    public string DefaultDatabaseName(string source) => DatabaseName.FromFileName(SqliteSource.ResolvePath(source));
+
+    public string DescribeSource(string source) => SqliteSource.ResolvePath(source);
+
+    public Task ValidateSourceAsync(string source, CancellationToken ct)
+    {
+        SqliteSource.EnsureDatabaseFile(SqliteSource.ResolvePath(source), source);
+        return Task.CompletedTask;
+    }
+
+    public async Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct)
+    {
+        var path = SqliteSource.ResolvePath(context.Source);
+        SqliteSource.EnsureDatabaseFile(path, context.Source);
+        var temp = FileSystem.CreatePrivateTempFile(context.TempDirectory, "bt-sqlite-", ".tmp");
+        try
+        {
+            try
+            {
+                await Task.Run(() => SqliteOnlineCopy.Copy(path, temp, context.Observer, ct), ct).ConfigureAwait(false);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                throw new BackupToolsException(ErrorIds.SourceUnreadable, ErrorKind.ReadError,
+                    $"Copying SQLite database '{path}' failed: {ex.Message}. Check that the file is a healthy SQLite database and readable.", context.Source, ex);
+            }
+
+            // The checks read the private copy while the same copy is compressed: two cores, one pass over the data.
+            using var checkCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var inspection = Task.Run(() => SqliteInspector.Inspect(temp, checkCancel.Token), checkCancel.Token);
+            ArtifactEntry artifact;
+            try
+            {
+                await using var copy = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+                var name = context.ArtifactBaseName + ".sqlite" + context.Compression.Extension;
+                artifact = await ArtifactWriter.WriteAsync(context.Writer, name, ArtifactFormat, copy, context.Compression, copy.Length, context.Observer, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                checkCancel.Cancel();
+                try { await inspection.ConfigureAwait(false); } catch { /* the write failure is what matters */ }
+                throw;
+            }
+            var result = await inspection.ConfigureAwait(false);
+            if (!result.IntegrityOk)
+                throw new BackupToolsException(ErrorIds.SourceIntegrityCheckFailed, ErrorKind.InvalidData,
+                    $"The copy of '{path}' fails PRAGMA integrity_check ({string.Join("; ", result.IntegrityMessages.Take(5))}). The source database " +
+                    "is damaged; no backup was stored. Repair it (e.g. sqlite3 .recover) and back up again, and keep your older backups.", context.Source);
+            if (result.ForeignKeyViolations > 0)
+                context.Observer.Warning($"The source database has {result.ForeignKeyViolations} foreign key violation(s); they are recorded in the manifest.");
+            foreach (var skipped in result.Skipped)
+                context.Observer.Warning($"Table not counted: {skipped}");
+
+            var details = new Dictionary<string, string>(result.Details) { [FkDetail] = result.ForeignKeyViolations.ToString(CultureInfo.InvariantCulture) };
+            return new EngineBackupResult
+            {
+                Artifacts = new[] { artifact },
+                Tables = result.Tables,
+                ServerVersion = SqliteNative.Version,
+                ToolVersions = { ["sqlite"] = SqliteNative.Version },
+                Details = details,
+                SourceChecks =
+                {
+                    new ManifestCheck { Name = "integrity_check", Passed = true, Detail = "ok" },
+                    new ManifestCheck
+                    {
+                        Name = "foreign_key_check",
+                        Passed = result.ForeignKeyViolations == 0,
+                        Detail = result.ForeignKeyViolations == 0 ? "no violations" : $"{result.ForeignKeyViolations} violation(s) in the source",
+                    },
+                },
+            };
+        }
+        finally
+        {
+            DeleteWithSideFiles(temp);
+        }
+    }
+
+    public async Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct)
+    {
+        var temp = FileSystem.CreatePrivateTempFile(context.TempDirectory, "bt-verify-", ".sqlite");
+        try
+        {
+            await using (var fs = new FileStream(temp, FileMode.Truncate, FileAccess.Write, FileShare.None))
+            {
+                await ArtifactReader.CopyPlaintextAsync(context.Store, context.Key, context.Manifest.MainArtifact, fs, context.Observer, ct).ConfigureAwait(false);
+            }
+            return await CheckDatabaseAsync(temp, context.Manifest, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            DeleteWithSideFiles(temp);
+        }
+    }
+
+    public bool TargetExists(string target) => File.Exists(SqliteSource.ResolvePath(target));
+
+    public async Task<EngineRestoreResult> RestoreAsync(EngineReadContext context, string target, bool overwrite, CancellationToken ct)
+    {
+        var path = SqliteSource.ResolvePath(target);
+        var dir = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(dir))
+            throw new BackupToolsException(ErrorIds.RestoreTargetDirectoryMissing, ErrorKind.ObjectNotFound,
+                $"The folder of restore target '{path}' does not exist. Create '{dir}' first, or choose another -Target.", target);
+        if (Directory.Exists(path))
+            throw new BackupToolsException(ErrorIds.RestoreTargetInvalid, ErrorKind.InvalidArgument,
+                $"Restore target '{path}' is a folder. Give the path of the database file to create or replace.", target);
+        var exists = File.Exists(path);
+        if (exists && !overwrite)
+            throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,
+                $"Restore target '{path}' already exists. Pass -Force (CLI --force) to replace it, or choose another -Target.", target);
+
+        // Decompress beside the target so the final step is an atomic rename on one file system.
+        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.bt-restore-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            long bytes;
+            await using (var fs = FileSystem.OpenPrivateFile(temp, FileMode.CreateNew))
+            {
+                bytes = await ArtifactReader.CopyPlaintextAsync(context.Store, context.Key, context.Manifest.MainArtifact, fs, context.Observer, ct).ConfigureAwait(false);
+                fs.Flush(flushToDisk: true);
+            }
+            context.Observer.Progress(new OperationProgress("Restoring database", "Checking the restored copy", bytes, bytes));
+            var inspection = await Task.Run(() => SqliteInspector.Inspect(temp, ct), ct).ConfigureAwait(false);
+            var checks = DatabaseChecks(inspection, context.Manifest);
+            if (!inspection.IntegrityOk)
+                throw new BackupToolsException(ErrorIds.StructureCheckFailed, ErrorKind.InvalidData,
+                    $"The restored copy of backup '{context.Location}' fails PRAGMA integrity_check ({string.Join("; ", inspection.IntegrityMessages.Take(5))}). " +
+                    $"'{path}' was left untouched. Use another backup.", context.Location);
+            DeleteWithSideFiles(temp, includeMain: false);
+            ct.ThrowIfCancellationRequested();
+            if (exists && !OperatingSystem.IsWindows())
+            {
+                try { File.SetUnixFileMode(temp, File.GetUnixFileMode(path)); }
+                catch (IOException) { /* keep the private mode */ }
+            }
+            // Stale -wal/-journal of the old file would be replayed into the new one: remove them before the switch.
+            foreach (var side in SqliteSource.SideFiles(path)) File.Delete(side);
+            File.Move(temp, path, overwrite: true);
+            FileSystem.FsyncDirectory(dir);
+            return new EngineRestoreResult { Target = path, Replaced = exists, BytesRestored = bytes, Checks = checks, Tables = inspection.Tables };
+        }
+        catch (Exception ex) when (FileSystem.IsDiskFull(ex))
+        {
+            throw new BackupToolsException(ErrorIds.RestoreFailed, ErrorKind.WriteError,
+                $"The disk of '{dir}' ran out of space during the restore; '{path}' was left untouched. Free space and try again.", target, ex);
+        }
+        finally
+        {
+            DeleteWithSideFiles(temp);
+        }
+    }
+
+    public string ScratchTarget(string? scratchRoot, string prefix, string id)
+    {
+        var root = string.IsNullOrEmpty(scratchRoot) ? Path.GetTempPath() : SqliteSource.ResolvePath(scratchRoot);
+        if (!Directory.Exists(root))
+            throw new BackupToolsException(ErrorIds.ScratchTargetInvalid, ErrorKind.ObjectNotFound,
+                $"Scratch folder '{root}' does not exist. For SQLite, -ScratchTarget is a folder where a throwaway copy is restored.", scratchRoot);
+        return Path.Combine(root, $"{prefix}_{id}.sqlite");
+    }
+
+    public Task DropScratchAsync(string target, CancellationToken ct)
+    {
+        DeleteWithSideFiles(SqliteSource.ResolvePath(target));
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<CheckResult>> CheckDatabaseAsync(string target, BackupManifest manifest, CancellationToken ct) =>
+        Task.Run(() => (IReadOnlyList<CheckResult>)DatabaseChecks(SqliteInspector.Inspect(SqliteSource.ResolvePath(target), ct), manifest), ct);
+
+    public Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, CancellationToken ct) =>
+        Task.Run(() => SqliteInspector.CountRowsOnly(SqliteSource.ResolvePath(target), ct), ct);
+
+    private static List<CheckResult> DatabaseChecks(SqliteInspection inspection, BackupManifest manifest)
+    {
+        var checks = new List<CheckResult>
+        {
+            new("integrity_check", inspection.IntegrityOk, inspection.IntegrityOk ? "ok" : string.Join("; ", inspection.IntegrityMessages.Take(10))),
+        };
+        // Violations that were already in the source are not the backup's fault; new ones are.
+        var recorded = manifest.EngineDetails.TryGetValue(FkDetail, out var s) && int.TryParse(s, out var n) ? n : 0;
+        var fkOk = inspection.ForeignKeyViolations <= recorded;
+        checks.Add(new("foreign_key_check", fkOk, inspection.ForeignKeyViolations == 0
+            ? "no violations"
+            : $"{inspection.ForeignKeyViolations} violation(s); the source had {recorded} when backed up"));
+        checks.Add(RowCountComparison.Compare(manifest, inspection.Tables));
+        return checks;
+    }
+
+    private static void DeleteWithSideFiles(string path, bool includeMain = true)
+    {
+        if (includeMain) FileSystem.DeleteQuietly(path);
+        foreach (var side in SqliteSource.SideFiles(path)) FileSystem.DeleteQuietly(side);
+    }
+}

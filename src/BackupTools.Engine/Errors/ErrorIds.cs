@@ -1,0 +1,57 @@
+namespace BackupTools;
+
+/// <summary>The stable error ids of BackupTools; documented in docs/errors.md.</summary>
+public static class ErrorIds
+{
+    // Input and setup
+    public const string SourceNotFound = "SourceNotFound";
+    public const string SourceNotSqlite = "SourceNotSqlite";
+    public const string SourceUnreadable = "SourceUnreadable";
+    public const string SourceIntegrityCheckFailed = "SourceIntegrityCheckFailed";
+    public const string EngineNotDetermined = "EngineNotDetermined";
+    public const string DatabaseNameInvalid = "DatabaseNameInvalid";
+    public const string DestinationNotSupported = "DestinationNotSupported";
+    public const string DestinationNotFound = "DestinationNotFound";
+    public const string DestinationNotWritable = "DestinationNotWritable";
+    public const string DestinationFull = "DestinationFull";
+    public const string BackupLocationInvalid = "BackupLocationInvalid";
+    public const string CompressionLevelInvalid = "CompressionLevelInvalid";
+    public const string RetentionPolicyEmpty = "RetentionPolicyEmpty";
+    public const string RetentionPolicyInvalid = "RetentionPolicyInvalid";
+    public const string RetentionBlocked = "RetentionBlocked";
+    public const string TagInvalid = "TagInvalid";
+    public const string DurationInvalid = "DurationInvalid";
+
+    // Catalog
+    public const string BackupNotFound = "BackupNotFound";
+    public const string BackupIncomplete = "BackupIncomplete";
+    public const string BackupManifestMissing = "BackupManifestMissing";
+    public const string BackupManifestUnreadable = "BackupManifestUnreadable";
+    public const string BackupManifestUnsupported = "BackupManifestUnsupported";
+    public const string NoBackupsFound = "NoBackupsFound";
+
+    // Integrity
+    public const string ArtifactMissing = "ArtifactMissing";
+    public const string ArtifactChecksumMismatch = "ArtifactChecksumMismatch";
+    public const string ArtifactSizeMismatch = "ArtifactSizeMismatch";
+    public const string ArtifactCorrupt = "ArtifactCorrupt";
+    public const string ArtifactTruncated = "ArtifactTruncated";
+    public const string SidecarMismatch = "SidecarMismatch";
+    public const string SidecarMissing = "SidecarMissing";
+    public const string StructureCheckFailed = "StructureCheckFailed";
+    public const string RowCountMismatch = "RowCountMismatch";
+    public const string BackupTooOld = "BackupTooOld";
+    public const string IntegrityCheckFailed = "IntegrityCheckFailed";
+
+    // Restore
+    public const string RestoreTargetExists = "RestoreTargetExists";
+    public const string RestoreTargetDirectoryMissing = "RestoreTargetDirectoryMissing";
+    public const string RestoreTargetInvalid = "RestoreTargetInvalid";
+    public const string RestoreFailed = "RestoreFailed";
+
+    // Drill
+    public const string DrillFailed = "DrillFailed";
+    public const string ScratchTargetInvalid = "ScratchTargetInvalid";
+
+    public const string OperationCancelled = "OperationCancelled";
+}

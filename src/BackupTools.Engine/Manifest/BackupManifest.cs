@@ -1,0 +1,83 @@
+using System.Text.Json.Serialization;
+
+namespace BackupTools.Manifest;
+
+/// <summary>
+/// manifest.json: the record that makes a folder a backup. Written last, atomically; see docs/backup-format.md.
+/// Unknown fields are ignored on read so that newer writers stay readable.
+/// </summary>
+public sealed class BackupManifest
+{
+    public const int CurrentFormatVersion = 1;
+    public const string FileName = "manifest.json";
+
+    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    public string BackupId { get; set; } = "";
+    public string Engine { get; set; } = "";
+    public string Database { get; set; } = "";
+    /// <summary>Where the data came from, with any secret removed.</summary>
+    public string Source { get; set; } = "";
+    public string? ServerVersion { get; set; }
+    public Dictionary<string, string> ToolVersions { get; set; } = new();
+    public string BackupToolsVersion { get; set; } = "";
+    public string? Host { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset CompletedAt { get; set; }
+    public double DurationSeconds { get; set; }
+    public List<ArtifactEntry> Artifacts { get; set; } = new();
+    public List<TableEntry> Tables { get; set; } = new();
+    public List<string> Tags { get; set; } = new();
+    /// <summary>Checks the engine ran on the copy before it was stored (e.g. SQLite integrity_check).</summary>
+    public List<ManifestCheck> SourceChecks { get; set; } = new();
+    /// <summary>Engine-specific facts (page size, encoding, ...), free-form strings.</summary>
+    public Dictionary<string, string> EngineDetails { get; set; } = new();
+
+    [JsonIgnore]
+    public ArtifactEntry MainArtifact => Artifacts.FirstOrDefault(a => a.Role == ArtifactEntry.DatabaseRole)
+        ?? Artifacts.FirstOrDefault()
+        ?? throw new BackupToolsException(ErrorIds.BackupManifestUnreadable, ErrorKind.InvalidData,
+            $"Manifest of backup '{BackupId}' lists no artifact; the backup cannot be used.", BackupId);
+
+    [JsonIgnore]
+    public long StoredBytes => Artifacts.Sum(a => a.StoredBytes);
+
+    [JsonIgnore]
+    public long TotalRows => Tables.Sum(t => t.Rows);
+}
+
+/// <summary>One stored file of a backup.</summary>
+public sealed class ArtifactEntry
+{
+    public const string DatabaseRole = "database";
+
+    public string Name { get; set; } = "";
+    /// <summary>What the artifact holds: "database" (the dump itself); engines may add others (e.g. "globals").</summary>
+    public string Role { get; set; } = DatabaseRole;
+    /// <summary>Format of the plaintext dump, e.g. "sqlite3" (a database file), "pg_dump-custom".</summary>
+    public string Format { get; set; } = "";
+    public long StoredBytes { get; set; }
+    /// <summary>SHA-256 (lowercase hex) of the bytes as stored.</summary>
+    public string Sha256 { get; set; } = "";
+    public long UncompressedBytes { get; set; }
+    /// <summary>SHA-256 of the plaintext dump, before compression (and, later, encryption).</summary>
+    public string UncompressedSha256 { get; set; } = "";
+    public string Compression { get; set; } = "none";
+    public int? CompressionLevel { get; set; }
+    /// <summary>Encryption applied after compression; "none" until the encryption feature.</summary>
+    public string Encryption { get; set; } = "none";
+    /// <summary>The sha256sum-compatible sidecar file for this artifact.</summary>
+    public string? ChecksumFile { get; set; }
+}
+
+public sealed class TableEntry
+{
+    public string Name { get; set; } = "";
+    public long Rows { get; set; }
+}
+
+public sealed class ManifestCheck
+{
+    public string Name { get; set; } = "";
+    public bool Passed { get; set; }
+    public string Detail { get; set; } = "";
+}

@@ -1,0 +1,38 @@
+namespace BackupTools;
+
+/// <summary>One backup in a destination, as Get-DbBackup and New-DbBackup emit it.</summary>
+public sealed class BackupInfo
+{
+    public required string BackupId { get; init; }
+    public required string Database { get; init; }
+    public string Engine { get; init; } = "";
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public TimeSpan? Duration { get; init; }
+    /// <summary>Bytes stored in the destination for this backup's artifacts.</summary>
+    public long SizeBytes { get; init; }
+    /// <summary>Bytes of the dump before compression.</summary>
+    public long? UncompressedBytes { get; init; }
+    /// <summary>SHA-256 of the stored bytes of the main artifact.</summary>
+    public string? Sha256 { get; init; }
+    public string Compression { get; init; } = "";
+    /// <summary>Where the backup lives (the folder that holds its manifest); what -Path takes.</summary>
+    public required string Location { get; init; }
+    /// <summary>The destination root the backup belongs to.</summary>
+    public required string Destination { get; init; }
+    public string? ArtifactName { get; init; }
+    public int Tables { get; init; }
+    public long Rows { get; init; }
+    public IReadOnlyList<TableRowCount> TableRows { get; init; } = Array.Empty<TableRowCount>();
+    public string[] Tags { get; init; } = Array.Empty<string>();
+    public string? Source { get; init; }
+    public string? ServerVersion { get; init; }
+    public bool IsComplete { get; init; } = true;
+    /// <summary>Why an incomplete backup is incomplete (only with -IncludeIncomplete).</summary>
+    public string? Problem { get; init; }
+    public DateTimeOffset? LastVerifiedAt { get; init; }
+    public bool? LastVerificationPassed { get; init; }
+    public string? LastVerificationLevel { get; init; }
+
+    public override string ToString() => Location;
+}

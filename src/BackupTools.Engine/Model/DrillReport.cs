@@ -1,0 +1,43 @@
+namespace BackupTools;
+
+public enum DrillSelection
+{
+    Latest,
+    Random,
+    RandomNotLatest,
+}
+
+/// <summary>One timed phase of a DR drill.</summary>
+public sealed record DrillPhase(string Name, TimeSpan Duration)
+{
+    public override string ToString() => $"{Name} {Duration}";
+}
+
+/// <summary>Evidence of one disaster-recovery drill: what was restored, how it was checked, RTO and RPO.</summary>
+public sealed class DrillReport
+{
+    public required string DrillId { get; init; }
+    public required string Database { get; init; }
+    public string? BackupId { get; init; }
+    public DateTimeOffset? BackupCompletedAt { get; init; }
+    public string? Location { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public IReadOnlyList<DrillPhase> Phases { get; init; } = Array.Empty<DrillPhase>();
+    public IReadOnlyList<CheckResult> Checks { get; init; } = Array.Empty<CheckResult>();
+    /// <summary>Time from the drill's start until a verified restored database.</summary>
+    public TimeSpan? RtoAchieved { get; init; }
+    public TimeSpan? RtoObjective { get; init; }
+    public bool? RtoMet { get; init; }
+    /// <summary>Worst data loss over the window: the larger of the newest backup's age and the largest gap.</summary>
+    public TimeSpan? RpoAchieved { get; init; }
+    public TimeSpan? RpoObjective { get; init; }
+    public bool? RpoMet { get; init; }
+    public TimeSpan? NewestBackupAge { get; init; }
+    public TimeSpan? LargestGap { get; init; }
+    public bool Passed { get; init; }
+    public string? ScratchTarget { get; init; }
+    public string? ReportPath { get; set; }
+    public string? ErrorId { get; init; }
+
+    public override string ToString() => $"{DrillId} {Database} {(Passed ? "passed" : "FAILED")}";
+}

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BackupTools.Manifest;
+using BackupTools.Stores;
+
+namespace BackupTools.Operations;
+
+/// <summary>What Get-DbBackup asks for.</summary>
+public sealed class BackupQuery
+{
+    /// <summary>Database name or wildcard pattern (* and ?); null for all.</summary>
+    public string? Database { get; init; }
+    /// <summary>Only the newest complete backup of each database.</summary>
+    public bool Latest { get; init; }
+    public DateTimeOffset? Since { get; init; }
+    public DateTimeOffset? Until { get; init; }
+    public bool IncludeIncomplete { get; init; }
+}
+
+/// <summary>One listed backup, or the error that kept it from being listed (an unreadable manifest).</summary>
+public sealed record CatalogItem(BackupInfo? Backup, BackupToolsException? Error);
+
+/// <summary>A verification recorded next to a backup by Test-BackupIntegrity (append-only).</summary>
+public sealed record VerificationRecord(DateTimeOffset VerifiedAt, string Level, bool Passed, string? ErrorId);
+
+/// <summary>Reads backups from a store: manifests only; a folder without a manifest is incomplete and never listed as a backup.</summary>
+public static class BackupCatalog
+{
+    internal const string VerificationLog = "verifications";
+
+    public static async Task<IReadOnlyList<CatalogItem>> ListAsync(IBackupStore store, BackupQuery query, CancellationToken ct)
+    {
+        var matcher = query.Database is null ? null : Wildcard(query.Database);
+        var items = new List<CatalogItem>();
+        foreach (var database in await store.ListDatabasesAsync(ct).ConfigureAwait(false))
+        {
+            if (matcher is not null && !matcher.IsMatch(database)) continue;
+            var perDatabase = new List<CatalogItem>();
+            foreach (var stored in await store.ListBackupsAsync(database, ct).ConfigureAwait(false))
+            {
+                ct.ThrowIfCancellationRequested();
+                if (!stored.HasManifest)
+                {
+                    if (query.IncludeIncomplete) perDatabase.Add(new CatalogItem(Incomplete(store, stored), null));
+                    continue;
+                }
+                try
+                {
+                    var (_, info) = await ReadAsync(store, stored.Key, ct).ConfigureAwait(false);
+                    perDatabase.Add(new CatalogItem(info, null));
+                }
+                catch (BackupToolsException ex)
+                {
+                    perDatabase.Add(new CatalogItem(null, ex));
+                }
+            }
+            IEnumerable<CatalogItem> selected = perDatabase.Where(i => i.Error is not null || InWindow(i.Backup!, query));
+            if (query.Latest)
+            {
+                // The newest complete backup; unreadable manifests are still reported so they are not silently skipped.
+                var newest = selected.Where(i => i.Backup is { IsComplete: true }).Select(i => i.Backup!).OrderByDescending(b => b, NewestFirst).Take(1);
+                selected = selected.Where(i => i.Error is not null).Concat(newest.Select(b => new CatalogItem(b, null))).ToList();
+            }
+            items.AddRange(selected);
+        }
+        return items
+            .OrderByDescending(i => i.Backup is null ? DateTimeOffset.MaxValue : Completed(i.Backup))
+            .ThenByDescending(i => i.Backup?.BackupId, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Reads one backup's manifest; BackupManifestMissing when the folder has none (an incomplete backup).</summary>
+    public static async Task<(BackupManifest Manifest, BackupInfo Info)> ReadAsync(IBackupStore store, BackupKey key, CancellationToken ct)
+    {
+        var location = store.LocationOf(key);
+        byte[] bytes;
+        await using (var stream = await store.TryOpenReadAsync(key, BackupManifest.FileName, ct).ConfigureAwait(false)
+            ?? throw new BackupToolsException(ErrorIds.BackupManifestMissing, ErrorKind.ObjectNotFound,
+                $"Backup '{location}' has no manifest.json: it is incomplete (interrupted or still running) and cannot be used. " +
+                "Take a new backup; Remove-ExpiredBackup -IncludeIncomplete cleans such folders up.", location))
+        {
+            using var ms = new MemoryStream();
+            await stream.CopyToAsync(ms, ct).ConfigureAwait(false);
+            bytes = ms.ToArray();
+        }
+        var manifest = ManifestSerializer.Deserialize(bytes, location);
+        if (manifest.BackupId != key.BackupId || !string.Equals(manifest.Database, key.Database, StringComparison.Ordinal))
+            throw new BackupToolsException(ErrorIds.BackupManifestUnreadable, ErrorKind.InvalidData,
+                $"The manifest at '{location}' describes backup '{manifest.Database}/{manifest.BackupId}', not the folder it is in. " +
+                "It may have been copied by hand; refusing to use it.", location);
+        var last = await LastVerificationAsync(store, key, ct).ConfigureAwait(false);
+        return (manifest, ToInfo(store, key, manifest, last));
+    }
+
+    /// <summary>Reads the backup at a Location (what -Path takes).</summary>
+    public static async Task<(IBackupStore Store, BackupKey Key, BackupManifest Manifest, BackupInfo Info)> OpenAsync(string location, CancellationToken ct)
+    {
+        var (store, key) = StoreFactory.OpenBackup(location);
+        var (manifest, info) = await ReadAsync(store, key, ct).ConfigureAwait(false);
+        return (store, key, manifest, info);
+    }
+
+    public static async Task RecordVerificationAsync(IBackupStore store, BackupKey key, VerificationRecord record, CancellationToken ct) =>
+        await store.AppendRecordAsync(key, VerificationLog, JsonSerializer.Serialize(record, ManifestSerializer.LineOptions), ct).ConfigureAwait(false);
+
+    public static async Task<VerificationRecord?> LastVerificationAsync(IBackupStore store, BackupKey key, CancellationToken ct)
+    {
+        VerificationRecord? last = null;
+        foreach (var line in await store.ReadRecordsAsync(key, VerificationLog, ct).ConfigureAwait(false))
+        {
+            try
+            {
+                var r = JsonSerializer.Deserialize<VerificationRecord>(line, ManifestSerializer.Options);
+                if (r is not null && (last is null || r.VerifiedAt >= last.VerifiedAt)) last = r;
+            }
+            catch (JsonException) { /* a torn last line from a crash is skipped */ }
+        }
+        return last;
+    }
+
+    public static BackupInfo ToInfo(IBackupStore store, BackupKey key, BackupManifest manifest, VerificationRecord? lastVerification)
+    {
+        var main = manifest.MainArtifact;
+        return new BackupInfo
+        {
+            BackupId = manifest.BackupId,
+            Database = manifest.Database,
+            Engine = manifest.Engine,
+            CreatedAt = manifest.StartedAt,
+            CompletedAt = manifest.CompletedAt,
+            Duration = TimeSpan.FromSeconds(manifest.DurationSeconds),
+            SizeBytes = manifest.StoredBytes,
+            UncompressedBytes = manifest.Artifacts.Sum(a => a.UncompressedBytes),
+            Sha256 = main.Sha256,
+            Compression = main.Compression,
+            Location = store.LocationOf(key),
+            Destination = store.Root,
+            ArtifactName = main.Name,
+            Tables = manifest.Tables.Count,
+            Rows = manifest.TotalRows,
+            TableRows = manifest.Tables.Select(t => new TableRowCount(t.Name, t.Rows)).ToArray(),
+            Tags = manifest.Tags.ToArray(),
+            Source = manifest.Source,
+            ServerVersion = manifest.ServerVersion,
+            IsComplete = true,
+            LastVerifiedAt = lastVerification?.VerifiedAt,
+            LastVerificationPassed = lastVerification?.Passed,
+            LastVerificationLevel = lastVerification?.Level,
+        };
+    }
+
+    public static readonly IComparer<BackupInfo> NewestFirst = Comparer<BackupInfo>.Create((a, b) =>
+    {
+        var c = Completed(a).CompareTo(Completed(b));
+        return c != 0 ? c : string.CompareOrdinal(a.BackupId, b.BackupId);
+    });
+
+    internal static DateTimeOffset Completed(BackupInfo b) => b.CompletedAt ?? b.CreatedAt;
+
+    internal static Regex Wildcard(string pattern) =>
+        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.CultureInvariant);
+
+    private static bool InWindow(BackupInfo b, BackupQuery q) =>
+        (q.Since is null || Completed(b) >= q.Since) && (q.Until is null || Completed(b) <= q.Until);
+
+    private static BackupInfo Incomplete(IBackupStore store, StoredBackup stored)
+    {
+        BackupId.TryParseTime(stored.Key.BackupId, out var created);
+        return new BackupInfo
+        {
+            BackupId = stored.Key.BackupId,
+            Database = stored.Key.Database,
+            CreatedAt = created,
+            SizeBytes = stored.TotalBytes,
+            Location = store.LocationOf(stored.Key),
+            Destination = store.Root,
+            IsComplete = false,
+            Problem = $"no manifest (last written {stored.LastModified:u}): interrupted or still running",
+        };
+    }
+}

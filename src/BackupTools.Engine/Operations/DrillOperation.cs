@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using BackupTools.Engines;
+using BackupTools.Manifest;
+using BackupTools.Stores;
+
+namespace BackupTools.Operations;
+
+/// <summary>What Invoke-DrDrill asks for: one backup (Location) or a database in a destination and how to pick a backup.</summary>
+public sealed class DrillRequest
+{
+    public string? Location { get; init; }
+    public string? Destination { get; init; }
+    public string? Database { get; init; }
+    public DrillSelection Select { get; init; } = DrillSelection.RandomNotLatest;
+    public int? Seed { get; init; }
+    /// <summary>SQLite: a folder for the throwaway restore (temp by default).</summary>
+    public string? ScratchTarget { get; init; }
+    public bool KeepScratch { get; init; }
+    public TimeSpan? RtoObjective { get; init; }
+    public TimeSpan? RpoObjective { get; init; }
+    public TimeSpan RpoWindow { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>A folder where the drill writes &lt;drillId&gt;.json and &lt;drillId&gt;.md.</summary>
+    public string? ReportPath { get; init; }
+    public string? TempDirectory { get; init; }
+}
+
+/// <summary>
+/// A disaster-recovery drill: pick a backup, restore it into a scratch target through the restore code path,
+/// verify it, time every phase, and measure RTO/RPO. The scratch target is always removed unless asked to keep it.
+/// </summary>
+public static class DrillOperation
+{
+    /// <summary>The databases a drill over <paramref name="pattern"/> (wildcards allowed, * = all) covers.</summary>
+    public static async Task<IReadOnlyList<string>> ResolveDatabasesAsync(string destination, string? pattern, CancellationToken ct)
+    {
+        await using var store = StoreFactory.OpenDestination(destination);
+        var all = await store.ListDatabasesAsync(ct).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(pattern)) return all;
+        var matcher = BackupCatalog.Wildcard(pattern);
+        return all.Where(d => matcher.IsMatch(d)).ToList();
+    }
+
+    public static async Task<DrillReport> RunAsync(DrillRequest request, IOperationObserver observer, CancellationToken ct)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var drillId = BackupId.New(startedAt);
+        var total = Stopwatch.StartNew();
+        var phases = new List<DrillPhase>();
+        var checks = new List<CheckResult>();
+        string? errorId = null;
+        var phase = Stopwatch.StartNew();
+        void EndPhase(string name) { phases.Add(new DrillPhase(name, phase.Elapsed)); phase.Restart(); }
+
+        // select
+        var (store, history, chosen) = await SelectAsync(request, ct).ConfigureAwait(false);
+        await using var lease = store;
+        EndPhase("select");
+        observer.Verbose($"Drill {drillId}: restoring backup {chosen.BackupId} of '{chosen.Database}' ({chosen.CompletedAt:u}).");
+
+        var manifest = (await BackupCatalog.ReadAsync(store, new BackupKey(chosen.Database, chosen.BackupId), ct).ConfigureAwait(false)).Manifest;
+        var key = new BackupKey(chosen.Database, chosen.BackupId);
+        var engine = EngineRegistry.ForName(manifest.Engine, chosen.Location);
+        var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_drill", drillId.Replace('.', '_').Replace('-', '_').ToLowerInvariant());
+        TimeSpan? rto = null;
+        try
+        {
+            // fetch: prove the stored bytes before spending time on a restore.
+            foreach (var artifact in manifest.Artifacts)
+            {
+                var (sha, bytes) = await Pipeline.ArtifactReader.HashStoredAsync(store, key, artifact.Name, observer, artifact.StoredBytes, ct).ConfigureAwait(false);
+                Pipeline.ArtifactReader.CheckStored(chosen.Location, artifact, sha, bytes);
+                checks.Add(new CheckResult($"checksum {artifact.Name}", true, $"{bytes} bytes match the manifest"));
+            }
+            EndPhase("fetch");
+
+            var restored = await engine.RestoreAsync(new EngineReadContext
+            {
+                Store = store, Key = key, Manifest = manifest, Observer = observer,
+                TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
+            }, scratch, overwrite: false, ct).ConfigureAwait(false);
+            checks.Add(new CheckResult("restore", true, $"{restored.BytesRestored} bytes restored into {scratch}"));
+            EndPhase("restore");
+
+            checks.AddRange(await engine.CheckDatabaseAsync(scratch, manifest, ct).ConfigureAwait(false));
+            EndPhase("verify");
+            if (checks.All(c => c.Passed)) rto = total.Elapsed;
+        }
+        catch (BackupToolsException ex)
+        {
+            checks.Add(new CheckResult("drill", false, $"{ex.ErrorId}: {ex.Message}"));
+            errorId = ex.ErrorId;
+            EndPhase("failed");
+        }
+        finally
+        {
+            if (!request.KeepScratch)
+            {
+                await engine.DropScratchAsync(scratch, CancellationToken.None).ConfigureAwait(false);
+                EndPhase("cleanup");
+            }
+        }
+
+        // RPO over the window: the newest backup's age and the largest gap between consecutive complete backups.
+        var now = DateTimeOffset.UtcNow;
+        var completed = history.Select(BackupCatalog.Completed).OrderBy(t => t).ToList();
+        var newestAge = now - completed[^1];
+        var inWindow = completed.Where(t => t >= now - request.RpoWindow).ToList();
+        var previous = completed.LastOrDefault(t => t < now - request.RpoWindow);
+        if (previous != default) inWindow.Insert(0, previous);
+        var largestGap = inWindow.Zip(inWindow.Skip(1), (a, b) => b - a).DefaultIfEmpty(TimeSpan.Zero).Max();
+        var rpo = newestAge > largestGap ? newestAge : largestGap;
+
+        bool? rtoMet = request.RtoObjective is { } ro ? rto is { } r && r <= ro : null;
+        bool? rpoMet = request.RpoObjective is { } po ? rpo <= po : null;
+        if (rtoMet == false) checks.Add(new CheckResult("rto", false, $"achieved {Format(rto)}, objective {Format(request.RtoObjective)}"));
+        if (rpoMet == false) checks.Add(new CheckResult("rpo", false, $"achieved {Format(rpo)}, objective {Format(request.RpoObjective)}"));
+        var passed = checks.All(c => c.Passed);
+        if (!passed) errorId ??= ErrorIds.DrillFailed;
+
+        var report = new DrillReport
+        {
+            DrillId = drillId,
+            Database = chosen.Database,
+            BackupId = chosen.BackupId,
+            BackupCompletedAt = chosen.CompletedAt,
+            Location = chosen.Location,
+            StartedAt = startedAt,
+            Phases = phases,
+            Checks = checks,
+            RtoAchieved = rto,
+            RtoObjective = request.RtoObjective,
+            RtoMet = rtoMet,
+            RpoAchieved = rpo,
+            RpoObjective = request.RpoObjective,
+            RpoMet = rpoMet,
+            NewestBackupAge = newestAge,
+            LargestGap = largestGap,
+            Passed = passed,
+            ScratchTarget = request.KeepScratch ? scratch : null,
+            ErrorId = passed ? null : errorId,
+        };
+        if (request.ReportPath is { } folder)
+            WriteReport(report, folder);
+        return report;
+    }
+
+    private static async Task<(IBackupStore Store, IReadOnlyList<BackupInfo> History, BackupInfo Chosen)> SelectAsync(DrillRequest request, CancellationToken ct)
+    {
+        if (request.Location is { } location)
+        {
+            var (store, _, _, info) = await BackupCatalog.OpenAsync(location, ct).ConfigureAwait(false);
+            var history = await HistoryAsync(store, info.Database, ct).ConfigureAwait(false);
+            return (store, history, info);
+        }
+        if (string.IsNullOrEmpty(request.Destination) || string.IsNullOrEmpty(request.Database))
+            throw new BackupToolsException(ErrorIds.BackupLocationInvalid, ErrorKind.InvalidArgument,
+                "A drill needs a backup: pipe one from Get-DbBackup, pass -Path, or pass -Destination and -Database.", null);
+        var s = StoreFactory.OpenDestination(request.Destination);
+        var all = await HistoryAsync(s, request.Database, ct).ConfigureAwait(false);
+        if (all.Count == 0)
+        {
+            await s.DisposeAsync().ConfigureAwait(false);
+            throw new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
+                $"No complete backup of '{request.Database}' in '{request.Destination}' to drill with.", request.Database);
+        }
+        var random = request.Seed is { } seed ? new Random(seed) : Random.Shared;
+        var chosen = request.Select switch
+        {
+            DrillSelection.Latest => all[0],
+            DrillSelection.Random => all[random.Next(all.Count)],
+            _ => all.Count == 1 ? all[0] : all[1 + random.Next(all.Count - 1)],
+        };
+        return (s, all, chosen);
+    }
+
+    private static async Task<IReadOnlyList<BackupInfo>> HistoryAsync(IBackupStore store, string database, CancellationToken ct) =>
+        (await BackupCatalog.ListAsync(store, new BackupQuery { Database = database }, ct).ConfigureAwait(false))
+        .Where(i => i.Backup is { IsComplete: true } b && b.Database == database)
+        .Select(i => i.Backup!)
+        .ToList();
+
+    private static void WriteReport(DrillReport report, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var json = Path.Combine(folder, $"drill_{report.Database}_{report.DrillId}.json");
+        var md = Path.ChangeExtension(json, ".md");
+        report.ReportPath = json;
+        File.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        var sb = new StringBuilder()
+            .AppendLine($"# DR drill {report.DrillId}: {report.Database} — {(report.Passed ? "PASSED" : "FAILED")}")
+            .AppendLine()
+            .AppendLine($"- Started: {report.StartedAt:u}")
+            .AppendLine($"- Backup: {report.BackupId} (completed {report.BackupCompletedAt:u}) at `{report.Location}`")
+            .AppendLine($"- RTO achieved: {Format(report.RtoAchieved)} (objective {Format(report.RtoObjective)}, met: {report.RtoMet?.ToString() ?? "n/a"})")
+            .AppendLine($"- RPO achieved: {Format(report.RpoAchieved)} (objective {Format(report.RpoObjective)}, met: {report.RpoMet?.ToString() ?? "n/a"}); newest backup age {Format(report.NewestBackupAge)}, largest gap {Format(report.LargestGap)}")
+            .AppendLine()
+            .AppendLine("| phase | duration |").AppendLine("| --- | ---: |");
+        foreach (var p in report.Phases) sb.AppendLine($"| {p.Name} | {p.Duration.TotalSeconds:0.000} s |");
+        sb.AppendLine().AppendLine("| check | passed | detail |").AppendLine("| --- | --- | --- |");
+        foreach (var c in report.Checks) sb.AppendLine($"| {c.Name} | {(c.Passed ? "yes" : "**no**")} | {c.Detail.Replace("|", "\\|")} |");
+        File.WriteAllText(md, sb.ToString());
+    }
+
+    private static string Format(TimeSpan? t) => t is { } v ? v.ToString(@"d\.hh\:mm\:ss\.fff", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
+}

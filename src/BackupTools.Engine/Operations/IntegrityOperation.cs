@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using BackupTools.Engines;
+using BackupTools.Manifest;
+using BackupTools.Pipeline;
+using BackupTools.Stores;
+
+namespace BackupTools.Operations;
+
+/// <summary>What Test-BackupIntegrity asks for.</summary>
+public sealed class IntegrityRequest
+{
+    /// <summary>The backup's Location (-Path, or Location of a piped BackupInfo).</summary>
+    public required string Location { get; init; }
+    public IntegrityLevel Level { get; init; } = IntegrityLevel.Checksum;
+    /// <summary>Fail when the newest complete backup of the same database is older than this.</summary>
+    public TimeSpan? MaxAge { get; init; }
+    /// <summary>Where a Restore-level check restores its throwaway copy (SQLite: a folder); defaults to temp.</summary>
+    public string? ScratchTarget { get; init; }
+    public string? TempDirectory { get; init; }
+    /// <summary>Append the outcome to the backup's verification log (Get-DbBackup shows the last one).</summary>
+    public bool Record { get; init; } = true;
+}
+
+/// <summary>
+/// Proves a backup at one of three depths. Never throws for a damaged backup: every failure becomes a failed
+/// check with its error id, so a report covers every backup it was given.
+/// </summary>
+public static class IntegrityOperation
+{
+    public static async Task<IntegrityResult> RunAsync(IntegrityRequest request, IOperationObserver observer, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var checks = new List<CheckResult>();
+        string? errorId = null;
+        var (store, key) = StoreFactory.OpenBackup(request.Location);
+        await using var storeLease = store;
+
+        void Fail(string name, BackupToolsException ex)
+        {
+            checks.Add(new CheckResult(name, false, $"{ex.ErrorId}: {ex.Message}"));
+            errorId ??= ex.ErrorId;
+        }
+
+        BackupManifest? manifest = null;
+        try
+        {
+            (manifest, _) = await BackupCatalog.ReadAsync(store, key, ct).ConfigureAwait(false);
+            checks.Add(new CheckResult("manifest", true, $"format {manifest.FormatVersion}, {manifest.Engine}, {manifest.Artifacts.Count} artifact(s)"));
+        }
+        catch (BackupToolsException ex)
+        {
+            Fail("manifest", ex);
+        }
+
+        if (manifest is not null)
+        {
+            var ok = await ChecksumLevelAsync(store, key, manifest, checks, Fail, observer, ct).ConfigureAwait(false);
+            if (ok && request.Level >= IntegrityLevel.Structure)
+                ok = await EngineLevelAsync(store, key, manifest, request, checks, Fail, observer, ct).ConfigureAwait(false);
+            if (request.MaxAge is { } maxAge)
+                await FreshnessAsync(store, key.Database, maxAge, checks, Fail, ct).ConfigureAwait(false);
+        }
+
+        var passed = checks.All(c => c.Passed);
+        var result = new IntegrityResult
+        {
+            BackupId = key.BackupId,
+            Database = key.Database,
+            Location = store.LocationOf(key),
+            Level = request.Level,
+            Passed = passed,
+            Checks = checks,
+            VerifiedAt = DateTimeOffset.UtcNow,
+            Duration = clock.Elapsed,
+            ErrorId = passed ? null : errorId ?? ErrorIdOf(checks.First(c => !c.Passed)),
+        };
+        if (request.Record && manifest is not null)
+        {
+            try
+            {
+                await BackupCatalog.RecordVerificationAsync(store, key, new VerificationRecord(result.VerifiedAt, request.Level.ToString(), passed, result.ErrorId), ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BackupToolsException)
+            {
+                observer.Warning($"Could not record the verification beside backup '{result.Location}': {ex.Message}");
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The error id of a check that failed without an exception (the engine reported it).</summary>
+    private static string ErrorIdOf(CheckResult failed) =>
+        failed.Name.Contains(RowCountComparison.CheckName, StringComparison.Ordinal) ? ErrorIds.RowCountMismatch : ErrorIds.StructureCheckFailed;
+
+    private static async Task<bool> ChecksumLevelAsync(IBackupStore store, BackupKey key, BackupManifest manifest, List<CheckResult> checks,
+        Action<string, BackupToolsException> fail, IOperationObserver observer, CancellationToken ct)
+    {
+        var location = store.LocationOf(key);
+        var allOk = true;
+        foreach (var artifact in manifest.Artifacts)
+        {
+            // The sidecar is what sha256sum -c reads; it must agree with the manifest.
+            var sidecarName = artifact.ChecksumFile ?? ChecksumSidecar.FileNameFor(artifact.Name);
+            await using (var sidecar = await store.TryOpenReadAsync(key, sidecarName, ct).ConfigureAwait(false))
+            {
+                if (sidecar is null)
+                {
+                    fail($"sidecar {artifact.Name}", new BackupToolsException(ErrorIds.SidecarMissing, ErrorKind.InvalidData,
+                        $"Checksum file '{sidecarName}' of backup '{location}' is missing.", location));
+                    allOk = false;
+                }
+                else
+                {
+                    using var reader = new StreamReader(sidecar);
+                    var recorded = ChecksumSidecar.Parse(await reader.ReadToEndAsync(ct).ConfigureAwait(false), artifact.Name);
+                    if (!string.Equals(recorded, artifact.Sha256, StringComparison.OrdinalIgnoreCase))
+                    {
+                        fail($"sidecar {artifact.Name}", new BackupToolsException(ErrorIds.SidecarMismatch, ErrorKind.InvalidData,
+                            $"Checksum file '{sidecarName}' records {recorded ?? "no hash"} for '{artifact.Name}'; the manifest records {artifact.Sha256}. " +
+                            "One of them was changed after the backup was taken.", location));
+                        allOk = false;
+                    }
+                    else checks.Add(new CheckResult($"sidecar {artifact.Name}", true, "matches the manifest"));
+                }
+            }
+            try
+            {
+                var (sha, bytes) = await ArtifactReader.HashStoredAsync(store, key, artifact.Name, observer, artifact.StoredBytes, ct).ConfigureAwait(false);
+                ArtifactReader.CheckStored(location, artifact, sha, bytes);
+                checks.Add(new CheckResult($"checksum {artifact.Name}", true, $"{bytes} bytes, sha256 {sha}"));
+            }
+            catch (BackupToolsException ex)
+            {
+                fail($"checksum {artifact.Name}", ex);
+                allOk = false;
+            }
+        }
+        return allOk;
+    }
+
+    private static async Task<bool> EngineLevelAsync(IBackupStore store, BackupKey key, BackupManifest manifest, IntegrityRequest request,
+        List<CheckResult> checks, Action<string, BackupToolsException> fail, IOperationObserver observer, CancellationToken ct)
+    {
+        IDatabaseEngine engine;
+        try { engine = EngineRegistry.ForName(manifest.Engine, store.LocationOf(key)); }
+        catch (BackupToolsException ex) { fail("engine", ex); return false; }
+        var context = new EngineReadContext
+        {
+            Store = store, Key = key, Manifest = manifest, Observer = observer,
+            TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
+        };
+        try
+        {
+            if (request.Level == IntegrityLevel.Structure)
+            {
+                var engineChecks = await engine.CheckStructureAsync(context, ct).ConfigureAwait(false);
+                checks.AddRange(engineChecks);
+                return engineChecks.All(c => c.Passed);
+            }
+            // Restore level: the same code path as Restore-DbBackup, into a throwaway target that is always removed.
+            var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_verify", Guid.NewGuid().ToString("N")[..12]);
+            try
+            {
+                var restored = await engine.RestoreAsync(context, scratch, overwrite: false, ct).ConfigureAwait(false);
+                checks.Add(new CheckResult("restore", true, $"restored {restored.BytesRestored} bytes into scratch target"));
+                checks.AddRange(restored.Checks);
+                var counted = await engine.CountRowsAsync(scratch, ct).ConfigureAwait(false);
+                var comparison = RowCountComparison.Compare(manifest, counted);
+                checks.Add(comparison with { Name = "restored " + RowCountComparison.CheckName });
+                return checks.All(c => c.Passed);
+            }
+            finally
+            {
+                await engine.DropScratchAsync(scratch, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (BackupToolsException ex)
+        {
+            fail(request.Level == IntegrityLevel.Restore ? "restore" : "structure", ex);
+            return false;
+        }
+    }
+
+    private static async Task FreshnessAsync(IBackupStore store, string database, TimeSpan maxAge, List<CheckResult> checks,
+        Action<string, BackupToolsException> fail, CancellationToken ct)
+    {
+        var items = await BackupCatalog.ListAsync(store, new BackupQuery { Database = database, Latest = true }, ct).ConfigureAwait(false);
+        var newest = items.Select(i => i.Backup).FirstOrDefault(b => b is { IsComplete: true });
+        var age = newest is null ? (TimeSpan?)null : DateTimeOffset.UtcNow - BackupCatalog.Completed(newest);
+        if (age is { } a && a <= maxAge)
+        {
+            checks.Add(new CheckResult("max-age", true, $"newest backup {newest!.BackupId} is {a:d\\.hh\\:mm\\:ss} old (limit {maxAge:c})"));
+            return;
+        }
+        fail("max-age", new BackupToolsException(ErrorIds.BackupTooOld, ErrorKind.InvalidData,
+            $"The newest complete backup of '{database}' is {(age is { } x ? x.ToString(@"d\.hh\:mm\:ss") + " old" : "missing")}, " +
+            $"older than -MaxAge {maxAge:c}. Check that the backup job is running.", database));
+    }
+}

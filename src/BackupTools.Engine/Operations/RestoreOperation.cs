@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using BackupTools.Engines;
+using BackupTools.Manifest;
+using BackupTools.Stores;
+
+namespace BackupTools.Operations;
+
+/// <summary>What Restore-DbBackup asks for.</summary>
+public sealed class RestoreRequest
+{
+    public required string Location { get; init; }
+    public required string Target { get; init; }
+    /// <summary>Replace an existing database at the target (-Force, or confirmed by ShouldProcess).</summary>
+    public bool Overwrite { get; init; }
+    /// <summary>Back the current target up (into the backup's destination, tagged pre-restore) before replacing it.</summary>
+    public bool PreBackup { get; init; }
+    /// <summary>Count rows in the restored database and compare with the manifest.</summary>
+    public bool Verify { get; init; }
+    public string? TempDirectory { get; init; }
+}
+
+/// <summary>What a restore would do: shown to the user before anything changes (ShouldProcess, --what-if).</summary>
+public sealed class RestorePlan
+{
+    public required BackupInfo Backup { get; init; }
+    public required string Target { get; init; }
+    public required bool TargetExists { get; init; }
+    public string Description => TargetExists
+        ? $"Replace the existing database '{Target}' with backup {Backup.BackupId} of '{Backup.Database}' ({Backup.CompletedAt:u})"
+        : $"Restore backup {Backup.BackupId} of '{Backup.Database}' ({Backup.CompletedAt:u}) to new database '{Target}'";
+}
+
+public static class RestoreOperation
+{
+    public const string PreRestoreTag = "pre-restore";
+
+    /// <summary>Reads the backup and looks at the target without changing anything.</summary>
+    public static async Task<RestorePlan> PlanAsync(string location, string target, CancellationToken ct)
+    {
+        var (store, _, manifest, info) = await BackupCatalog.OpenAsync(location, ct).ConfigureAwait(false);
+        await using var lease = store;
+        var engine = EngineRegistry.ForName(manifest.Engine, location);
+        return new RestorePlan { Backup = info, Target = target, TargetExists = engine.TargetExists(target) };
+    }
+
+    public static async Task<RestoreResult> RunAsync(RestoreRequest request, IOperationObserver observer, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, ct).ConfigureAwait(false);
+        await using var lease = store;
+        var engine = EngineRegistry.ForName(manifest.Engine, request.Location);
+        var exists = engine.TargetExists(request.Target);
+        if (exists && !request.Overwrite)
+            throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,
+                $"Restore target '{request.Target}' already exists. Pass -Force (CLI --force) to replace it, or choose another -Target.", request.Target);
+
+        string? preBackup = null;
+        if (request.PreBackup && exists)
+        {
+            observer.Verbose($"Backing up the current '{request.Target}' before it is replaced.");
+            var pre = await BackupOperation.RunAsync(new NewBackupRequest
+            {
+                Source = request.Target,
+                Destination = store.Root,
+                DatabaseName = manifest.Database,
+                Engine = engine.Name,
+                Tags = new[] { PreRestoreTag },
+                TempDirectory = request.TempDirectory,
+            }, observer, ct).ConfigureAwait(false);
+            preBackup = pre.Location;
+        }
+        else if (request.PreBackup)
+        {
+            observer.Verbose($"-PreBackup: '{request.Target}' does not exist yet, so there is nothing to back up first.");
+        }
+
+        var restored = await engine.RestoreAsync(new EngineReadContext
+        {
+            Store = store, Key = key, Manifest = manifest, Observer = observer,
+            TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
+        }, request.Target, request.Overwrite, ct).ConfigureAwait(false);
+
+        var checks = restored.Checks.ToList();
+        bool? verified = null;
+        if (request.Verify)
+        {
+            // Counted again on the final target: proves what the user now has, not only the staged copy.
+            var counts = await engine.CountRowsAsync(restored.Target, ct).ConfigureAwait(false);
+            var comparison = RowCountComparison.Compare(manifest, counts) with { Name = "restored " + RowCountComparison.CheckName };
+            checks.Add(comparison);
+            verified = comparison.Passed;
+        }
+        return new RestoreResult
+        {
+            BackupId = info.BackupId,
+            Database = info.Database,
+            Engine = info.Engine,
+            Target = restored.Target,
+            Replaced = restored.Replaced,
+            Verified = verified,
+            Checks = checks,
+            Tables = manifest.Tables.Count,
+            Rows = manifest.TotalRows,
+            BytesRestored = restored.BytesRestored,
+            CompletedAt = DateTimeOffset.UtcNow,
+            Duration = clock.Elapsed,
+            PreBackupLocation = preBackup,
+            SourceLocation = info.Location,
+        };
+    }
+}

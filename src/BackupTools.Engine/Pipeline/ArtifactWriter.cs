@@ -1,0 +1,89 @@
+using BackupTools.Manifest;
+using BackupTools.Stores;
+using BackupTools.Util;
+
+namespace BackupTools.Pipeline;
+
+/// <summary>
+/// The write side of the artifact pipeline: plaintext -> hash -> compress -> hash -> store, in one pass and in
+/// fixed-size chunks, so memory does not grow with the database. Encryption slots in after compression.
+/// </summary>
+public static class ArtifactWriter
+{
+    internal const int BufferSize = 1 << 20;
+
+    public static async Task<ArtifactEntry> WriteAsync(
+        IBackupWriter writer,
+        string artifactName,
+        string format,
+        Stream plaintext,
+        CompressionSpec compression,
+        long? expectedLength,
+        IOperationObserver observer,
+        CancellationToken ct)
+    {
+        var buffer = new byte[BufferSize];
+        string storedHash, plainHash;
+        long storedBytes, plainBytes;
+        try
+        {
+            await using var target = await writer.CreateFileAsync(artifactName, ct).ConfigureAwait(false);
+            await using var stored = new HashingStream(target, leaveOpen: true);
+            await using (var compressor = compression.WrapForWrite(stored))
+            {
+                await using var plain = new HashingStream(plaintext, leaveOpen: true);
+                int n;
+                var lastReport = 0L;
+                while ((n = await plain.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                {
+                    await compressor.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    if (plain.BytesProcessed - lastReport >= 8 * BufferSize)
+                    {
+                        lastReport = plain.BytesProcessed;
+                        observer.Progress(new OperationProgress("Writing backup", $"{artifactName}: {Bytes(stored.BytesProcessed)} written", plain.BytesProcessed, expectedLength));
+                    }
+                }
+                plainHash = plain.HashHex;
+                plainBytes = plain.BytesProcessed;
+            }
+            await stored.FlushAsync(ct).ConfigureAwait(false);
+            storedHash = stored.HashHex;
+            storedBytes = stored.BytesProcessed;
+        }
+        catch (Exception ex) when (FileSystem.IsDiskFull(ex))
+        {
+            throw new BackupToolsException(ErrorIds.DestinationFull, ErrorKind.WriteError,
+                $"The destination ran out of space while writing '{artifactName}'. The partial backup was removed; free space " +
+                "on the destination (or prune old backups with Remove-ExpiredBackup) and run the backup again.", writer.Location, ex);
+        }
+        catch (IOException ex)
+        {
+            throw new BackupToolsException(ErrorIds.DestinationNotWritable, ErrorKind.WriteError,
+                $"Writing '{artifactName}' to the destination failed: {ex.Message}. The partial backup was removed.", writer.Location, ex);
+        }
+        observer.Progress(new OperationProgress("Writing backup", $"{artifactName}: {Bytes(storedBytes)} written", plainBytes, plainBytes));
+
+        var sidecar = ChecksumSidecar.FileNameFor(artifactName);
+        await writer.WriteFileAsync(sidecar, ChecksumSidecar.Render(storedHash, artifactName), ct).ConfigureAwait(false);
+        return new ArtifactEntry
+        {
+            Name = artifactName,
+            Format = format,
+            StoredBytes = storedBytes,
+            Sha256 = storedHash,
+            UncompressedBytes = plainBytes,
+            UncompressedSha256 = plainHash,
+            Compression = compression.Name,
+            CompressionLevel = compression.Level,
+            ChecksumFile = sidecar,
+        };
+    }
+
+    internal static string Bytes(long n) => n switch
+    {
+        >= 1L << 30 => $"{n / (double)(1L << 30):0.00} GiB",
+        >= 1L << 20 => $"{n / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{n / 1024.0:0.0} KiB",
+        _ => $"{n} B",
+    };
+}

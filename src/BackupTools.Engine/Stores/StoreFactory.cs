@@ -1,0 +1,60 @@
+namespace BackupTools.Stores;
+
+/// <summary>Turns a -Destination or a backup Location (-Path) into a store. New destination kinds plug in here.</summary>
+public static class StoreFactory
+{
+    /// <summary>Opens the destination root (a folder path; s3://bucket/prefix once the S3 store lands).</summary>
+    public static IBackupStore OpenDestination(string destination)
+    {
+        if (string.IsNullOrWhiteSpace(destination))
+            throw new BackupToolsException(ErrorIds.DestinationNotFound, ErrorKind.InvalidArgument,
+                "No destination was given. Pass -Destination <folder>.", destination);
+        if (IsUri(destination, out var scheme) && scheme != "file")
+            throw new BackupToolsException(ErrorIds.DestinationNotSupported, ErrorKind.InvalidArgument,
+                $"Destination scheme '{scheme}://' is not supported by this version of BackupTools; use a local or mounted folder path.",
+                destination);
+        var path = destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(destination).LocalPath : destination;
+        return new LocalFolderStore(ExpandHome(path));
+    }
+
+    /// <summary>Resolves a backup Location (the folder that holds its manifest) to its store and key.</summary>
+    public static (IBackupStore Store, BackupKey Key) OpenBackup(string location)
+    {
+        if (string.IsNullOrWhiteSpace(location))
+            throw new BackupToolsException(ErrorIds.BackupLocationInvalid, ErrorKind.InvalidArgument,
+                "No backup location was given. Pass -Path <backup folder> or pipe Get-DbBackup output.", location);
+        if (IsUri(location, out var scheme) && scheme != "file")
+            throw new BackupToolsException(ErrorIds.DestinationNotSupported, ErrorKind.InvalidArgument,
+                $"Backup location scheme '{scheme}://' is not supported by this version of BackupTools.", location);
+        var path = Path.GetFullPath(ExpandHome(location.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(location).LocalPath : location));
+        path = Path.TrimEndingDirectorySeparator(path);
+        // A path to the manifest itself is accepted too.
+        if (Path.GetFileName(path) == Manifest.BackupManifest.FileName) path = Path.GetDirectoryName(path)!;
+        var backupId = Path.GetFileName(path);
+        var dbDir = Path.GetDirectoryName(path);
+        var database = dbDir is null ? null : Path.GetFileName(dbDir);
+        var root = dbDir is null ? null : Path.GetDirectoryName(dbDir);
+        if (!Manifest.BackupId.IsValid(backupId) || string.IsNullOrEmpty(database) || root is null)
+            throw new BackupToolsException(ErrorIds.BackupLocationInvalid, ErrorKind.InvalidArgument,
+                $"'{location}' is not a backup location. A location is <destination>/<database>/<backupId>, " +
+                "as shown in the Location property of Get-DbBackup.", location);
+        if (!Directory.Exists(path))
+            throw new BackupToolsException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
+                $"Backup folder '{path}' does not exist. List the destination with Get-DbBackup to find it.", location);
+        return (new LocalFolderStore(root), new BackupKey(database, backupId));
+    }
+
+    private static bool IsUri(string value, out string scheme)
+    {
+        scheme = "";
+        var idx = value.IndexOf("://", StringComparison.Ordinal);
+        if (idx <= 1) return false; // "C:\" or a relative path
+        scheme = value[..idx].ToLowerInvariant();
+        return scheme.All(char.IsAsciiLetterOrDigit);
+    }
+
+    internal static string ExpandHome(string path) =>
+        path == "~" || path.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 2 ? path[2..] : "")
+            : path;
+}
