@@ -36,6 +36,13 @@ public static partial class BackupOperation
 
     public static async Task<BackupInfo> RunAsync(NewBackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
+        await using var store = StoreFactory.OpenDestination(request.Destination);
+        return await RunAsync(request, store, observer, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Backs up into an already opened store (request.Destination is then only descriptive).</summary>
+    public static async Task<BackupInfo> RunAsync(NewBackupRequest request, IBackupStore store, IOperationObserver observer, CancellationToken ct)
+    {
         foreach (var tag in request.Tags)
         {
             if (!TagPattern().IsMatch(tag))
@@ -54,7 +61,6 @@ public static partial class BackupOperation
         DatabaseName.Validate(database);
         await engine.ValidateSourceAsync(request.Source, ct).ConfigureAwait(false);
 
-        await using var store = StoreFactory.OpenDestination(request.Destination);
         var started = DateTimeOffset.UtcNow;
         var key = new BackupKey(database, BackupId.New(started));
         observer.Verbose($"Backing up {engine.Name} database '{database}' from {engine.DescribeSource(request.Source)} to {store.LocationOf(key)}");
