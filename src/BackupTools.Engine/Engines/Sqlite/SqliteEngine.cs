@@ -32,8 +32,8 @@ public sealed class SqliteEngine : IDatabaseEngine
     {
         var path = SqliteSource.ResolvePath(context.Source);
         SqliteSource.EnsureDatabaseFile(path, context.Source);
-        var temp = FileSystem.CreatePrivateTempFile(context.TempDirectory, "bt-sqlite-", ".tmp");
-        try
+        using var staged = GuardedTempFile.Create(context.TempDirectory, "bt-sqlite-", ".tmp");
+        var temp = staged.Path;
         {
             try
             {
@@ -91,27 +91,16 @@ public sealed class SqliteEngine : IDatabaseEngine
                 },
             };
         }
-        finally
-        {
-            DeleteWithSideFiles(temp);
-        }
     }
 
     public async Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct)
     {
-        var temp = FileSystem.CreatePrivateTempFile(context.TempDirectory, "bt-verify-", ".sqlite");
-        try
+        using var staged = GuardedTempFile.Create(context.TempDirectory, "bt-verify-", ".sqlite");
+        await using (var fs = new FileStream(staged.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite))
         {
-            await using (var fs = new FileStream(temp, FileMode.Truncate, FileAccess.Write, FileShare.None))
-            {
-                await ArtifactReader.CopyPlaintextAsync(context.Store, context.Key, context.Manifest.MainArtifact, fs, context.Observer, ct).ConfigureAwait(false);
-            }
-            return await CheckDatabaseAsync(temp, context.Manifest, ct).ConfigureAwait(false);
+            await ArtifactReader.CopyPlaintextAsync(context.Store, context.Key, context.Manifest.MainArtifact, fs, context.Observer, ct).ConfigureAwait(false);
         }
-        finally
-        {
-            DeleteWithSideFiles(temp);
-        }
+        return await CheckDatabaseAsync(staged.Path, context.Manifest, ct).ConfigureAwait(false);
     }
 
     public bool TargetExists(string target) => File.Exists(SqliteSource.ResolvePath(target));
@@ -132,11 +121,14 @@ public sealed class SqliteEngine : IDatabaseEngine
                 $"Restore target '{path}' already exists. Pass -Force (CLI --force) to replace it, or choose another -Target.", target);
 
         // Decompress beside the target so the final step is an atomic rename on one file system.
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.bt-restore-{Guid.NewGuid():N}.tmp");
+        var tempPrefix = $".{Path.GetFileName(path)}.bt-restore-";
+        GuardedTempFile.RemoveOrphans(dir, tempPrefix, ".tmp");
+        using var staged = GuardedTempFile.CreateAt(Path.Combine(dir, $"{tempPrefix}{Guid.NewGuid():N}.tmp"));
+        var temp = staged.Path;
         try
         {
             long bytes;
-            await using (var fs = FileSystem.OpenPrivateFile(temp, FileMode.CreateNew))
+            await using (var fs = new FileStream(temp, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite))
             {
                 bytes = await ArtifactReader.CopyPlaintextAsync(context.Store, context.Key, context.Manifest.MainArtifact, fs, context.Observer, ct).ConfigureAwait(false);
                 fs.Flush(flushToDisk: true);
@@ -165,10 +157,6 @@ public sealed class SqliteEngine : IDatabaseEngine
         {
             throw new BackupToolsException(ErrorIds.RestoreFailed, ErrorKind.WriteError,
                 $"The disk of '{dir}' ran out of space during the restore; '{path}' was left untouched. Free space and try again.", target, ex);
-        }
-        finally
-        {
-            DeleteWithSideFiles(temp);
         }
     }
 
