@@ -34,63 +34,61 @@ public sealed class SqliteEngine : IDatabaseEngine
         SqliteSource.EnsureDatabaseFile(path, context.Source);
         using var staged = GuardedTempFile.Create(context.TempDirectory, "bt-sqlite-", ".tmp");
         var temp = staged.Path;
+        try
         {
-            try
-            {
-                await Task.Run(() => SqliteOnlineCopy.Copy(path, temp, context.Observer, ct), ct).ConfigureAwait(false);
-            }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
-            {
-                throw new BackupToolsException(ErrorIds.SourceUnreadable, ErrorKind.ReadError,
-                    $"Copying SQLite database '{path}' failed: {ex.Message}. Check that the file is a healthy SQLite database and readable.", context.Source, ex);
-            }
-
-            // The checks read the private copy while the same copy is compressed: two cores, one pass over the data.
-            using var checkCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var inspection = Task.Run(() => SqliteInspector.Inspect(temp, checkCancel.Token), checkCancel.Token);
-            ArtifactEntry artifact;
-            try
-            {
-                await using var copy = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
-                var name = context.ArtifactBaseName + ".sqlite" + context.Compression.Extension;
-                artifact = await ArtifactWriter.WriteAsync(context.Writer, name, ArtifactFormat, copy, context.Compression, copy.Length, context.Observer, ct).ConfigureAwait(false);
-            }
-            catch
-            {
-                checkCancel.Cancel();
-                try { await inspection.ConfigureAwait(false); } catch { /* the write failure is what matters */ }
-                throw;
-            }
-            var result = await inspection.ConfigureAwait(false);
-            if (!result.IntegrityOk)
-                throw new BackupToolsException(ErrorIds.SourceIntegrityCheckFailed, ErrorKind.InvalidData,
-                    $"The copy of '{path}' fails PRAGMA integrity_check ({string.Join("; ", result.IntegrityMessages.Take(5))}). The source database " +
-                    "is damaged; no backup was stored. Repair it (e.g. sqlite3 .recover) and back up again, and keep your older backups.", context.Source);
-            if (result.ForeignKeyViolations > 0)
-                context.Observer.Warning($"The source database has {result.ForeignKeyViolations} foreign key violation(s); they are recorded in the manifest.");
-            foreach (var skipped in result.Skipped)
-                context.Observer.Warning($"Table not counted: {skipped}");
-
-            var details = new Dictionary<string, string>(result.Details) { [FkDetail] = result.ForeignKeyViolations.ToString(CultureInfo.InvariantCulture) };
-            return new EngineBackupResult
-            {
-                Artifacts = new[] { artifact },
-                Tables = result.Tables,
-                ServerVersion = SqliteNative.Version,
-                ToolVersions = { ["sqlite"] = SqliteNative.Version },
-                Details = details,
-                SourceChecks =
-                {
-                    new ManifestCheck { Name = "integrity_check", Passed = true, Detail = "ok" },
-                    new ManifestCheck
-                    {
-                        Name = "foreign_key_check",
-                        Passed = result.ForeignKeyViolations == 0,
-                        Detail = result.ForeignKeyViolations == 0 ? "no violations" : $"{result.ForeignKeyViolations} violation(s) in the source",
-                    },
-                },
-            };
+            await Task.Run(() => SqliteOnlineCopy.Copy(path, temp, context.Observer, ct), ct).ConfigureAwait(false);
         }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            throw new BackupToolsException(ErrorIds.SourceUnreadable, ErrorKind.ReadError,
+                $"Copying SQLite database '{path}' failed: {ex.Message}. Check that the file is a healthy SQLite database and readable.", context.Source, ex);
+        }
+
+        // The checks read the private copy while the same copy is compressed: two cores, one pass over the data.
+        using var checkCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var inspection = Task.Run(() => SqliteInspector.Inspect(temp, checkCancel.Token), checkCancel.Token);
+        ArtifactEntry artifact;
+        try
+        {
+            await using var copy = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+            var name = context.ArtifactBaseName + ".sqlite" + context.Compression.Extension;
+            artifact = await ArtifactWriter.WriteAsync(context.Writer, name, ArtifactFormat, copy, context.Compression, copy.Length, context.Observer, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            checkCancel.Cancel();
+            try { await inspection.ConfigureAwait(false); } catch { /* the write failure is what matters */ }
+            throw;
+        }
+        var result = await inspection.ConfigureAwait(false);
+        if (!result.IntegrityOk)
+            throw new BackupToolsException(ErrorIds.SourceIntegrityCheckFailed, ErrorKind.InvalidData,
+                $"The copy of '{path}' fails PRAGMA integrity_check ({string.Join("; ", result.IntegrityMessages.Take(5))}). The source database " +
+                "is damaged; no backup was stored. Repair it (e.g. sqlite3 .recover) and back up again, and keep your older backups.", context.Source);
+        if (result.ForeignKeyViolations > 0)
+            context.Observer.Warning($"The source database has {result.ForeignKeyViolations} foreign key violation(s); they are recorded in the manifest.");
+        foreach (var skipped in result.Skipped)
+            context.Observer.Warning($"Table not counted: {skipped}");
+
+        var details = new Dictionary<string, string>(result.Details) { [FkDetail] = result.ForeignKeyViolations.ToString(CultureInfo.InvariantCulture) };
+        return new EngineBackupResult
+        {
+            Artifacts = new[] { artifact },
+            Tables = result.Tables,
+            ServerVersion = SqliteNative.Version,
+            ToolVersions = { ["sqlite"] = SqliteNative.Version },
+            Details = details,
+            SourceChecks =
+            {
+                new ManifestCheck { Name = "integrity_check", Passed = true, Detail = "ok" },
+                new ManifestCheck
+                {
+                    Name = "foreign_key_check",
+                    Passed = result.ForeignKeyViolations == 0,
+                    Detail = result.ForeignKeyViolations == 0 ? "no violations" : $"{result.ForeignKeyViolations} violation(s) in the source",
+                },
+            },
+        };
     }
 
     public async Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct)
