@@ -14,9 +14,7 @@ public class DamagedBackupTests
         using var tmp = new TempDir();
         var (source, _, info) = await SampleBackups.ChinookAsync(tmp);
         var artifact = SampleBackups.ArtifactPath(info);
-        var bytes = File.ReadAllBytes(artifact);
-        bytes[bytes.Length / 2] ^= 0x5A;
-        File.WriteAllBytes(artifact, bytes);
+        SampleBackups.FlipByte(artifact, new FileInfo(artifact).Length / 2);
 
         var result = await SampleBackups.VerifyAsync(info, IntegrityLevel.Checksum);
         Assert.False(result.Passed);

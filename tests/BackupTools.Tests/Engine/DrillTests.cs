@@ -39,10 +39,7 @@ public class DrillTests
     {
         using var tmp = new TempDir();
         var (_, _, info) = await SampleBackups.ChinookAsync(tmp);
-        var artifact = SampleBackups.ArtifactPath(info);
-        var bytes = File.ReadAllBytes(artifact);
-        bytes[100] ^= 0xFF;
-        File.WriteAllBytes(artifact, bytes);
+        SampleBackups.FlipByte(SampleBackups.ArtifactPath(info), 100);
         var scratch = tmp.Combine("scratch");
         Directory.CreateDirectory(scratch);
 

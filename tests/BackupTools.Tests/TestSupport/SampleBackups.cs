@@ -15,6 +15,16 @@ public static class SampleBackups
 
     public static string ArtifactPath(BackupInfo info) => Path.Combine(info.Location, info.ArtifactName!);
 
+    /// <summary>Damages one byte of a file in place, as bit rot or a bad copy would.</summary>
+    public static void FlipByte(string path, long offset)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        fs.Position = offset;
+        var b = fs.ReadByte();
+        fs.Position = offset;
+        fs.WriteByte((byte)(b ^ 0x5A));
+    }
+
     public static Task<IntegrityResult> VerifyAsync(BackupInfo info, IntegrityLevel level) =>
         IntegrityOperation.RunAsync(new IntegrityRequest { Location = info.Location, Level = level }, NullObserver.Instance, default);
 }
