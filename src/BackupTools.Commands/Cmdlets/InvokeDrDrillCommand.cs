@@ -141,10 +141,8 @@ public sealed class InvokeDrDrillCommand : AsyncCmdlet
                 WriteObject(report);
                 return;
             }
-            var failed = report.Checks.FirstOrDefault(c => !c.Passed);
             WriteFailedResult(report, report.ErrorId ?? ErrorIds.DrillFailed,
-                $"DR drill {report.DrillId} of '{report.Database}' failed{(failed is null ? "." : $" at '{failed.Name}': {failed.Detail}")}",
-                report.Location ?? report.Database);
+                $"DR drill {report.DrillId} of '{report.Database}' failed", report.Checks, report.Location ?? report.Database);
         }
         catch (BackupToolsException ex)
         {

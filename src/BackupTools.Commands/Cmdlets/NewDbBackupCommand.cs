@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using BackupTools.Commands.Infrastructure;
+using BackupTools.Engines;
 using BackupTools.Operations;
 
 namespace BackupTools.Commands;
@@ -57,10 +58,14 @@ public sealed class NewDbBackupCommand : AsyncCmdlet
             CompressionLevel = CompressionLevel,
             TempDirectory = ResolveOptionalPath(TempPath),
         };
-        if (!ShouldProcess(request.Destination, $"Back up '{request.Source}'"))
-            return;
         try
         {
+            // Validated before ShouldProcess, so -WhatIf reports a missing or unreadable source too.
+            var engine = EngineRegistry.ForSource(request.Source, request.Engine);
+            RunEngine((_, ct) => engine.ValidateSourceAsync(request.Source, ct));
+            var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
+            if (!ShouldProcess(request.Destination, $"Back up {engine.Name} database '{database}' from {engine.DescribeSource(request.Source)}"))
+                return;
             WriteObject(RunEngine((observer, ct) => BackupOperation.RunAsync(request, observer, ct)));
         }
         catch (BackupToolsException ex)

@@ -114,7 +114,7 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
             {
                 try
                 {
-                    RunEngine(async (_, ct) => { await RetentionOperation.RemoveAsync(decision, ct).ConfigureAwait(false); return decision; });
+                    RunEngine((_, ct) => RetentionOperation.RemoveAsync(decision, ct));
                 }
                 catch (BackupToolsException ex)
                 {

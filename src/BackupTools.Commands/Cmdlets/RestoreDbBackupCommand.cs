@@ -64,10 +64,8 @@ public sealed class RestoreDbBackupCommand : AsyncCmdlet
             }, observer, ct));
             if (result.Verified == false)
             {
-                var failed = result.Checks.FirstOrDefault(c => !c.Passed);
                 WriteFailedResult(result, ErrorIds.RowCountMismatch,
-                    $"The database restored to '{result.Target}' does not match the backup's manifest{(failed is null ? "." : $": {failed.Detail}")}",
-                    result.Target);
+                    $"The database restored to '{result.Target}' does not match the backup's manifest", result.Checks, result.Target);
                 return;
             }
             WriteObject(result);

@@ -72,10 +72,8 @@ public sealed class TestBackupIntegrityCommand : AsyncCmdlet
                 WriteObject(result);
                 continue;
             }
-            var failed = result.Checks.FirstOrDefault(c => !c.Passed);
             WriteFailedResult(result, result.ErrorId ?? ErrorIds.IntegrityCheckFailed,
-                $"Backup '{result.Location}' failed the {result.Level} check{(failed is null ? "." : $" '{failed.Name}': {failed.Detail}")}",
-                result.Location);
+                $"Backup '{result.Location}' did not pass the {result.Level} verification", result.Checks, result.Location);
         }
     }
 }

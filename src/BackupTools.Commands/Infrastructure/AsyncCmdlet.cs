@@ -63,6 +63,14 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>The same as <see cref="RunEngine{T}"/> for an operation without a result.</summary>
+    protected void RunEngine(Func<IOperationObserver, CancellationToken, Task> operation) =>
+        RunEngine(async (observer, ct) =>
+        {
+            await operation(observer, ct).ConfigureAwait(false);
+            return true;
+        });
+
     protected string ResolvePath(string path) => SessionPaths.Resolve(SessionState, path);
 
     protected string? ResolveOptionalPath(string? path) => SessionPaths.ResolveOptional(SessionState, path);
@@ -73,9 +81,14 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     /// <summary>A failure nothing can go on after (an invalid policy, a missing destination).</summary>
     protected void ThrowTerminatingError(BackupToolsException ex) => ThrowTerminatingError(ErrorRecords.From(ex));
 
-    /// <summary>Outputs a result whose checks failed, and reports it as an error so scripts and jobs notice.</summary>
-    protected void WriteFailedResult(object result, string errorId, string message, object? target)
+    /// <summary>
+    /// Outputs a result whose checks failed, and reports it as an error (naming the first failed check) so scripts
+    /// and scheduled jobs notice.
+    /// </summary>
+    protected void WriteFailedResult(object result, string errorId, string summary, IEnumerable<CheckResult> checks, object? target)
     {
+        var failed = checks.FirstOrDefault(c => !c.Passed);
+        var message = failed is null ? summary + "." : $"{summary}: '{failed.Name}' failed: {failed.Detail}";
         WriteObject(result);
         WriteError(ErrorRecords.CheckFailed(errorId, message, target));
     }
