@@ -19,6 +19,7 @@ public static class ErrorIds
     public const string RetentionPolicyEmpty = "RetentionPolicyEmpty";
     public const string RetentionPolicyInvalid = "RetentionPolicyInvalid";
     public const string RetentionBlocked = "RetentionBlocked";
+    public const string BackupRemoveFailed = "BackupRemoveFailed";
     public const string TagInvalid = "TagInvalid";
     public const string DurationInvalid = "DurationInvalid";
 

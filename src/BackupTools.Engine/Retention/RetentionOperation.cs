@@ -62,7 +62,15 @@ public static class RetentionOperation
             throw new InvalidOperationException($"Backup {decision.BackupId} is to be kept.");
         var (store, key) = StoreFactory.OpenBackup(decision.Location);
         await using var lease = store;
-        await store.DeleteBackupAsync(key, ct).ConfigureAwait(false);
+        try
+        {
+            await store.DeleteBackupAsync(key, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupToolsException(ErrorIds.BackupRemoveFailed, ErrorKind.WriteError,
+                $"Backup '{decision.Location}' could not be removed: {ex.Message}", decision.Location, ex);
+        }
         decision.Removed = true;
     }
 

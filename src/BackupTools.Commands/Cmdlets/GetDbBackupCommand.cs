@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using BackupTools.Commands.Infrastructure;
+using BackupTools.Operations;
+using BackupTools.Stores;
+
+namespace BackupTools.Commands;
+
+/// <summary>Lists the backups in a destination, newest first. CLI: <c>backuptools list</c>.</summary>
+[Cmdlet(VerbsCommon.Get, "DbBackup")]
+[OutputType(typeof(BackupInfo))]
+public sealed class GetDbBackupCommand : AsyncCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    [Parameter(Position = 1)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>Only the newest complete backup of each database.</summary>
+    [Parameter]
+    public SwitchParameter Latest { get; set; }
+
+    [Parameter]
+    public DateTime? Since { get; set; }
+
+    [Parameter]
+    public DateTime? Until { get; set; }
+
+    /// <summary>Also list backup folders without a manifest (interrupted or still running), with IsComplete = $false.</summary>
+    [Parameter]
+    public SwitchParameter IncludeIncomplete { get; set; }
+
+    protected override int ProgressActivityId => ProgressIds.GetDbBackup;
+
+    protected override string ProgressActivity => "Listing backups";
+
+    protected override void ProcessRecord()
+    {
+        var destination = ResolvePath(Destination);
+        var query = new BackupQuery
+        {
+            Database = Database,
+            Latest = Latest,
+            Since = Since is { } since ? new DateTimeOffset(since) : null,
+            Until = Until is { } until ? new DateTimeOffset(until) : null,
+            IncludeIncomplete = IncludeIncomplete,
+        };
+        IReadOnlyList<CatalogItem> items;
+        try
+        {
+            items = RunEngine(async (_, ct) =>
+            {
+                await using var store = StoreFactory.OpenDestination(destination);
+                return await BackupCatalog.ListAsync(store, query, ct).ConfigureAwait(false);
+            });
+        }
+        catch (BackupToolsException ex)
+        {
+            ThrowTerminatingError(ex); // nothing to list: the destination itself is missing or unusable
+            return;
+        }
+        foreach (var item in items)
+        {
+            if (item.Backup is not null) WriteObject(item.Backup);
+            else if (item.Error is not null) WriteError(item.Error);
+        }
+    }
+}

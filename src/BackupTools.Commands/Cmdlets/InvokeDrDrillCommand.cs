@@ -1,0 +1,152 @@
+using System.Management.Automation;
+using BackupTools.Commands.Infrastructure;
+using BackupTools.Operations;
+
+namespace BackupTools.Commands;
+
+/// <summary>
+/// A disaster-recovery drill: restore a backup into a scratch target, verify it, and measure RTO and RPO. Over a
+/// database wildcard one failing database does not stop the rest; a failed drill is written as an error record AND
+/// output. CLI: <c>backuptools drill</c>.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "DrDrill", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
+[OutputType(typeof(DrillReport))]
+public sealed class InvokeDrDrillCommand : AsyncCmdlet
+{
+    private const string PathSet = "Path";
+    private const string DestinationSet = "Destination";
+    private static readonly TimeSpan DefaultRpoWindow = new DrillRequest().RpoWindow;
+
+    // Enum parameters keep an int backing field: see ModuleInitializer for why.
+    private int _select = (int)DrillSelection.RandomNotLatest;
+
+    /// <summary>Backup locations to drill with (the Location property of Get-DbBackup output).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Location")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = DestinationSet)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>The database(s) to drill; wildcards allowed, * = every database in the destination.</summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = DestinationSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string Database { get; set; } = "";
+
+    /// <summary>Which backup of each database to drill with (with -Destination).</summary>
+    [Parameter(ParameterSetName = DestinationSet)]
+    public DrillSelection Select
+    {
+        get => (DrillSelection)_select;
+        set => _select = (int)value;
+    }
+
+    [Parameter(ParameterSetName = DestinationSet)]
+    public int? Seed { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ScratchTarget { get; set; }
+
+    [Parameter]
+    public SwitchParameter KeepScratch { get; set; }
+
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? RtoObjective { get; set; }
+
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? RpoObjective { get; set; }
+
+    /// <summary>How far back the RPO looks for gaps between backups (default 7 days).</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? RpoWindow { get; set; }
+
+    /// <summary>A folder where each drill writes its report as JSON and Markdown.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ReportPath { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TempPath { get; set; }
+
+    protected override int ProgressActivityId => ProgressIds.InvokeDrDrill;
+
+    protected override string ProgressActivity => "DR drill";
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == PathSet)
+        {
+            foreach (var path in Path)
+            {
+                var location = ResolvePath(path);
+                Drill(location, Request(location, null, null));
+            }
+            return;
+        }
+
+        var destination = ResolvePath(Destination);
+        IReadOnlyList<string> databases;
+        try
+        {
+            databases = RunEngine((_, ct) => DrillOperation.ResolveDatabasesAsync(destination, Database, ct));
+        }
+        catch (BackupToolsException ex)
+        {
+            ThrowTerminatingError(ex); // the destination itself is unusable
+            return;
+        }
+        if (databases.Count == 0)
+        {
+            WriteError(new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
+                $"No database matching '{Database}' has backups in '{destination}'.", Database));
+            return;
+        }
+        foreach (var database in databases)
+            Drill(database, Request(null, destination, database));
+    }
+
+    private DrillRequest Request(string? location, string? destination, string? database) => new()
+    {
+        Location = location,
+        Destination = destination,
+        Database = database,
+        Select = Select,
+        Seed = Seed,
+        ScratchTarget = ResolveOptionalPath(ScratchTarget),
+        KeepScratch = KeepScratch,
+        RtoObjective = RtoObjective,
+        RpoObjective = RpoObjective,
+        RpoWindow = RpoWindow ?? DefaultRpoWindow,
+        ReportPath = ResolveOptionalPath(ReportPath),
+        TempDirectory = ResolveOptionalPath(TempPath),
+    };
+
+    private void Drill(string target, DrillRequest request)
+    {
+        if (!ShouldProcess(target, "Restore a backup into a scratch target, verify it and measure RTO/RPO"))
+            return;
+        try
+        {
+            var report = RunEngine((observer, ct) => DrillOperation.RunAsync(request, observer, ct));
+            if (report.Passed)
+            {
+                WriteObject(report);
+                return;
+            }
+            WriteFailedResult(report, report.ErrorId ?? ErrorIds.DrillFailed,
+                $"DR drill {report.DrillId} of '{report.Database}' failed", report.Checks, report.Location ?? report.Database);
+        }
+        catch (BackupToolsException ex)
+        {
+            WriteError(ex); // one database failing does not stop the rest
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using BackupTools.Commands.Infrastructure;
+using BackupTools.Engines;
+using BackupTools.Operations;
+
+namespace BackupTools.Commands;
+
+/// <summary>Takes a backup of one database into a destination. CLI: <c>backuptools backup</c>.</summary>
+[Cmdlet(VerbsCommon.New, "DbBackup", SupportsShouldProcess = true)]
+[OutputType(typeof(BackupInfo))]
+public sealed class NewDbBackupCommand : AsyncCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Source { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? DatabaseName { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Engine { get; set; }
+
+    [Parameter]
+    public string[] Tag { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [ValidateSet("Gzip", "None")]
+    public string Compression { get; set; } = "Gzip";
+
+    [Parameter]
+    [ValidateRange(0, 9)]
+    public int? CompressionLevel { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TempPath { get; set; }
+
+    protected override int ProgressActivityId => ProgressIds.NewDbBackup;
+
+    protected override string ProgressActivity => "Backing up";
+
+    protected override void ProcessRecord()
+    {
+        var request = new NewBackupRequest
+        {
+            Source = ResolvePath(Source),
+            Destination = ResolvePath(Destination),
+            DatabaseName = DatabaseName,
+            Engine = Engine,
+            Tags = Tag,
+            Compression = Compression.ToLowerInvariant(),
+            CompressionLevel = CompressionLevel,
+            TempDirectory = ResolveOptionalPath(TempPath),
+        };
+        try
+        {
+            // Validated before ShouldProcess, so -WhatIf reports a missing or unreadable source too.
+            var engine = EngineRegistry.ForSource(request.Source, request.Engine);
+            RunEngine((_, ct) => engine.ValidateSourceAsync(request.Source, ct));
+            var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
+            if (!ShouldProcess(request.Destination, $"Back up {engine.Name} database '{database}' from {engine.DescribeSource(request.Source)}"))
+                return;
+            WriteObject(RunEngine((observer, ct) => BackupOperation.RunAsync(request, observer, ct)));
+        }
+        catch (BackupToolsException ex)
+        {
+            WriteError(ex);
+        }
+    }
+}

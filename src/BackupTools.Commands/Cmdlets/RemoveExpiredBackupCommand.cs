@@ -1,0 +1,141 @@
+using System.Management.Automation;
+using BackupTools.Commands.Infrastructure;
+using BackupTools.Retention;
+
+namespace BackupTools.Commands;
+
+/// <summary>
+/// Applies a restic-style retention policy and removes what it does not keep, asking per backup (ConfirmImpact
+/// High) right before each deletion. Outputs one decision per backup, also under -WhatIf. CLI: <c>backuptools prune</c>.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "ExpiredBackup", DefaultParameterSetName = DestinationSet,
+    SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(RetentionDecision))]
+public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
+{
+    private const string DestinationSet = "Destination";
+    private const string PipelineSet = "Pipeline";
+
+    private readonly List<string> _locations = new();
+    private RetentionPolicy? _policy;
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = DestinationSet)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    [Parameter(Position = 1, ParameterSetName = DestinationSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>The backups to apply the policy to (collected, planned once all have arrived).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PipelineSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Location")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter, ValidateRange(0, int.MaxValue)] public int KeepLast { get; set; }
+    [Parameter, ValidateRange(0, int.MaxValue)] public int KeepHourly { get; set; }
+    [Parameter, ValidateRange(0, int.MaxValue)] public int KeepDaily { get; set; }
+    [Parameter, ValidateRange(0, int.MaxValue)] public int KeepWeekly { get; set; }
+    [Parameter, ValidateRange(0, int.MaxValue)] public int KeepMonthly { get; set; }
+    [Parameter, ValidateRange(0, int.MaxValue)] public int KeepYearly { get; set; }
+
+    /// <summary>Keep every backup completed within this span of the newest one (e.g. 7d, 36h).</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? KeepWithin { get; set; }
+
+    [Parameter]
+    public string[] KeepTag { get; set; } = Array.Empty<string>();
+
+    /// <summary>Time zone of the day/week/month boundaries: an IANA or Windows id. UTC by default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TimeZone { get; set; }
+
+    protected override int ProgressActivityId => ProgressIds.RemoveExpiredBackup;
+
+    protected override string ProgressActivity => "Removing expired backups";
+
+    protected override void BeginProcessing()
+    {
+        // An empty or invalid policy stops everything before a single backup is looked at.
+        try
+        {
+            _policy = new RetentionPolicy
+            {
+                KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
+                KeepMonthly = KeepMonthly, KeepYearly = KeepYearly, KeepWithin = KeepWithin, KeepTags = KeepTag,
+                TimeZone = FindTimeZone(TimeZone),
+            };
+            _policy.Validate();
+        }
+        catch (BackupToolsException ex)
+        {
+            ThrowTerminatingError(ex);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == PipelineSet)
+            _locations.AddRange(Path.Select(ResolvePath));
+    }
+
+    protected override void EndProcessing()
+    {
+        var request = new RetentionRequest
+        {
+            Policy = _policy!,
+            Destination = ParameterSetName == DestinationSet ? ResolvePath(Destination) : null,
+            Database = Database,
+            Locations = ParameterSetName == PipelineSet ? _locations : null,
+        };
+        if (request.Locations is { Count: 0 })
+            return; // nothing was piped in
+        RetentionPlan plan;
+        try
+        {
+            plan = RunEngine((_, ct) => RetentionOperation.PlanAsync(request, ct));
+        }
+        catch (BackupToolsException ex)
+        {
+            ThrowTerminatingError(ex);
+            return;
+        }
+        foreach (var error in plan.Errors)
+            WriteError(error);
+
+        foreach (var decision in plan.Decisions)
+        {
+            if (decision.Action == RetentionAction.Remove &&
+                ShouldProcess(decision.Location, $"Remove backup {decision.BackupId} of '{decision.Database}' completed {decision.CompletedAt:u}"))
+            {
+                try
+                {
+                    RunEngine((_, ct) => RetentionOperation.RemoveAsync(decision, ct));
+                }
+                catch (BackupToolsException ex)
+                {
+                    WriteError(ex);
+                }
+            }
+            WriteObject(decision);
+        }
+    }
+
+    private static TimeZoneInfo FindTimeZone(string? id)
+    {
+        if (string.IsNullOrEmpty(id)) return TimeZoneInfo.Utc;
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
+                $"Time zone '{id}' is not known on this machine. Give an IANA id (Europe/Berlin) or a Windows id (W. Europe Standard Time).", id, ex);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Management.Automation;
+using BackupTools.Commands.Infrastructure;
+using BackupTools.Operations;
+
+namespace BackupTools.Commands;
+
+/// <summary>
+/// Restores a backup to a target. An existing target is replaced only with -Force or after confirmation
+/// (ConfirmImpact High: PowerShell asks unless -Confirm:$false); -WhatIf changes nothing. CLI: <c>backuptools restore</c>.
+/// </summary>
+[Cmdlet(VerbsData.Restore, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(RestoreResult))]
+public sealed class RestoreDbBackupCommand : AsyncCmdlet
+{
+    /// <summary>The backup's location (the Location property of Get-DbBackup / New-DbBackup output).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Location")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Where to restore to (SQLite: a database file path).</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Target { get; set; } = "";
+
+    /// <summary>Replace an existing target without asking.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>First take a normal backup (tagged pre-restore) of the target that is about to be replaced.</summary>
+    [Parameter]
+    public SwitchParameter PreBackup { get; set; }
+
+    /// <summary>Count the rows of every table in the restored database and compare them with the manifest.</summary>
+    [Parameter]
+    public SwitchParameter Verify { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TempPath { get; set; }
+
+    protected override int ProgressActivityId => ProgressIds.RestoreDbBackup;
+
+    protected override string ProgressActivity => "Restoring";
+
+    protected override void ProcessRecord()
+    {
+        var location = ResolvePath(Path);
+        var target = ResolvePath(Target);
+        try
+        {
+            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, ct));
+            if (!Confirmed(plan.Target, plan.Description))
+                return;
+            var result = RunEngine((observer, ct) => RestoreOperation.RunAsync(new RestoreRequest
+            {
+                Location = location,
+                Target = target,
+                // Only what was shown and confirmed: a target that appears after the plan is never overwritten.
+                Overwrite = plan.TargetExists,
+                PreBackup = PreBackup,
+                Verify = Verify,
+                TempDirectory = ResolveOptionalPath(TempPath),
+            }, observer, ct));
+            if (result.Verified == false)
+            {
+                WriteFailedResult(result, ErrorIds.RowCountMismatch,
+                    $"The database restored to '{result.Target}' does not match the backup's manifest", result.Checks, result.Target);
+                return;
+            }
+            WriteObject(result);
+        }
+        catch (BackupToolsException ex)
+        {
+            WriteError(ex);
+        }
+    }
+
+    /// <summary>-Force skips the prompt, but never -WhatIf or an explicit -Confirm.</summary>
+    private bool Confirmed(string target, string action)
+    {
+        if (Force && !IsBound("WhatIf") && !IsBound("Confirm") && !WhatIfPreference())
+            return true;
+        return ShouldProcess(target, action);
+    }
+
+    private bool IsBound(string parameter) =>
+        MyInvocation.BoundParameters.TryGetValue(parameter, out var value) && value is SwitchParameter { IsPresent: true };
+
+    private bool WhatIfPreference() => LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+}

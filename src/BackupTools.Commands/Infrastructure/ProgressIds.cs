@@ -1,0 +1,12 @@
+namespace BackupTools.Commands.Infrastructure;
+
+/// <summary>One fixed progress activity id per cmdlet, so their progress bars never collide when piped together.</summary>
+internal static class ProgressIds
+{
+    public const int NewDbBackup = 0x5B01;
+    public const int GetDbBackup = 0x5B02;
+    public const int TestBackupIntegrity = 0x5B03;
+    public const int RestoreDbBackup = 0x5B04;
+    public const int RemoveExpiredBackup = 0x5B05;
+    public const int InvokeDrDrill = 0x5B06;
+}

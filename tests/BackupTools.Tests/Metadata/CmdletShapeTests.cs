@@ -1,0 +1,134 @@
+using System.Reflection;
+
+namespace BackupTools.Tests.Metadata;
+
+/// <summary>The cmdlet classes follow the conventions PowerShell and its users rely on.</summary>
+public class CmdletShapeTests
+{
+    private static readonly ModuleMetadata M = ModuleMetadata.Instance;
+
+    public static readonly string[] AgreedCmdlets =
+    {
+        "Get-DbBackup", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup", "Test-BackupIntegrity",
+    };
+
+    [Fact]
+    public void The_agreed_six_cmdlets_exist()
+    {
+        Assert.Equal(AgreedCmdlets, M.Cmdlets.Select(c => c.Name).ToArray());
+    }
+
+    [Fact]
+    public void Every_cmdlet_is_a_public_sealed_PSCmdlet_named_VerbNounCommand_in_BackupTools_Commands()
+    {
+        foreach (var c in M.Cmdlets)
+        {
+            Assert.True(c.Type.IsPublic, $"{c} is not public");
+            Assert.True(c.Type.IsSealed, $"{c} is not sealed");
+            Assert.True(c.Type.IsSubclassOf(M.PSCmdlet), $"{c} does not derive from PSCmdlet");
+            Assert.NotNull(c.Type.GetConstructor(Type.EmptyTypes));
+            Assert.Equal($"{c.Verb}{c.Noun}Command", c.Type.Name);
+            // The fully qualified error id is 'Id,<namespace>.<class>'; scripts and the Pester tests match on it.
+            Assert.Equal("BackupTools.Commands", c.Type.Namespace);
+        }
+    }
+
+    [Fact]
+    public void Every_verb_is_an_approved_PowerShell_verb()
+    {
+        var approved = new[] { "VerbsCommon", "VerbsData", "VerbsLifecycle", "VerbsDiagnostic", "VerbsCommunications", "VerbsSecurity", "VerbsOther" }
+            .SelectMany(n => M.Sma.GetType("System.Management.Automation." + n, throwOnError: true)!.GetFields(BindingFlags.Public | BindingFlags.Static))
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("Get", approved);
+        foreach (var c in M.Cmdlets)
+            Assert.True(approved.Contains(c.Verb), $"{c}: '{c.Verb}' is not an approved verb");
+    }
+
+    [Fact]
+    public void Every_cmdlet_declares_its_output_type_and_it_is_a_BackupTools_type()
+    {
+        var expected = new Dictionary<string, string>
+        {
+            ["New-DbBackup"] = "BackupTools.BackupInfo",
+            ["Get-DbBackup"] = "BackupTools.BackupInfo",
+            ["Test-BackupIntegrity"] = "BackupTools.IntegrityResult",
+            ["Restore-DbBackup"] = "BackupTools.RestoreResult",
+            ["Remove-ExpiredBackup"] = "BackupTools.RetentionDecision",
+            ["Invoke-DrDrill"] = "BackupTools.DrillReport",
+        };
+        foreach (var c in M.Cmdlets)
+            Assert.Equal(new[] { expected[c.Name] }, c.OutputTypes.Select(t => t.FullName).ToArray());
+    }
+
+    [Theory]
+    [InlineData("Restore-DbBackup")]
+    [InlineData("Remove-ExpiredBackup")]
+    public void Destructive_cmdlets_support_ShouldProcess_with_high_impact(string name)
+    {
+        var c = M.Cmdlet(name);
+        Assert.True(c.SupportsShouldProcess);
+        Assert.Equal("High", c.ConfirmImpact);
+    }
+
+    [Fact]
+    public void Exactly_the_cmdlets_that_change_things_support_ShouldProcess()
+    {
+        var withShouldProcess = M.Cmdlets.Where(c => c.SupportsShouldProcess).Select(c => c.Name).ToArray();
+        Assert.Equal(new[] { "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess);
+        // Creating a backup or running a drill is routine: no prompt by default.
+        Assert.Equal("Medium", M.Cmdlet("New-DbBackup").ConfirmImpact);
+        Assert.Equal("Medium", M.Cmdlet("Invoke-DrDrill").ConfirmImpact);
+    }
+
+    [Fact]
+    public void Mandatory_parameters_and_positions_match_the_agreed_surface()
+    {
+        string[] Mandatory(string cmdlet, string set) => M.Cmdlet(cmdlet).Parameters
+            .Where(p => p.Sets.Any(s => s.Mandatory && (s.Name == set || s.Name == "__AllParameterSets")))
+            .Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+        Assert.Equal(new[] { "Destination", "Source" }, Mandatory("New-DbBackup", "__AllParameterSets"));
+        Assert.Equal(0, M.Cmdlet("New-DbBackup").Parameter("Source").Sets.Single().Position);
+        Assert.Equal(1, M.Cmdlet("New-DbBackup").Parameter("Destination").Sets.Single().Position);
+        Assert.Equal(new[] { "Destination" }, Mandatory("Get-DbBackup", "__AllParameterSets"));
+        Assert.Equal(1, M.Cmdlet("Get-DbBackup").Parameter("Database").Sets.Single().Position);
+        Assert.Equal(new[] { "Path" }, Mandatory("Test-BackupIntegrity", "__AllParameterSets"));
+        Assert.Equal(new[] { "Path", "Target" }, Mandatory("Restore-DbBackup", "__AllParameterSets"));
+        Assert.Equal(new[] { "Destination" }, Mandatory("Remove-ExpiredBackup", "Destination"));
+        Assert.Equal(new[] { "Path" }, Mandatory("Remove-ExpiredBackup", "Pipeline"));
+        Assert.Equal(new[] { "Path" }, Mandatory("Invoke-DrDrill", "Path"));
+        Assert.Equal(new[] { "Database", "Destination" }, Mandatory("Invoke-DrDrill", "Destination"));
+    }
+
+    [Fact]
+    public void Every_parameter_of_the_agreed_surface_exists_with_its_type()
+    {
+        var surface = new Dictionary<string, string[]>
+        {
+            ["New-DbBackup"] = new[] { "Source:String", "Destination:String", "DatabaseName:String", "Engine:String", "Tag:String[]", "Compression:String", "CompressionLevel:Nullable`1", "TempPath:String" },
+            ["Get-DbBackup"] = new[] { "Destination:String", "Database:String", "Latest:SwitchParameter", "Since:Nullable`1", "Until:Nullable`1", "IncludeIncomplete:SwitchParameter" },
+            ["Test-BackupIntegrity"] = new[] { "Path:String[]", "Level:IntegrityLevel", "MaxAge:Nullable`1", "ScratchTarget:String", "TempPath:String" },
+            ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String" },
+            ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String" },
+            ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String" },
+        };
+        foreach (var c in M.Cmdlets)
+        {
+            var actual = c.Parameters.Select(p => $"{p.Name}:{p.Type.Name}").OrderBy(s => s, StringComparer.Ordinal);
+            Assert.Equal(surface[c.Name].OrderBy(s => s, StringComparer.Ordinal), actual);
+        }
+    }
+
+    [Fact]
+    public void Every_TimeSpan_parameter_accepts_duration_text()
+    {
+        var timeSpans = M.Cmdlets.SelectMany(c => c.Parameters.Select(p => (c, p)))
+            .Where(x => ModuleMetadata.UnwrapNullable(x.p.Type).FullName == "System.TimeSpan")
+            .ToList();
+        Assert.Equal(5, timeSpans.Count); // MaxAge, KeepWithin, RtoObjective, RpoObjective, RpoWindow
+        foreach (var (c, p) in timeSpans)
+            Assert.True(ModuleMetadata.Attribute(p.Property, "TimeSpanTransformationAttribute") is not null, $"{c} -{p.Name} lacks [TimeSpanTransformation]");
+    }
+}

@@ -1,0 +1,106 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Import-BackupToolsModule
+    $script:Cmdlets = @('Get-DbBackup', 'Invoke-DrDrill', 'New-DbBackup', 'Remove-ExpiredBackup', 'Restore-DbBackup', 'Test-BackupIntegrity')
+}
+
+Describe 'The BackupTools module' {
+    It 'exports exactly the six cmdlets and nothing else' {
+        $module = Get-Module BackupTools
+        @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be $script:Cmdlets
+        $module.ExportedFunctions.Count | Should -Be 0
+        $module.ExportedAliases.Count | Should -Be 0
+        $module.ExportedVariables.Count | Should -Be 0
+    }
+
+    It 'requires PowerShell 7.4 Core' {
+        $module = Get-Module BackupTools
+        $module.PowerShellVersion | Should -Be ([version]'7.4')
+        $module.CompatiblePSEditions | Should -Be @('Core')
+    }
+
+    It 'declares <Name> output as <Type>' -ForEach @(
+        @{ Name = 'New-DbBackup'; Type = 'BackupTools.BackupInfo' }
+        @{ Name = 'Get-DbBackup'; Type = 'BackupTools.BackupInfo' }
+        @{ Name = 'Test-BackupIntegrity'; Type = 'BackupTools.IntegrityResult' }
+        @{ Name = 'Restore-DbBackup'; Type = 'BackupTools.RestoreResult' }
+        @{ Name = 'Remove-ExpiredBackup'; Type = 'BackupTools.RetentionDecision' }
+        @{ Name = 'Invoke-DrDrill'; Type = 'BackupTools.DrillReport' }
+    ) {
+        (Get-Command $Name).OutputType.Name | Should -Be $Type
+    }
+
+    It 'has a default table view for <_>' -ForEach @(
+        'BackupTools.BackupInfo', 'BackupTools.IntegrityResult', 'BackupTools.RestoreResult',
+        'BackupTools.RetentionDecision', 'BackupTools.DrillReport'
+    ) {
+        $view = Get-FormatData -TypeName $_ -PowerShellVersion $PSVersionTable.PSVersion
+        $view | Should -Not -BeNullOrEmpty
+        $view.FormatViewDefinition.Control.GetType().Name | Should -Be 'TableControl'
+    }
+
+    It 'loads the engine and SQLite into its own load context from module/bin/lib, after a command ran' {
+        $dest = Join-Path $TestDrive 'alc-backups'
+        $null = New-DbBackup -Source (Copy-Chinook -Folder (Join-Path $TestDrive 'alc')) -Destination $dest
+        foreach ($name in 'BackupTools.Engine', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core') {
+            $assembly = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq $name }
+            $assembly | Should -Not -BeNullOrEmpty -Because "$name is used by New-DbBackup"
+            $context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly)
+            $context | Should -Not -Be ([System.Runtime.Loader.AssemblyLoadContext]::Default) -Because "$name must be isolated"
+            $context.Name | Should -Be 'BackupTools'
+            $assembly.Location | Should -BeLike (Join-Path $script:RepoRoot 'module' 'bin' 'lib' '*')
+        }
+    }
+}
+
+Describe 'Cmdlet metadata' {
+    It '<Name> has the mandatory parameters <Mandatory> in parameter set <Set>' -ForEach @(
+        @{ Name = 'New-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Destination', 'Source') }
+        @{ Name = 'Get-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Destination') }
+        @{ Name = 'Test-BackupIntegrity'; Set = '__AllParameterSets'; Mandatory = @('Path') }
+        @{ Name = 'Restore-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Path', 'Target') }
+        @{ Name = 'Remove-ExpiredBackup'; Set = 'Destination'; Mandatory = @('Destination') }
+        @{ Name = 'Remove-ExpiredBackup'; Set = 'Pipeline'; Mandatory = @('Path') }
+        @{ Name = 'Invoke-DrDrill'; Set = 'Path'; Mandatory = @('Path') }
+        @{ Name = 'Invoke-DrDrill'; Set = 'Destination'; Mandatory = @('Database', 'Destination') }
+    ) {
+        Get-MandatoryParameterName -Command $Name -ParameterSet $Set | Should -Be $Mandatory
+    }
+
+    It '<_> takes -Path from the pipeline by property name, also as Location' -ForEach @(
+        'Test-BackupIntegrity', 'Restore-DbBackup', 'Remove-ExpiredBackup', 'Invoke-DrDrill'
+    ) {
+        $path = (Get-Command $_).Parameters['Path']
+        $path.Aliases | Should -Contain 'Location'
+        @($path.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] } |
+            Where-Object ValueFromPipelineByPropertyName).Count | Should -BeGreaterThan 0
+    }
+
+    It '<Name> supports ShouldProcess with ConfirmImpact <Impact>' -ForEach @(
+        @{ Name = 'Restore-DbBackup'; Impact = 'High' }
+        @{ Name = 'Remove-ExpiredBackup'; Impact = 'High' }
+        @{ Name = 'New-DbBackup'; Impact = 'Medium' }
+        @{ Name = 'Invoke-DrDrill'; Impact = 'Medium' }
+    ) {
+        $command = Get-Command $Name
+        $command.Parameters.Keys | Should -Contain 'WhatIf'
+        $command.Parameters.Keys | Should -Contain 'Confirm'
+        $attribute = $command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
+        $attribute.ConfirmImpact.ToString() | Should -Be $Impact
+    }
+
+    It '<_> changes nothing and has no -WhatIf' -ForEach @('Get-DbBackup', 'Test-BackupIntegrity') {
+        (Get-Command $_).Parameters.Keys | Should -Not -Contain 'WhatIf'
+    }
+
+    It 'types -Level and -Select as the engine enums and restricts -Compression to Gzip and None' {
+        (Get-Command Test-BackupIntegrity).Parameters['Level'].ParameterType.Name | Should -Be 'IntegrityLevel'
+        (Get-Command Invoke-DrDrill).Parameters['Select'].ParameterType.Name | Should -Be 'DrillSelection'
+        $set = (Get-Command New-DbBackup).Parameters['Compression'].Attributes |
+            Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }
+        $set.ValidValues | Should -Be @('Gzip', 'None')
+    }
+}
