@@ -48,25 +48,27 @@ public static class CliRunner
 
     public static string DllPath { get; } = FindDll();
 
-    public static CliResult Run(params string[] args) => RunAsync(args).GetAwaiter().GetResult();
+    public static CliResult Run(params string[] args) => Run(args, DefaultTimeout);
 
-    public static async Task<CliResult> RunAsync(string[] args, TimeSpan? timeout = null)
+    public static CliResult Run(string[] args, TimeSpan timeout)
     {
         using var process = Start(args);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
+        var output = CollectOutput(process);
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"backuptools {string.Join(' ', args)} did not finish within {timeout ?? DefaultTimeout}.");
+            throw new TimeoutException($"backuptools {string.Join(' ', args)} did not finish within {timeout}.");
         }
-        return new CliResult(args, process.ExitCode, await stdout, await stderr);
+        process.WaitForExit();
+        var (stdout, stderr) = output.Wait();
+        return new CliResult(args, process.ExitCode, stdout, stderr);
     }
+
+    /// <summary>
+    /// Reads stdout and stderr to the end on dedicated threads: async reads of a child's pipes block pool threads on
+    /// Unix, and a starved pool would delay every await in the tests (and the timing of kill tests with it).
+    /// </summary>
+    public static ProcessOutput CollectOutput(Process process) => new(process);
 
     /// <summary>Starts the CLI with redirected output (the caller reads or discards it, and may kill the process).</summary>
     public static Process Start(params string[] args)
@@ -108,5 +110,36 @@ public static class CliRunner
             .Append(Path.Combine(AppContext.BaseDirectory, "backuptools.dll"));
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException("backuptools.dll not found; build src/BackupTools.Cli first (the test project references it).");
+    }
+}
+
+/// <summary>stdout and stderr of a child process, drained on two threads of their own.</summary>
+public sealed class ProcessOutput
+{
+    private readonly Thread _stdout;
+    private readonly Thread _stderr;
+    private string _out = "";
+    private string _err = "";
+
+    public ProcessOutput(Process process)
+    {
+        _stdout = new Thread(() => _out = process.StandardOutput.ReadToEnd()) { IsBackground = true };
+        _stderr = new Thread(() => _err = process.StandardError.ReadToEnd()) { IsBackground = true };
+        _stdout.Start();
+        _stderr.Start();
+    }
+
+    /// <summary>Waits for both streams to end (the process has exited and closed them).</summary>
+    public (string StdOut, string StdErr) Wait()
+    {
+        _stdout.Join();
+        _stderr.Join();
+        return (_out, _err);
+    }
+
+    public override string ToString()
+    {
+        var (stdout, stderr) = Wait();
+        return $"--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}";
     }
 }
