@@ -41,7 +41,7 @@ public class CliInterruptionTests(ITestOutputHelper output)
         for (var run = 0; run < runs; run++)
         {
             using var process = CliRunner.Start("backup", "--source", source, "--destination", dest, "--temp-path", staging);
-            var drained = CliRunner.CollectOutput(process);
+            CliRunner.CollectOutput(process); // keep its pipes drained so it never blocks on output
             var folder = WaitForNewBackupFolder(Path.Combine(dest, "big"), [.. killed, .. completed], process);
             // Spread the kills over the whole run (copy to staging, then compress/hash/write the artifact, then the manifest).
             var delay = (int)(runtime * 0.7 * (run + random.NextDouble()) / runs);
