@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
+using BackupTools.Cli.Commands;
+
+namespace BackupTools.Cli;
+
+/// <summary>Builds the command tree, turns parse errors into exit 2, and turns Ctrl+C/SIGTERM into a cancelled token.</summary>
+internal static class CliApp
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand(
+            "backuptools: back up, list, verify, restore, prune and drill database backups " +
+            "(the console host of the BackupTools PowerShell module; each verb mirrors its cmdlet).");
+        root.Options.Add(CommonOptions.Json);
+        root.Options.Add(CommonOptions.Verbose);
+        root.Subcommands.Add(BackupVerb.Create());
+        root.Subcommands.Add(ListVerb.Create());
+        root.Subcommands.Add(VerifyVerb.Create());
+        root.Subcommands.Add(RestoreVerb.Create());
+        root.Subcommands.Add(PruneVerb.Create());
+        root.Subcommands.Add(DrillVerb.Create());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
+            return ReportParseErrors(parse);
+
+        using var cts = new CancellationTokenSource();
+        using var signals = CancelOnSignals(cts);
+        // Cancellation is ours (the token reaches the engine, which cleans up); System.CommandLine must not race it.
+        var config = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await parse.InvokeAsync(config, cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            return ExitCodes.Cancelled;
+        }
+    }
+
+    private static int ReportParseErrors(ParseResult parse)
+    {
+        var reporter = new ErrorReporter(json: TryGetJson(parse), new ConsoleObserver(verbose: false, showProgress: false));
+        foreach (var error in parse.Errors)
+        {
+            var (id, message) = UsageError.Split(error.Message);
+            reporter.Report(id, ErrorKind.InvalidArgument, message, target: null, ExitCodes.UsageOrSetup);
+        }
+        var verb = parse.CommandResult.Command is RootCommand ? "" : parse.CommandResult.Command.Name + " ";
+        Console.Error.WriteLine($"Run 'backuptools {verb}--help' for usage.");
+        return ExitCodes.UsageOrSetup;
+    }
+
+    private static bool TryGetJson(ParseResult parse)
+    {
+        try { return parse.GetValue(CommonOptions.Json); }
+        catch (InvalidOperationException) { return false; }
+    }
+
+    /// <summary>First Ctrl+C (SIGINT) or SIGTERM cancels the token; a second Ctrl+C is left to terminate the process.</summary>
+    private static IDisposable CancelOnSignals(CancellationTokenSource cts)
+    {
+        var registrations = new List<IDisposable>();
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+        {
+            try
+            {
+                registrations.Add(PosixSignalRegistration.Create(signal, context =>
+                {
+                    if (cts.IsCancellationRequested) return;
+                    context.Cancel = true;
+                    cts.Cancel();
+                }));
+            }
+            catch (PlatformNotSupportedException) { /* SIGTERM on some platforms */ }
+        }
+        return new Registrations(registrations);
+    }
+
+    private sealed class Registrations(List<IDisposable> items) : IDisposable
+    {
+        public void Dispose() => items.ForEach(i => i.Dispose());
+    }
+}

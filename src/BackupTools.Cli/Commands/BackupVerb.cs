@@ -1,0 +1,43 @@
+using System.CommandLine;
+using BackupTools.Cli.Output;
+using BackupTools.Operations;
+using BackupTools.Pipeline;
+
+namespace BackupTools.Cli.Commands;
+
+/// <summary>`backuptools backup` = New-DbBackup.</summary>
+internal static class BackupVerb
+{
+    public static Command Create()
+    {
+        var source = CommonOptions.Text("--source", "The database to back up: a SQLite file path or sqlite: URI.", required: true);
+        var destination = CommonOptions.Destination(required: true);
+        var databaseName = CommonOptions.Text("--database-name", "Name of the database in the destination (default: the source file name without extension).");
+        var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite).");
+        var tags = CommonOptions.List("--tag", "Tags to record in the manifest (repeat, or separate with commas).", splitCommas: true);
+        var compression = CommonOptions.Word("--compression", "Compression of the stored artifact (default gzip).", CompressionSpec.GzipName, CompressionSpec.NoneName);
+        var level = CommonOptions.Number("--compression-level", "gzip level 0 (store) to 9 (smallest); default 6.", 0, 9, ErrorIds.CompressionLevelInvalid);
+        var tempPath = CommonOptions.TempPath();
+
+        var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
+        {
+            source, destination, databaseName, engine, tags, compression, level, tempPath,
+        };
+        CliContext.SetAction(command, async (parse, context, ct) =>
+        {
+            var info = await BackupOperation.RunAsync(new NewBackupRequest
+            {
+                Source = parse.GetValue(source)!,
+                Destination = parse.GetValue(destination)!,
+                DatabaseName = parse.GetValue(databaseName),
+                Engine = parse.GetValue(engine),
+                Tags = parse.GetValue(tags) ?? Array.Empty<string>(),
+                Compression = parse.GetValue(compression) ?? CompressionSpec.GzipName,
+                CompressionLevel = parse.GetValue(level),
+                TempDirectory = parse.GetValue(tempPath),
+            }, context.Observer, ct).ConfigureAwait(false);
+            context.Output.Write(info, TextFormat.Backup);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using BackupTools.Cli.Output;
+using BackupTools.Operations;
+
+namespace BackupTools.Cli.Commands;
+
+/// <summary>
+/// `backuptools drill` = Invoke-DrDrill: restore a chosen backup into a scratch target, verify it, time it, measure
+/// RTO/RPO. Over a database wildcard, one database failing does not stop the rest. Exit 1 if any drill failed.
+/// </summary>
+internal static class DrillVerb
+{
+    public static Command Create()
+    {
+        var paths = CommonOptions.Paths("Drill exactly these backups (locations).");
+        var destination = CommonOptions.Destination(required: false);
+        var database = CommonOptions.Database("With --destination: the database(s) to drill; wildcards allowed, * = every database.");
+        var select = CommonOptions.Choice("--select", "Which backup to drill.", DrillSelection.RandomNotLatest);
+        var seed = CommonOptions.Number("--seed", "Seed for the random selection (repeatable drills).", int.MinValue);
+        var scratch = CommonOptions.Text("--scratch-target", "Where to restore the throwaway copy (a folder for SQLite; default temp).");
+        var keepScratch = CommonOptions.Flag("--keep-scratch", "Keep the restored scratch copy for inspection.");
+        var rtoObjective = CommonOptions.Duration("--rto-objective", "Recovery time objective; the drill fails if the restore takes longer.");
+        var rpoObjective = CommonOptions.Duration("--rpo-objective", "Recovery point objective; the drill fails if the worst data loss in the window is larger.");
+        var rpoWindow = CommonOptions.Duration("--rpo-window", "The history window over which RPO is measured (default 7d).");
+        var reportPath = CommonOptions.Text("--report-path", "A folder to write the drill report to (<drill>.json and <drill>.md).");
+        var tempPath = CommonOptions.TempPath();
+
+        var command = new Command("drill", "Run a disaster-recovery drill: restore, verify, measure RTO/RPO (Invoke-DrDrill).")
+        {
+            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath,
+        };
+        CliContext.SetAction(command, async (parse, context, ct) =>
+        {
+            var pathList = parse.GetValue(paths);
+            var dest = parse.GetValue(destination);
+            Selection.RequireOneOf(pathList, dest);
+            DrillRequest Request(string? location, string? db) => new()
+            {
+                Location = location,
+                Destination = location is null ? dest : null,
+                Database = db,
+                Select = parse.GetValue(select),
+                Seed = parse.GetValue(seed),
+                ScratchTarget = parse.GetValue(scratch),
+                KeepScratch = parse.GetValue(keepScratch),
+                RtoObjective = parse.GetValue(rtoObjective),
+                RpoObjective = parse.GetValue(rpoObjective),
+                RpoWindow = parse.GetValue(rpoWindow) ?? TimeSpan.FromDays(7),
+                ReportPath = parse.GetValue(reportPath),
+                TempDirectory = parse.GetValue(tempPath),
+            };
+
+            var requests = new List<DrillRequest>();
+            if (pathList is { Length: > 0 })
+            {
+                requests.AddRange(pathList.Select(p => Request(p, null)));
+            }
+            else
+            {
+                var pattern = parse.GetValue(database)
+                    ?? throw CliContext.Usage(ErrorIds.BackupLocationInvalid, "With --destination, give --database <name> (wildcards allowed; * for every database).");
+                var databases = await DrillOperation.ResolveDatabasesAsync(dest!, pattern, ct).ConfigureAwait(false);
+                if (databases.Count == 0)
+                    throw new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
+                        $"No database matching '{pattern}' has backups in '{dest}'.", pattern);
+                requests.AddRange(databases.Select(db => Request(null, db)));
+            }
+
+            foreach (var request in requests)
+            {
+                DrillReport report;
+                try
+                {
+                    report = await DrillOperation.RunAsync(request, context.Observer, ct).ConfigureAwait(false);
+                }
+                catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)
+                {
+                    context.Errors.Report(ex); // one database failing does not stop the rest
+                    continue;
+                }
+                context.Output.Write(report, TextFormat.Drill);
+                if (!report.Passed)
+                    context.Errors.ReportFailedChecks(report.Checks, report.ErrorId ?? ErrorIds.DrillFailed, report.Location ?? report.Database);
+            }
+        });
+        return command;
+    }
+}

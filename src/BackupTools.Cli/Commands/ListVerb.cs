@@ -1,0 +1,41 @@
+using System.CommandLine;
+using BackupTools.Cli.Output;
+using BackupTools.Operations;
+using BackupTools.Stores;
+
+namespace BackupTools.Cli.Commands;
+
+/// <summary>`backuptools list` = Get-DbBackup: complete backups newest first; an unreadable manifest is reported and listing goes on.</summary>
+internal static class ListVerb
+{
+    public static Command Create()
+    {
+        var destination = CommonOptions.Destination(required: true);
+        var database = CommonOptions.Database();
+        var latest = CommonOptions.Flag("--latest", "Only the newest complete backup of each database.");
+        var since = CommonOptions.Time("--since", "Only backups completed at or after this time.");
+        var until = CommonOptions.Time("--until", "Only backups completed at or before this time.");
+        var includeIncomplete = CommonOptions.Flag("--include-incomplete", "Also show backup folders without a manifest (interrupted or running), marked incomplete.");
+
+        var command = new Command("list", "List the backups in a destination, newest first (Get-DbBackup).")
+        {
+            destination, database, latest, since, until, includeIncomplete,
+        };
+        CliContext.SetAction(command, async (parse, context, ct) =>
+        {
+            await using var store = StoreFactory.OpenDestination(parse.GetValue(destination)!);
+            var items = await BackupCatalog.ListAsync(store, new BackupQuery
+            {
+                Database = parse.GetValue(database),
+                Latest = parse.GetValue(latest),
+                Since = parse.GetValue(since),
+                Until = parse.GetValue(until),
+                IncludeIncomplete = parse.GetValue(includeIncomplete),
+            }, ct).ConfigureAwait(false);
+            foreach (var error in items.Select(i => i.Error).OfType<BackupToolsException>())
+                context.Errors.Report(error);
+            context.Output.WriteTable(items.Select(i => i.Backup).OfType<BackupInfo>().ToList(), TextFormat.BackupTable);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using BackupTools.Cli.Output;
+using BackupTools.Retention;
+
+namespace BackupTools.Cli.Commands;
+
+/// <summary>
+/// `backuptools prune` = Remove-ExpiredBackup: restic-style keep rules per database; deletes without prompting,
+/// --what-if is the dry run. Every decision is output; plan errors are reported and the rest goes on.
+/// </summary>
+internal static class PruneVerb
+{
+    public static Command Create()
+    {
+        var destination = CommonOptions.Destination(required: false);
+        var paths = CommonOptions.Paths("Apply the policy to exactly these backups (locations) instead of a whole destination.");
+        var database = CommonOptions.Database("With --destination: only this database (wildcards * and ? allowed).");
+        Option<int?> Keep(string unit, string what) =>
+            CommonOptions.Number($"--keep-{unit}", $"Keep {what}.", errorId: ErrorIds.RetentionPolicyInvalid);
+        var keepLast = Keep("last", "the N newest backups");
+        var keepHourly = Keep("hourly", "the newest backup of each of the N most recent hours that have one");
+        var keepDaily = Keep("daily", "the newest backup of each of the N most recent days that have one");
+        var keepWeekly = Keep("weekly", "the newest backup of each of the N most recent ISO weeks that have one");
+        var keepMonthly = Keep("monthly", "the newest backup of each of the N most recent months that have one");
+        var keepYearly = Keep("yearly", "the newest backup of each of the N most recent years that have one");
+        var keepWithin = CommonOptions.Duration("--keep-within", "Keep every backup completed within this span of the newest backup.");
+        var keepTag = CommonOptions.List("--keep-tag", "Keep every backup carrying one of these tags (repeat, or separate with commas).", splitCommas: true);
+        var timeZone = TimeZoneOption();
+        var whatIf = CommonOptions.Flag("--what-if", "Print every decision and delete nothing.");
+
+        var command = new Command("prune", "Remove backups that no retention rule keeps (Remove-ExpiredBackup).")
+        {
+            destination, paths, database, keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly,
+            keepWithin, keepTag, timeZone, whatIf,
+        };
+        CliContext.SetAction(command, async (parse, context, ct) =>
+        {
+            var pathList = parse.GetValue(paths);
+            Selection.RequireOneOf(pathList, parse.GetValue(destination));
+            var policy = new RetentionPolicy
+            {
+                KeepLast = parse.GetValue(keepLast) ?? 0,
+                KeepHourly = parse.GetValue(keepHourly) ?? 0,
+                KeepDaily = parse.GetValue(keepDaily) ?? 0,
+                KeepWeekly = parse.GetValue(keepWeekly) ?? 0,
+                KeepMonthly = parse.GetValue(keepMonthly) ?? 0,
+                KeepYearly = parse.GetValue(keepYearly) ?? 0,
+                KeepWithin = parse.GetValue(keepWithin),
+                KeepTags = parse.GetValue(keepTag) ?? Array.Empty<string>(),
+                TimeZone = parse.GetValue(timeZone) ?? TimeZoneInfo.Utc,
+            };
+            var plan = await RetentionOperation.PlanAsync(new RetentionRequest
+            {
+                Destination = parse.GetValue(destination),
+                Database = parse.GetValue(database),
+                Locations = pathList is { Length: > 0 } ? pathList : null,
+                Policy = policy,
+            }, ct).ConfigureAwait(false);
+            foreach (var error in plan.Errors) context.Errors.Report(error);
+
+            var dryRun = parse.GetValue(whatIf);
+            foreach (var decision in plan.Decisions.Where(d => d.Action == RetentionAction.Remove))
+            {
+                if (dryRun)
+                {
+                    context.Output.Note($"What if: remove backup {decision.BackupId} of '{decision.Database}' at {decision.Location}");
+                    continue;
+                }
+                try
+                {
+                    await RetentionOperation.RemoveAsync(decision, ct).ConfigureAwait(false);
+                    context.Observer.Verbose($"Removed backup {decision.BackupId} of '{decision.Database}' ({decision.Location}).");
+                }
+                catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)
+                {
+                    context.Errors.Report(ex); // this one stays; the others are still handled
+                }
+            }
+            context.Output.WriteTable(plan.Decisions, TextFormat.DecisionTable);
+            var removable = plan.Decisions.Where(d => d.Action == RetentionAction.Remove).ToList();
+            var removed = removable.Where(d => d.Removed).ToList();
+            context.Output.Note(dryRun
+                ? $"What if: {removable.Count} backup(s) ({TextFormat.Size(removable.Sum(d => d.SizeBytes))}) would be removed, {plan.Decisions.Count - removable.Count} kept (policy: {policy}). Nothing was deleted."
+                : $"Removed {removed.Count} backup(s) ({TextFormat.Size(removed.Sum(d => d.SizeBytes))}), kept {plan.Decisions.Count - removable.Count} (policy: {policy}).");
+        });
+        return command;
+    }
+
+    /// <summary>--time-zone: an IANA or Windows id; period boundaries (day, week, ...) are taken in it. Default UTC.</summary>
+    private static Option<TimeZoneInfo?> TimeZoneOption() => new("--time-zone")
+    {
+        Description = "Time zone for period boundaries (IANA or Windows id, e.g. Europe/Berlin); default UTC.",
+        CustomParser = r =>
+        {
+            var id = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+            try { return TimeZoneInfo.FindSystemTimeZoneById(id); }
+            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+            {
+                r.AddError(UsageError.Format(ErrorIds.RetentionPolicyInvalid, $"Time zone '{id}' is not known on this machine; use an IANA id such as Europe/Berlin, or UTC."));
+                return null;
+            }
+        },
+    };
+}

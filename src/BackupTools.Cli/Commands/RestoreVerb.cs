@@ -1,0 +1,53 @@
+using System.CommandLine;
+using BackupTools.Cli.Output;
+using BackupTools.Operations;
+
+namespace BackupTools.Cli.Commands;
+
+/// <summary>
+/// `backuptools restore` = Restore-DbBackup. No prompt: an existing target is replaced only with --force
+/// (else RestoreTargetExists, exit 2); --what-if prints what would happen and changes nothing.
+/// </summary>
+internal static class RestoreVerb
+{
+    public static Command Create()
+    {
+        var path = CommonOptions.Text("--path", "The backup to restore: its location (the folder holding manifest.json).", required: true, "--location");
+        var target = CommonOptions.Text("--target", "Where to restore: for SQLite, the database file to create or replace.", required: true);
+        var force = CommonOptions.Flag("--force", "Replace an existing database at the target.");
+        var preBackup = CommonOptions.Flag("--pre-backup", "First take a backup (tagged pre-restore) of the database being replaced.");
+        var verify = CommonOptions.Flag("--verify", "Count the rows of the restored database and compare them with the manifest (exit 1 if they differ).");
+        var whatIf = CommonOptions.Flag("--what-if", "Print what the restore would do and change nothing.");
+        var tempPath = CommonOptions.TempPath();
+
+        var command = new Command("restore", "Restore a backup to a target database (Restore-DbBackup).")
+        {
+            path, target, force, preBackup, verify, whatIf, tempPath,
+        };
+        CliContext.SetAction(command, async (parse, context, ct) =>
+        {
+            var location = parse.GetValue(path)!;
+            var targetPath = parse.GetValue(target)!;
+            if (parse.GetValue(whatIf))
+            {
+                var plan = await RestoreOperation.PlanAsync(location, targetPath, ct).ConfigureAwait(false);
+                context.Output.Note($"What if: {plan.Description}" +
+                    (plan.TargetExists && !parse.GetValue(force) ? " (needs --force: the target exists)" : ""));
+                return;
+            }
+            var result = await RestoreOperation.RunAsync(new RestoreRequest
+            {
+                Location = location,
+                Target = targetPath,
+                Overwrite = parse.GetValue(force),
+                PreBackup = parse.GetValue(preBackup),
+                Verify = parse.GetValue(verify),
+                TempDirectory = parse.GetValue(tempPath),
+            }, context.Observer, ct).ConfigureAwait(false);
+            context.Output.Write(result, TextFormat.Restore);
+            if (result.Verified == false)
+                context.Errors.ReportFailedChecks(result.Checks, ErrorIds.RowCountMismatch, result.SourceLocation);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using BackupTools.Cli.Output;
+
+namespace BackupTools.Cli;
+
+/// <summary>
+/// Writes errors to stderr as "backuptools: &lt;ErrorId&gt;: &lt;message&gt;" (plus one JSON line with --json) and
+/// remembers the most severe exit code. Reporting an error never stops the verb: like a non-terminating error.
+/// </summary>
+internal sealed class ErrorReporter(bool json, ConsoleObserver console)
+{
+    public int ExitCode { get; private set; } = ExitCodes.Ok;
+
+    public void Report(BackupToolsException ex) => Report(ex.ErrorId, ex.Kind, ex.Message, ex.Target, ExitCodes.For(ex));
+
+    public void Report(string errorId, ErrorKind kind, string message, object? target, int exitCode)
+    {
+        ExitCode = ExitCodes.Worst(ExitCode, exitCode);
+        console.WriteError($"backuptools: {errorId}: {message}");
+        if (json)
+        {
+            var record = new ErrorRecordLine(errorId, kind.ToString(), message, TargetText(target));
+            console.WriteError(JsonSerializer.Serialize(record, JsonOutput.Options));
+        }
+    }
+
+    /// <summary>
+    /// A failed result (verification, restore --verify, drill) is still output, and each failed check is also an
+    /// error (exit 1) under the id carried in its detail, else <paramref name="fallbackId"/>.
+    /// </summary>
+    public void ReportFailedChecks(IEnumerable<CheckResult> checks, string fallbackId, string target)
+    {
+        foreach (var check in checks.Where(c => !c.Passed))
+        {
+            var (id, detail) = UsageError.Split(check.Detail, fallbackId);
+            var message = detail.Contains(target, StringComparison.Ordinal) ? $"{check.Name}: {detail}" : $"{check.Name}: {detail} (backup '{target}')";
+            Report(id, ErrorKind.InvalidData, message, target, ExitCodes.CheckFailed);
+        }
+    }
+
+    /// <summary>Cancellation: reported once, exit 130.</summary>
+    public void Cancelled() =>
+        Report(ErrorIds.OperationCancelled, ErrorKind.OperationStopped, "The operation was cancelled; nothing partial was kept.", null, ExitCodes.Cancelled);
+
+    private static string? TargetText(object? target) => target switch
+    {
+        null => null,
+        string s => s,
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        var o => o.ToString(),
+    };
+
+    /// <summary>The JSON form of an error on stderr: the same fields as a PowerShell error record's essentials.</summary>
+    private sealed record ErrorRecordLine(string ErrorId, string Category, string Message, string? Target);
+}
