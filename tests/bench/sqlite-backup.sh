@@ -7,11 +7,12 @@
 #   BACKUPTOOLS_CLI_DLL  path to backuptools.dll (default: src/BackupTools.Cli/bin/Release/net8.0/backuptools.dll,
 #                        built with `dotnet build src/BackupTools.Cli -c Release` when missing)
 #   BENCH_DIR            work folder (default: /tmp/backuptools-bench); needs about 3x the largest size free.
-#                        Generated databases are kept there and reused by later runs.
-#   BENCH_REPEAT         runs per method and size; the median is reported (default: 3)
+#                        Generated databases are kept there and reused by later runs (delete them to regenerate).
+#   BENCH_REPEAT         runs per method and size (default: 3)
 #
-# Measures, per size: wall time and peak RSS of (a) `sqlite3 src ".backup dst"` then `gzip -6 dst` and
-# (b) `dotnet backuptools.dll backup --source src --destination d`; the ratio (b)/(a); output sizes.
+# Measures, per size: wall time (median and best), CPU time and peak RSS of (a) `sqlite3 src ".backup dst"` then
+# `gzip -6 dst` and (b) `dotnet backuptools.dll backup --source src --destination d`; the ratio (b)/(a); output
+# sizes. Results are recorded in docs/performance.md.
 # Both runs start from a warm page cache (the source is read once before each run).
 set -euo pipefail
 
@@ -42,8 +43,8 @@ mkdir -p "$bench_dir"
 
 # ---------------------------------------------------------------------------------------------------------
 # Data: orders (text, numbers, ISO timestamps, random hex references, free-text notes) with two indexes,
-# customers, and attachments holding random (incompressible) blobs; about a quarter of the bytes are blobs,
-# so gzip -6 reaches roughly 2:1, like a typical OLTP database with some binary content.
+# customers, and attachments holding random (incompressible) blobs; about a fifth of the bytes are blobs,
+# so gzip -6 reaches roughly 2.5:1, like a typical OLTP database with some binary content.
 # Rows are added in batches of ~8 MB until the file reaches the requested size.
 # ---------------------------------------------------------------------------------------------------------
 note_text='Customer asked for delivery before noon; parcel left with the neighbour at number twelve. Invoice re-issued after VAT number correction. Payment received by bank transfer, reference matched manually. Replacement item dispatched from the Rotterdam warehouse, tracking number sent by email. Complaint about damaged packaging, photo attached, partial refund approved by support lead. Gift wrap requested, card message: happy birthday, with love from all of us. Address validated against postal database; apartment number added by courier.'
