@@ -77,7 +77,7 @@ public static class BackupCatalog
         await using (var stream = await store.TryOpenReadAsync(key, BackupManifest.FileName, ct).ConfigureAwait(false)
             ?? throw new BackupToolsException(ErrorIds.BackupManifestMissing, ErrorKind.ObjectNotFound,
                 $"Backup '{location}' has no manifest.json: it is incomplete (interrupted or still running) and cannot be used. " +
-                "Take a new backup; Remove-ExpiredBackup -IncludeIncomplete cleans such folders up.", location))
+                "Take a new backup, and delete the folder once no backup is running into it (Get-DbBackup -IncludeIncomplete lists such folders).", location))
         {
             using var ms = new MemoryStream();
             await stream.CopyToAsync(ms, ct).ConfigureAwait(false);

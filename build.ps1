@@ -1,0 +1,178 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests and packages BackupTools.
+
+.DESCRIPTION
+    Build    dotnet build of the solution. Building src/BackupTools.Commands lays the module out under module/bin,
+             so `Import-Module ./BackupTools.psd1` works from the repository root afterwards.
+    Test     Build, then the xunit suite (dotnet test), then the Pester 5 suite in tests/pester in a child
+             `pwsh -NoProfile` against the built module. Without Pester 5 it prints one line and skips it.
+    Package  Build, then out/BackupTools.zip: one folder BackupTools/ holding BackupTools.psd1 and module/
+             (module/bin included), the layout Azure Automation and Import-Module expect.
+    Clean    dotnet clean, and remove module/bin and out/.
+
+    Tasks run in the order given; Build runs at most once per invocation.
+
+.EXAMPLE
+    ./build.ps1
+.EXAMPLE
+    ./build.ps1 -Task Test
+.EXAMPLE
+    ./build.ps1 -Task Clean, Package -Configuration Release
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Clean')]
+    [string[]] $Task = @('Build'),
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+
+$ModuleName = 'BackupTools'
+$Root = $PSScriptRoot
+$Solution = Join-Path $Root 'BackupTools.sln'
+$Manifest = Join-Path $Root "$ModuleName.psd1"
+$ModuleDir = Join-Path $Root 'module'
+$ModuleBin = Join-Path $ModuleDir 'bin'
+$TestProject = Join-Path $Root 'tests' 'BackupTools.Tests'
+$PesterTests = Join-Path $Root 'tests' 'pester'
+$OutDir = Join-Path $Root 'out'
+$script:Built = $false
+
+function Invoke-Tool {
+    # Runs a native command, echoing it, and fails the build on a non-zero exit code. The arguments come as one
+    # array so that tokens like -c or --no-build reach the tool instead of PowerShell's parameter binder.
+    param(
+        [Parameter(Mandatory)] [string] $FilePath,
+        [Parameter(Mandatory)] [string[]] $ArgumentList
+    )
+    Write-Host "> $FilePath $($ArgumentList -join ' ')" -ForegroundColor Cyan
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) {
+        throw "$FilePath $($ArgumentList -join ' ') failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Invoke-Build {
+    if ($script:Built) { return }
+    if (-not (Get-Command dotnet -ErrorAction SilentlyContinue)) {
+        throw 'The .NET SDK (dotnet) is not on PATH. Install the .NET 8 SDK or newer.'
+    }
+    Invoke-Tool dotnet @('build', $Solution, '-c', $Configuration, '-nologo')
+    $rootModule = Join-Path $ModuleBin 'BackupTools.Commands.dll'
+    $engine = Join-Path $ModuleBin 'lib' 'BackupTools.Engine.dll'
+    foreach ($required in $rootModule, $engine) {
+        if (-not (Test-Path -LiteralPath $required -PathType Leaf)) {
+            throw "The build did not lay out the module: '$required' is missing."
+        }
+    }
+    $script:Built = $true
+}
+
+function Invoke-Test {
+    Invoke-Build
+    Invoke-Tool dotnet @('test', $TestProject, '-c', $Configuration, '--no-build', '-nologo')
+
+    $pester = Get-Module -ListAvailable -Name Pester |
+        Where-Object { $_.Version -ge [version]'5.0.0' } |
+        Sort-Object Version -Descending |
+        Select-Object -First 1
+    if (-not $pester) {
+        Write-Host 'Pester 5 is not installed: the Pester suite (tests/pester) was skipped. Install-Module Pester -MinimumVersion 5.0 to run it.'
+        return
+    }
+    if (-not (Test-Path -LiteralPath $PesterTests)) {
+        Write-Host "No Pester tests at '$PesterTests': the Pester suite was skipped."
+        return
+    }
+
+    # A fresh session: no profile, nothing imported, so the tests see exactly the module that was just built.
+    # BACKUPTOOLS_MODULE tells the tests which manifest to import.
+    $null = New-Item -ItemType Directory -Path $OutDir -Force
+    $pwsh = (Get-Process -Id $PID).Path
+    $runner = {
+        param([string] $ManifestPath, [string] $TestPath, [string] $PesterPath, [string] $ResultPath)
+        $ErrorActionPreference = 'Stop'
+        $env:BACKUPTOOLS_MODULE = $ManifestPath
+        Import-Module $PesterPath
+        $config = New-PesterConfiguration
+        $config.Run.Path = $TestPath
+        $config.Run.Exit = $true
+        $config.Output.Verbosity = 'Detailed'
+        $config.TestResult.Enabled = $true
+        $config.TestResult.OutputFormat = 'NUnitXml'
+        $config.TestResult.OutputPath = $ResultPath
+        Invoke-Pester -Configuration $config
+    }
+    $resultPath = Join-Path $OutDir 'pester-results.xml'
+    Write-Host "> $pwsh -NoProfile -NonInteractive (Pester $($pester.Version) on $PesterTests)" -ForegroundColor Cyan
+    & $pwsh -NoProfile -NonInteractive -Command $runner -args $Manifest, $PesterTests, $pester.Path, $resultPath
+    if ($LASTEXITCODE -ne 0) {
+        throw "The Pester suite failed (exit code $LASTEXITCODE); results in $resultPath."
+    }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $version = (Import-PowerShellDataFile -LiteralPath $Manifest).ModuleVersion
+    $staging = Join-Path $OutDir 'package'
+    $packageDir = Join-Path $staging $ModuleName
+    if (Test-Path -LiteralPath $staging) { Remove-Item -LiteralPath $staging -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $packageDir -Force
+
+    Copy-Item -LiteralPath $Manifest -Destination $packageDir
+    Copy-Item -LiteralPath $ModuleDir -Destination $packageDir -Recurse
+    # Debug symbols are not needed to run the module and count against Azure Automation's upload limit.
+    Get-ChildItem -LiteralPath $packageDir -Recurse -File -Filter '*.pdb' | Remove-Item -Force
+
+    # PowerShell itself provides System.Management.Automation; shipping a copy breaks the module.
+    $sma = Get-ChildItem -LiteralPath $packageDir -Recurse -File -Filter 'System.Management.Automation.dll'
+    if ($sma) { throw "The package must not contain System.Management.Automation.dll: $($sma.FullName -join ', ')" }
+
+    $null = Test-ModuleManifest -Path (Join-Path $packageDir "$ModuleName.psd1")
+
+    # Azure Automation requires the zip, its top-level folder and the manifest to share the module's name.
+    # ZipFile writes '/' separators on every OS, so the archive extracts the same on Linux and Windows.
+    $zip = Join-Path $OutDir "$ModuleName.zip"
+    if (Test-Path -LiteralPath $zip) { Remove-Item -LiteralPath $zip -Force }
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    [System.IO.Compression.ZipFile]::CreateFromDirectory($staging, $zip, [System.IO.Compression.CompressionLevel]::Optimal, $false)
+    Remove-Item -LiteralPath $staging -Recurse -Force
+
+    $size = (Get-Item -LiteralPath $zip).Length
+    Write-Host ("Packaged {0} {1}: {2} ({3:N1} MiB)" -f $ModuleName, $version, $zip, ($size / 1MB))
+}
+
+function Invoke-Clean {
+    if (Get-Command dotnet -ErrorAction SilentlyContinue) {
+        Invoke-Tool dotnet @('clean', $Solution, '-c', $Configuration, '-nologo')
+    }
+    foreach ($dir in $ModuleBin, $OutDir) {
+        if (Test-Path -LiteralPath $dir) {
+            Write-Host "Removing $dir"
+            Remove-Item -LiteralPath $dir -Recurse -Force
+        }
+    }
+    $script:Built = $false
+}
+
+Push-Location $Root
+try {
+    foreach ($name in $Task) {
+        Write-Host "== $name ($Configuration)" -ForegroundColor Green
+        switch ($name) {
+            'Build' { Invoke-Build }
+            'Test' { Invoke-Test }
+            'Package' { Invoke-Package }
+            'Clean' { Invoke-Clean }
+        }
+    }
+}
+finally {
+    Pop-Location
+}
