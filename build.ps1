@@ -8,6 +8,7 @@
              so `Import-Module ./BackupTools.psd1` works from the repository root afterwards.
     Test     Build, then the xunit suite (dotnet test), then the Pester 5 suite in tests/pester in a child
              `pwsh -NoProfile` against the built module. Without Pester 5 it prints one line and skips it.
+    Pester   Build, then only the Pester 5 suite (what .ci/run calls after its own xunit run).
     Package  Build, then out/BackupTools.zip: one folder BackupTools/ holding BackupTools.psd1 and module/
              (module/bin included), the layout Azure Automation and Import-Module expect.
     Clean    dotnet clean, and remove module/bin and out/.
@@ -23,7 +24,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -77,6 +78,11 @@ function Invoke-Build {
 function Invoke-Test {
     Invoke-Build
     Invoke-Tool dotnet @('test', $TestProject, '-c', $Configuration, '--no-build', '-nologo')
+    Invoke-PesterSuite
+}
+
+function Invoke-PesterSuite {
+    Invoke-Build
 
     $pester = Get-Module -ListAvailable -Name Pester |
         Where-Object { $_.Version -ge [version]'5.0.0' } |
@@ -168,6 +174,7 @@ try {
         switch ($name) {
             'Build' { Invoke-Build }
             'Test' { Invoke-Test }
+            'Pester' { Invoke-PesterSuite }
             'Package' { Invoke-Package }
             'Clean' { Invoke-Clean }
         }

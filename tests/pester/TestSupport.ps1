@@ -4,11 +4,13 @@
 $script:RepoRoot = (Resolve-Path -LiteralPath (Join-Path $PSScriptRoot '..' '..')).Path
 
 function Import-BackupToolsModule {
-    $binary = Join-Path $script:RepoRoot 'module' 'bin' 'BackupTools.Commands.dll'
+    # build.ps1 names the manifest to test in BACKUPTOOLS_MODULE (e.g. an unpacked package); default: this repo.
+    $manifest = if ($env:BACKUPTOOLS_MODULE) { $env:BACKUPTOOLS_MODULE } else { Join-Path $script:RepoRoot 'BackupTools.psd1' }
+    $binary = Join-Path (Split-Path -Parent $manifest) 'module' 'bin' 'BackupTools.Commands.dll'
     if (-not (Test-Path -LiteralPath $binary)) {
         throw "BackupTools is not built: run 'dotnet build' in $script:RepoRoot first."
     }
-    Import-Module (Join-Path $script:RepoRoot 'BackupTools.psd1') -Force -ErrorAction Stop
+    Import-Module $manifest -Force -ErrorAction Stop
 }
 
 function Copy-Chinook {

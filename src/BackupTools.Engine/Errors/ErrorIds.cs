@@ -14,6 +14,7 @@ public static class ErrorIds
     public const string DestinationNotFound = "DestinationNotFound";
     public const string DestinationNotWritable = "DestinationNotWritable";
     public const string DestinationFull = "DestinationFull";
+    public const string StagingSpaceFull = "StagingSpaceFull";
     public const string BackupLocationInvalid = "BackupLocationInvalid";
     public const string CompressionLevelInvalid = "CompressionLevelInvalid";
     public const string RetentionPolicyEmpty = "RetentionPolicyEmpty";

@@ -101,7 +101,14 @@ public static partial class BackupOperation
                     EngineDetails = result.Details,
                 };
                 ct.ThrowIfCancellationRequested();
-                await writer.CommitManifestAsync(ManifestSerializer.Serialize(manifest), ct).ConfigureAwait(false);
+                try
+                {
+                    await writer.CommitManifestAsync(ManifestSerializer.Serialize(manifest), ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (FileSystem.IsDiskFull(ex))
+                {
+                    throw ArtifactWriter.DestinationFull(writer.Location, BackupManifest.FileName, ex);
+                }
                 observer.Verbose($"Backup {key.BackupId} complete: {manifest.StoredBytes} bytes stored, {manifest.Tables.Count} tables, {manifest.TotalRows} rows.");
                 return BackupCatalog.ToInfo(store, key, manifest, null);
             }

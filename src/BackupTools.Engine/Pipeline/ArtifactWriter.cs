@@ -49,12 +49,12 @@ public static class ArtifactWriter
             await stored.FlushAsync(ct).ConfigureAwait(false);
             storedHash = stored.HashHex;
             storedBytes = stored.BytesProcessed;
+            await target.DisposeAsync().ConfigureAwait(false); // completes the file: a full disk may show only here
+            await writer.WriteFileAsync(ChecksumSidecar.FileNameFor(artifactName), ChecksumSidecar.Render(storedHash, artifactName), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (FileSystem.IsDiskFull(ex))
         {
-            throw new BackupToolsException(ErrorIds.DestinationFull, ErrorKind.WriteError,
-                $"The destination ran out of space while writing '{artifactName}'. The partial backup was removed; free space " +
-                "on the destination (or prune old backups with Remove-ExpiredBackup) and run the backup again.", writer.Location, ex);
+            throw DestinationFull(writer.Location, artifactName, ex);
         }
         catch (IOException ex)
         {
@@ -63,8 +63,6 @@ public static class ArtifactWriter
         }
         observer.Progress(new OperationProgress("Writing backup", $"{artifactName}: {Bytes(storedBytes)} written", plainBytes, plainBytes));
 
-        var sidecar = ChecksumSidecar.FileNameFor(artifactName);
-        await writer.WriteFileAsync(sidecar, ChecksumSidecar.Render(storedHash, artifactName), ct).ConfigureAwait(false);
         return new ArtifactEntry
         {
             Name = artifactName,
@@ -75,9 +73,15 @@ public static class ArtifactWriter
             UncompressedSha256 = plainHash,
             Compression = compression.Name,
             CompressionLevel = compression.Level,
-            ChecksumFile = sidecar,
+            ChecksumFile = ChecksumSidecar.FileNameFor(artifactName),
         };
     }
+
+    /// <summary>The error for a destination that fills up while a backup is written (artifact, sidecar or manifest).</summary>
+    public static BackupToolsException DestinationFull(string location, string fileName, Exception inner) =>
+        new(ErrorIds.DestinationFull, ErrorKind.WriteError,
+            $"The destination ran out of space while writing '{fileName}'. The partial backup was removed; free space " +
+            "on the destination (or prune old backups with Remove-ExpiredBackup) and run the backup again.", location, inner);
 
     internal static string Bytes(long n) => n switch
     {

@@ -71,12 +71,47 @@ public class BackupFailureTests
         Assert.True((await SampleBackups.VerifyAsync(ok, IntegrityLevel.Structure)).Passed);
     }
 
-    [Fact]
-    public async Task A_real_full_file_system_is_DestinationFull()
+    [Theory]
+    [InlineData(-1)]    // in the artifact's last bytes
+    [InlineData(10)]    // in the sha256 sidecar
+    [InlineData(120)]   // in manifest.json, the last file
+    public async Task Disk_full_at_any_file_is_DestinationFull(int bytesBeyondArtifact)
     {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
-            throw new InvalidOperationException("This test mounts a tmpfs and must run as root on Linux (CI does).");
         using var tmp = new TempDir();
+        var source = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite");
+        var probe = await BackupOperation.RunAsync(new NewBackupRequest { Source = source, Destination = tmp.Combine("probe") }, NullObserver.Instance, default);
+        var root = tmp.Combine("backups");
+        await using var store = new FailingStore(root, probe.SizeBytes + bytesBeyondArtifact);
+        var ex = await Assert.ThrowsAsync<BackupToolsException>(() => BackupOperation.RunAsync(
+            new NewBackupRequest { Source = source, Destination = root }, store, NullObserver.Instance, default));
+        Assert.Equal(ErrorIds.DestinationFull, ex.ErrorId);
+        Assert.Empty(await BackupCatalog.ListAsync(store, new BackupQuery { IncludeIncomplete = true }, default));
+    }
+
+    [RootOnLinuxFact]
+    public async Task A_full_staging_folder_is_StagingSpaceFull_not_a_source_problem()
+    {
+        using var tmp = new TempDir();
+        var source = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path);
+        var staging = tmp.Combine("staging");
+        Directory.CreateDirectory(staging);
+        Run("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", staging);
+        try
+        {
+            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => BackupOperation.RunAsync(
+                new NewBackupRequest { Source = source, Destination = tmp.Combine("backups"), TempDirectory = staging }, NullObserver.Instance, default));
+            Assert.Equal(ErrorIds.StagingSpaceFull, ex.ErrorId);
+            Assert.Empty(Directory.GetFiles(staging));
+        }
+        finally
+        {
+            Run("umount", staging);
+        }
+    }
+
+    [RootOnLinuxFact]
+    public async Task A_real_full_file_system_is_DestinationFull()
+    {        using var tmp = new TempDir();
         var source = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path);
         var mount = tmp.Combine("small");
         Directory.CreateDirectory(mount);

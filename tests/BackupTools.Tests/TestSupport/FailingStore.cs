@@ -32,25 +32,52 @@ public sealed class FailingStore : IBackupStore
     public async Task<IBackupWriter> CreateBackupAsync(BackupKey key, CancellationToken ct) =>
         new Writer(await _inner.CreateBackupAsync(key, ct), _budget);
 
+    /// <summary>One byte budget for everything a backup writes: artifact, sidecar and manifest.</summary>
     private sealed class Writer : IBackupWriter
     {
         private readonly IBackupWriter _inner;
-        private readonly long _budget;
-        public Writer(IBackupWriter inner, long budget) { _inner = inner; _budget = budget; }
+        private readonly Budget _budget;
+        public Writer(IBackupWriter inner, long budget) { _inner = inner; _budget = new Budget { Left = budget }; }
         public BackupKey Key => _inner.Key;
         public string Location => _inner.Location;
         public async Task<Stream> CreateFileAsync(string fileName, CancellationToken ct) => new Budgeted(await _inner.CreateFileAsync(fileName, ct), _budget);
-        public Task WriteFileAsync(string fileName, ReadOnlyMemory<byte> content, CancellationToken ct) => _inner.WriteFileAsync(fileName, content, ct);
-        public Task CommitManifestAsync(ReadOnlyMemory<byte> manifest, CancellationToken ct) => _inner.CommitManifestAsync(manifest, ct);
+
+        public async Task WriteFileAsync(string fileName, ReadOnlyMemory<byte> content, CancellationToken ct)
+        {
+            await using var s = await CreateFileAsync(fileName, ct);
+            await s.WriteAsync(content, ct);
+        }
+
+        public Task CommitManifestAsync(ReadOnlyMemory<byte> manifest, CancellationToken ct)
+        {
+            _budget.Take(manifest.Length);
+            return _inner.CommitManifestAsync(manifest, ct);
+        }
+
         public Task AbortAsync() => _inner.AbortAsync();
         public ValueTask DisposeAsync() => _inner.DisposeAsync();
+    }
+
+    private sealed class Budget
+    {
+        public long Left;
+
+        public void Take(int bytes)
+        {
+            if (bytes > Left)
+            {
+                Left = 0;
+                throw new IOException("No space left on device", 28);
+            }
+            Left -= bytes;
+        }
     }
 
     private sealed class Budgeted : Stream
     {
         private readonly Stream _inner;
-        private long _left;
-        public Budgeted(Stream inner, long budget) { _inner = inner; _left = budget; }
+        private readonly Budget _budget;
+        public Budgeted(Stream inner, Budget budget) { _inner = inner; _budget = budget; }
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => true;
@@ -63,14 +90,9 @@ public sealed class FailingStore : IBackupStore
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            if (buffer.Length > _left)
-            {
-                _inner.Write(buffer[..(int)_left]);
-                _left = 0;
-                throw new IOException("No space left on device", 28);
-            }
-            _left -= buffer.Length;
-            _inner.Write(buffer);
+            var fits = (int)Math.Min(buffer.Length, _budget.Left);
+            _inner.Write(buffer[..fits]); // a full disk still takes what fits
+            _budget.Take(buffer.Length);
         }
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
         {

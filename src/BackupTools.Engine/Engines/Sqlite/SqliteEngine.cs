@@ -38,6 +38,12 @@ public sealed class SqliteEngine : IDatabaseEngine
         {
             await Task.Run(() => SqliteOnlineCopy.Copy(path, temp, context.Observer, ct), ct).ConfigureAwait(false);
         }
+        catch (Exception ex) when (FileSystem.IsDiskFull(ex) || ex is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_FULL })
+        {
+            throw new BackupToolsException(ErrorIds.StagingSpaceFull, ErrorKind.WriteError,
+                $"The temp folder '{context.TempDirectory}' ran out of space while staging the copy of '{path}' (it needs about the " +
+                "database's size). Free space there, or pass -TempPath (CLI --temp-path) on a larger disk. Nothing was stored.", context.TempDirectory, ex);
+        }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
             throw new BackupToolsException(ErrorIds.SourceUnreadable, ErrorKind.ReadError,
