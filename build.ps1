@@ -133,6 +133,8 @@ function Invoke-Package {
 
     Copy-Item -LiteralPath $Manifest -Destination $packageDir
     Copy-Item -LiteralPath $ModuleDir -Destination $packageDir -Recurse
+    # Get-Help finds about_ topics in <ModuleBase>/<culture>; the manifest sits at the package root.
+    Copy-Item -LiteralPath (Join-Path $ModuleDir 'en-US') -Destination $packageDir -Recurse
     # Debug symbols are not needed to run the module and count against Azure Automation's upload limit.
     Get-ChildItem -LiteralPath $packageDir -Recurse -File -Filter '*.pdb' | Remove-Item -Force
 

@@ -69,8 +69,7 @@ public static class DrillOperation
             // fetch: prove the stored bytes before spending time on a restore.
             foreach (var artifact in manifest.Artifacts)
             {
-                var (sha, bytes) = await Pipeline.ArtifactReader.HashStoredAsync(store, key, artifact.Name, observer, artifact.StoredBytes, ct).ConfigureAwait(false);
-                Pipeline.ArtifactReader.CheckStored(chosen.Location, artifact, sha, bytes);
+                var bytes = await Pipeline.ArtifactReader.VerifyStoredAsync(store, key, artifact, observer, ct).ConfigureAwait(false);
                 checks.Add(new CheckResult($"checksum {artifact.Name}", true, $"{bytes} bytes match the manifest"));
             }
             EndPhase("fetch");

@@ -125,9 +125,8 @@ public static class IntegrityOperation
             }
             try
             {
-                var (sha, bytes) = await ArtifactReader.HashStoredAsync(store, key, artifact.Name, observer, artifact.StoredBytes, ct).ConfigureAwait(false);
-                ArtifactReader.CheckStored(location, artifact, sha, bytes);
-                checks.Add(new CheckResult($"checksum {artifact.Name}", true, $"{bytes} bytes, sha256 {sha}"));
+                var bytes = await ArtifactReader.VerifyStoredAsync(store, key, artifact, observer, ct).ConfigureAwait(false);
+                checks.Add(new CheckResult($"checksum {artifact.Name}", true, $"{bytes} bytes, sha256 {artifact.Sha256}"));
             }
             catch (BackupToolsException ex)
             {

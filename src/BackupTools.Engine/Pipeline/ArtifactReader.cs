@@ -28,6 +28,14 @@ public static class ArtifactReader
         return (hashing.HashHex, hashing.BytesProcessed);
     }
 
+    /// <summary>Reads every stored byte of an artifact and checks its size and SHA-256 against the manifest.</summary>
+    public static async Task<long> VerifyStoredAsync(IBackupStore store, BackupKey key, ArtifactEntry artifact, IOperationObserver observer, CancellationToken ct)
+    {
+        var (sha, bytes) = await HashStoredAsync(store, key, artifact.Name, observer, artifact.StoredBytes, ct).ConfigureAwait(false);
+        CheckStored(store.LocationOf(key), artifact, sha, bytes);
+        return bytes;
+    }
+
     /// <summary>
     /// Streams the plaintext of an artifact into <paramref name="destination"/>, then checks the stored and
     /// plaintext hashes and sizes against the manifest. Throws an InvalidData error on any mismatch: the caller
