@@ -92,11 +92,10 @@ internal static class PruneVerb
         Description = "Time zone for period boundaries (IANA or Windows id, e.g. Europe/Berlin); default UTC.",
         CustomParser = r =>
         {
-            var id = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
-            try { return TimeZoneInfo.FindSystemTimeZoneById(id); }
-            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+            try { return RetentionPolicy.ParseTimeZone(r.Tokens.Count > 0 ? r.Tokens[^1].Value : ""); }
+            catch (BackupToolsException ex)
             {
-                r.AddError(UsageError.Format(ErrorIds.RetentionPolicyInvalid, $"Time zone '{id}' is not known on this machine; use an IANA id such as Europe/Berlin, or UTC."));
+                r.AddError(UsageError.Format(ex.ErrorId, ex.Message));
                 return null;
             }
         },

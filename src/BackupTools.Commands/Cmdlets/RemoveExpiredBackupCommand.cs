@@ -67,7 +67,7 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
             {
                 KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
                 KeepMonthly = KeepMonthly, KeepYearly = KeepYearly, KeepWithin = KeepWithin, KeepTags = KeepTag,
-                TimeZone = FindTimeZone(TimeZone),
+                TimeZone = RetentionPolicy.ParseTimeZone(TimeZone),
             };
             _policy.Validate();
         }
@@ -122,20 +122,6 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
                 }
             }
             WriteObject(decision);
-        }
-    }
-
-    private static TimeZoneInfo FindTimeZone(string? id)
-    {
-        if (string.IsNullOrEmpty(id)) return TimeZoneInfo.Utc;
-        try
-        {
-            return TimeZoneInfo.FindSystemTimeZoneById(id);
-        }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
-                $"Time zone '{id}' is not known on this machine. Give an IANA id (Europe/Berlin) or a Windows id (W. Europe Standard Time).", id, ex);
         }
     }
 }

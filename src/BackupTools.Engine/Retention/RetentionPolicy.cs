@@ -18,6 +18,21 @@ public sealed class RetentionPolicy
     /// <summary>Time zone for period boundaries (day, week, ...); UTC by default.</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
 
+    /// <summary>Finds the zone for -TimeZone (IANA or Windows id); null or empty means UTC.</summary>
+    public static TimeZoneInfo ParseTimeZone(string? id)
+    {
+        if (string.IsNullOrWhiteSpace(id)) return TimeZoneInfo.Utc;
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+        {
+            throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
+                $"Time zone '{id}' is not known on this machine. Give an IANA id (Europe/Berlin) or a Windows id (W. Europe Standard Time), or UTC.", id, ex);
+        }
+    }
+
     public bool IsEmpty => KeepLast == 0 && KeepHourly == 0 && KeepDaily == 0 && KeepWeekly == 0 && KeepMonthly == 0 &&
                            KeepYearly == 0 && KeepWithin is null && KeepTags.Count == 0;
 

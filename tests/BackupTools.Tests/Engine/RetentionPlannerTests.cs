@@ -96,6 +96,17 @@ public class RetentionPlannerTests
     }
 
     [Fact]
+    public void Time_zone_ids_resolve_or_fail_with_the_policy_error()
+    {
+        Assert.Equal(TimeZoneInfo.Utc, RetentionPolicy.ParseTimeZone(null));
+        Assert.Equal(TimeZoneInfo.Utc, RetentionPolicy.ParseTimeZone(" "));
+        Assert.Equal(TimeSpan.FromHours(1), RetentionPolicy.ParseTimeZone("Europe/Berlin").GetUtcOffset(new DateTime(2026, 1, 15, 12, 0, 0, DateTimeKind.Utc)));
+        var ex = Assert.Throws<BackupToolsException>(() => RetentionPolicy.ParseTimeZone("Mars/Olympus"));
+        Assert.Equal(ErrorIds.RetentionPolicyInvalid, ex.ErrorId);
+        Assert.Contains("Mars/Olympus", ex.Message);
+    }
+
+    [Fact]
     public void Plan_does_not_depend_on_input_order()
     {
         var rng = new Random(42);
