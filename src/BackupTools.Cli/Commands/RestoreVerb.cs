@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BackupTools.Cli.Output;
+using BackupTools.Engines;
 using BackupTools.Operations;
 
 namespace BackupTools.Cli.Commands;
@@ -30,7 +31,7 @@ internal static class RestoreVerb
             var targetPath = parse.GetValue(target)!;
             if (parse.GetValue(whatIf))
             {
-                var plan = await RestoreOperation.PlanAsync(location, targetPath, ct).ConfigureAwait(false);
+                var plan = await RestoreOperation.PlanAsync(location, targetPath, EngineOptions.Default, ct).ConfigureAwait(false);
                 context.Output.Note($"What if: {plan.Description}" +
                     (plan.TargetExists && !parse.GetValue(force) ? " (needs --force: the target exists)" : ""));
                 return;

@@ -62,7 +62,7 @@ public sealed class NewDbBackupCommand : AsyncCmdlet
         {
             // Validated before ShouldProcess, so -WhatIf reports a missing or unreadable source too.
             var engine = EngineRegistry.ForSource(request.Source, request.Engine);
-            RunEngine((_, ct) => engine.ValidateSourceAsync(request.Source, ct));
+            RunEngine((_, ct) => engine.ValidateSourceAsync(request.Source, request.EngineOptions, ct));
             var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
             if (!ShouldProcess(request.Destination, $"Back up {engine.Name} database '{database}' from {engine.DescribeSource(request.Source)}"))
                 return;

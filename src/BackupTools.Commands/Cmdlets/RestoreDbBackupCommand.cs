@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using BackupTools.Commands.Infrastructure;
+using BackupTools.Engines;
 using BackupTools.Operations;
 
 namespace BackupTools.Commands;
@@ -49,7 +50,7 @@ public sealed class RestoreDbBackupCommand : AsyncCmdlet
         var target = ResolvePath(Target);
         try
         {
-            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, ct));
+            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, EngineOptions.Default, ct));
             if (!Confirmed(plan.Target, plan.Description))
                 return;
             var result = RunEngine((observer, ct) => RestoreOperation.RunAsync(new RestoreRequest

@@ -20,7 +20,7 @@ public interface IDatabaseEngine
     string DescribeSource(string source);
 
     /// <summary>Fails with a specific error when the source cannot be backed up, before the destination is touched.</summary>
-    Task ValidateSourceAsync(string source, CancellationToken ct);
+    Task ValidateSourceAsync(string source, EngineOptions options, CancellationToken ct);
 
     /// <summary>Takes a consistent copy of the source and streams it through <see cref="ArtifactWriter"/> into <see cref="EngineBackupContext.Writer"/>.</summary>
     Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct);
@@ -29,21 +29,21 @@ public interface IDatabaseEngine
     Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct);
 
     /// <summary>True when a database exists at <paramref name="target"/> (so restoring would replace it).</summary>
-    bool TargetExists(string target);
+    Task<bool> TargetExistsAsync(string target, EngineOptions options, CancellationToken ct);
 
     /// <summary>Restores the backup into <paramref name="target"/>; the copy is checked before it replaces anything.</summary>
     Task<EngineRestoreResult> RestoreAsync(EngineReadContext context, string target, bool overwrite, CancellationToken ct);
 
     /// <summary>A scratch target for a test restore or a drill, named with <paramref name="prefix"/> and <paramref name="id"/>.</summary>
-    string ScratchTarget(string? scratchRoot, string prefix, string id);
+    string ScratchTarget(string? scratchRoot, string prefix, string id, EngineOptions options);
 
     /// <summary>Removes a scratch target made by <see cref="ScratchTarget"/>; never throws for one that does not exist.</summary>
-    Task DropScratchAsync(string target, CancellationToken ct);
+    Task DropScratchAsync(string target, EngineOptions options, CancellationToken ct);
 
     /// <summary>Runs the engine's consistency checks on a restored database (integrity, foreign keys).</summary>
-    Task<IReadOnlyList<CheckResult>> CheckDatabaseAsync(string target, BackupManifest manifest, CancellationToken ct);
+    Task<IReadOnlyList<CheckResult>> CheckDatabaseAsync(string target, BackupManifest manifest, EngineOptions options, CancellationToken ct);
 
-    Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, CancellationToken ct);
+    Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, EngineOptions options, CancellationToken ct);
 }
 
 public sealed class EngineBackupContext
@@ -56,6 +56,7 @@ public sealed class EngineBackupContext
     public required CompressionSpec Compression { get; init; }
     public required IOperationObserver Observer { get; init; }
     public string TempDirectory { get; init; } = Path.GetTempPath();
+    public EngineOptions Options { get; init; } = EngineOptions.Default;
 }
 
 public sealed class EngineBackupResult
@@ -76,6 +77,7 @@ public sealed class EngineReadContext
     public required BackupManifest Manifest { get; init; }
     public required IOperationObserver Observer { get; init; }
     public string TempDirectory { get; init; } = Path.GetTempPath();
+    public EngineOptions Options { get; init; } = EngineOptions.Default;
     public string Location => Store.LocationOf(Key);
 }
 

@@ -23,6 +23,8 @@ public sealed class NewBackupRequest
     public int? CompressionLevel { get; init; }
     /// <summary>Where the engine may stage a private temporary copy (SQLite); defaults to the system temp folder.</summary>
     public string? TempDirectory { get; init; }
+    /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
+    public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
 }
 
 /// <summary>Takes one backup: engine copy -> artifact pipeline -> store, manifest last. A failed backup leaves nothing listed.</summary>
@@ -59,7 +61,7 @@ public static partial class BackupOperation
         var engine = EngineRegistry.ForSource(request.Source, request.Engine);
         var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
         DatabaseName.Validate(database);
-        await engine.ValidateSourceAsync(request.Source, ct).ConfigureAwait(false);
+        await engine.ValidateSourceAsync(request.Source, request.EngineOptions, ct).ConfigureAwait(false);
 
         var started = DateTimeOffset.UtcNow;
         var key = new BackupKey(database, BackupId.New(started));
@@ -78,6 +80,7 @@ public static partial class BackupOperation
                     Compression = compression,
                     Observer = observer,
                     TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
+                    Options = request.EngineOptions,
                 }, ct).ConfigureAwait(false);
 
                 var completed = DateTimeOffset.UtcNow;

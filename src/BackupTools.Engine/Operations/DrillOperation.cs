@@ -24,6 +24,8 @@ public sealed class DrillRequest
     /// <summary>A folder where the drill writes &lt;drillId&gt;.json and &lt;drillId&gt;.md.</summary>
     public string? ReportPath { get; init; }
     public string? TempDirectory { get; init; }
+    /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
+    public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
 }
 
 /// <summary>
@@ -62,7 +64,7 @@ public static class DrillOperation
         var manifest = (await BackupCatalog.ReadAsync(store, new BackupKey(chosen.Database, chosen.BackupId), ct).ConfigureAwait(false)).Manifest;
         var key = new BackupKey(chosen.Database, chosen.BackupId);
         var engine = EngineRegistry.ForName(manifest.Engine, chosen.Location);
-        var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_drill", drillId.Replace('.', '_').Replace('-', '_').ToLowerInvariant());
+        var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_drill", drillId.Replace('.', '_').Replace('-', '_').ToLowerInvariant(), request.EngineOptions);
         TimeSpan? rto = null;
         try
         {
@@ -78,11 +80,12 @@ public static class DrillOperation
             {
                 Store = store, Key = key, Manifest = manifest, Observer = observer,
                 TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
+                Options = request.EngineOptions,
             }, scratch, overwrite: false, ct).ConfigureAwait(false);
             checks.Add(new CheckResult("restore", true, $"{restored.BytesRestored} bytes restored into {scratch}"));
             EndPhase("restore");
 
-            checks.AddRange(await engine.CheckDatabaseAsync(scratch, manifest, ct).ConfigureAwait(false));
+            checks.AddRange(await engine.CheckDatabaseAsync(scratch, manifest, request.EngineOptions, ct).ConfigureAwait(false));
             EndPhase("verify");
             if (checks.All(c => c.Passed)) rto = total.Elapsed;
         }
@@ -96,7 +99,7 @@ public static class DrillOperation
         {
             if (!request.KeepScratch)
             {
-                await engine.DropScratchAsync(scratch, CancellationToken.None).ConfigureAwait(false);
+                await engine.DropScratchAsync(scratch, request.EngineOptions, CancellationToken.None).ConfigureAwait(false);
                 EndPhase("cleanup");
             }
         }

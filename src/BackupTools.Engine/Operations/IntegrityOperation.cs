@@ -19,6 +19,8 @@ public sealed class IntegrityRequest
     public string? TempDirectory { get; init; }
     /// <summary>Append the outcome to the backup's verification log (Get-DbBackup shows the last one).</summary>
     public bool Record { get; init; } = true;
+    /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
+    public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
 }
 
 /// <summary>
@@ -147,6 +149,7 @@ public static class IntegrityOperation
         {
             Store = store, Key = key, Manifest = manifest, Observer = observer,
             TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
+            Options = request.EngineOptions,
         };
         try
         {
@@ -157,20 +160,20 @@ public static class IntegrityOperation
                 return engineChecks.All(c => c.Passed);
             }
             // Restore level: the same code path as Restore-DbBackup, into a throwaway target that is always removed.
-            var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_verify", Guid.NewGuid().ToString("N")[..12]);
+            var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_verify", Guid.NewGuid().ToString("N")[..12], request.EngineOptions);
             try
             {
                 var restored = await engine.RestoreAsync(context, scratch, overwrite: false, ct).ConfigureAwait(false);
                 checks.Add(new CheckResult("restore", true, $"restored {restored.BytesRestored} bytes into scratch target"));
                 checks.AddRange(restored.Checks);
-                var counted = await engine.CountRowsAsync(scratch, ct).ConfigureAwait(false);
+                var counted = await engine.CountRowsAsync(scratch, request.EngineOptions, ct).ConfigureAwait(false);
                 var comparison = RowCountComparison.Compare(manifest, counted);
                 checks.Add(comparison with { Name = "restored " + RowCountComparison.CheckName });
                 return checks.All(c => c.Passed);
             }
             finally
             {
-                await engine.DropScratchAsync(scratch, CancellationToken.None).ConfigureAwait(false);
+                await engine.DropScratchAsync(scratch, request.EngineOptions, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (BackupToolsException ex)

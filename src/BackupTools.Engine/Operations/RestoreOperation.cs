@@ -17,6 +17,8 @@ public sealed class RestoreRequest
     /// <summary>Count rows in the restored database and compare with the manifest.</summary>
     public bool Verify { get; init; }
     public string? TempDirectory { get; init; }
+    /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
+    public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
 }
 
 /// <summary>What a restore would do: shown to the user before anything changes (ShouldProcess, --what-if).</summary>
@@ -35,12 +37,12 @@ public static class RestoreOperation
     public const string PreRestoreTag = "pre-restore";
 
     /// <summary>Reads the backup and looks at the target without changing anything.</summary>
-    public static async Task<RestorePlan> PlanAsync(string location, string target, CancellationToken ct)
+    public static async Task<RestorePlan> PlanAsync(string location, string target, EngineOptions options, CancellationToken ct)
     {
         var (store, _, manifest, info) = await BackupCatalog.OpenAsync(location, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, location);
-        return new RestorePlan { Backup = info, Target = target, TargetExists = engine.TargetExists(target) };
+        return new RestorePlan { Backup = info, Target = target, TargetExists = await engine.TargetExistsAsync(target, options, ct).ConfigureAwait(false) };
     }
 
     public static async Task<RestoreResult> RunAsync(RestoreRequest request, IOperationObserver observer, CancellationToken ct)
@@ -49,7 +51,7 @@ public static class RestoreOperation
         var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, request.Location);
-        var exists = engine.TargetExists(request.Target);
+        var exists = await engine.TargetExistsAsync(request.Target, request.EngineOptions, ct).ConfigureAwait(false);
         if (exists && !request.Overwrite)
             throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,
                 $"Restore target '{request.Target}' already exists. Pass -Force (CLI --force) to replace it, or choose another -Target.", request.Target);
@@ -66,6 +68,7 @@ public static class RestoreOperation
                 Engine = engine.Name,
                 Tags = new[] { PreRestoreTag },
                 TempDirectory = request.TempDirectory,
+                EngineOptions = request.EngineOptions,
             }, observer, ct).ConfigureAwait(false);
             preBackup = pre.Location;
         }
@@ -78,6 +81,7 @@ public static class RestoreOperation
         {
             Store = store, Key = key, Manifest = manifest, Observer = observer,
             TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
+            Options = request.EngineOptions,
         }, request.Target, request.Overwrite, ct).ConfigureAwait(false);
 
         var checks = restored.Checks.ToList();
@@ -85,7 +89,7 @@ public static class RestoreOperation
         if (request.Verify)
         {
             // Counted again on the final target: proves what the user now has, not only the staged copy.
-            var counts = await engine.CountRowsAsync(restored.Target, ct).ConfigureAwait(false);
+            var counts = await engine.CountRowsAsync(restored.Target, request.EngineOptions, ct).ConfigureAwait(false);
             var comparison = RowCountComparison.Compare(manifest, counts) with { Name = "restored " + RowCountComparison.CheckName };
             checks.Add(comparison);
             verified = comparison.Passed;

@@ -36,6 +36,10 @@ public static class ArtifactReader
         return bytes;
     }
 
+    /// <summary>Streams the plaintext of one artifact of the backup in <paramref name="context"/>; see the overload below.</summary>
+    public static Task<long> CopyPlaintextAsync(Engines.EngineReadContext context, ArtifactEntry artifact, Stream destination, CancellationToken ct) =>
+        CopyPlaintextAsync(context.Store, context.Key, artifact, destination, context.Observer, ct);
+
     /// <summary>
     /// Streams the plaintext of an artifact into <paramref name="destination"/>, then checks the stored and
     /// plaintext hashes and sizes against the manifest. Throws an InvalidData error on any mismatch: the caller

@@ -12,6 +12,10 @@ public static class ArtifactWriter
 {
     internal const int BufferSize = 1 << 20;
 
+    /// <summary>Writes one artifact of a backup with the backup's compression (and, later, encryption) settings.</summary>
+    public static Task<ArtifactEntry> WriteAsync(Engines.EngineBackupContext context, string artifactName, string format, Stream plaintext, long? expectedLength, CancellationToken ct) =>
+        WriteAsync(context.Writer, artifactName, format, plaintext, context.Compression, expectedLength, context.Observer, ct);
+
     public static async Task<ArtifactEntry> WriteAsync(
         IBackupWriter writer,
         string artifactName,

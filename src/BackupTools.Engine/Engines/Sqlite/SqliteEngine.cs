@@ -22,7 +22,7 @@ public sealed class SqliteEngine : IDatabaseEngine
 
     public string DescribeSource(string source) => SqliteSource.ResolvePath(source);
 
-    public Task ValidateSourceAsync(string source, CancellationToken ct)
+    public Task ValidateSourceAsync(string source, EngineOptions options, CancellationToken ct)
     {
         SqliteSource.EnsureDatabaseFile(SqliteSource.ResolvePath(source), source);
         return Task.CompletedTask;
@@ -58,7 +58,7 @@ public sealed class SqliteEngine : IDatabaseEngine
         {
             await using var copy = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
             var name = context.ArtifactBaseName + ".sqlite" + context.Compression.Extension;
-            artifact = await ArtifactWriter.WriteAsync(context.Writer, name, ArtifactFormat, copy, context.Compression, copy.Length, context.Observer, ct).ConfigureAwait(false);
+            artifact = await ArtifactWriter.WriteAsync(context, name, ArtifactFormat, copy, copy.Length, ct).ConfigureAwait(false);
         }
         catch
         {
@@ -102,12 +102,12 @@ public sealed class SqliteEngine : IDatabaseEngine
         using var staged = GuardedTempFile.Create(context.TempDirectory, "bt-verify-", ".sqlite");
         await using (var fs = new FileStream(staged.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite))
         {
-            await ArtifactReader.CopyPlaintextAsync(context.Store, context.Key, context.Manifest.MainArtifact, fs, context.Observer, ct).ConfigureAwait(false);
+            await ArtifactReader.CopyPlaintextAsync(context, context.Manifest.MainArtifact, fs, ct).ConfigureAwait(false);
         }
-        return await CheckDatabaseAsync(staged.Path, context.Manifest, ct).ConfigureAwait(false);
+        return await CheckDatabaseAsync(staged.Path, context.Manifest, context.Options, ct).ConfigureAwait(false);
     }
 
-    public bool TargetExists(string target) => File.Exists(SqliteSource.ResolvePath(target));
+    public Task<bool> TargetExistsAsync(string target, EngineOptions options, CancellationToken ct) => Task.FromResult(File.Exists(SqliteSource.ResolvePath(target)));
 
     public async Task<EngineRestoreResult> RestoreAsync(EngineReadContext context, string target, bool overwrite, CancellationToken ct)
     {
@@ -134,7 +134,7 @@ public sealed class SqliteEngine : IDatabaseEngine
             long bytes;
             await using (var fs = new FileStream(temp, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite))
             {
-                bytes = await ArtifactReader.CopyPlaintextAsync(context.Store, context.Key, context.Manifest.MainArtifact, fs, context.Observer, ct).ConfigureAwait(false);
+                bytes = await ArtifactReader.CopyPlaintextAsync(context, context.Manifest.MainArtifact, fs, ct).ConfigureAwait(false);
                 fs.Flush(flushToDisk: true);
             }
             context.Observer.Progress(new OperationProgress("Restoring database", "Checking the restored copy", bytes, bytes));
@@ -164,7 +164,7 @@ public sealed class SqliteEngine : IDatabaseEngine
         }
     }
 
-    public string ScratchTarget(string? scratchRoot, string prefix, string id)
+    public string ScratchTarget(string? scratchRoot, string prefix, string id, EngineOptions options)
     {
         var root = string.IsNullOrEmpty(scratchRoot) ? Path.GetTempPath() : SqliteSource.ResolvePath(scratchRoot);
         if (!Directory.Exists(root))
@@ -173,16 +173,16 @@ public sealed class SqliteEngine : IDatabaseEngine
         return Path.Combine(root, $"{prefix}_{id}.sqlite");
     }
 
-    public Task DropScratchAsync(string target, CancellationToken ct)
+    public Task DropScratchAsync(string target, EngineOptions options, CancellationToken ct)
     {
         DeleteWithSideFiles(SqliteSource.ResolvePath(target));
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<CheckResult>> CheckDatabaseAsync(string target, BackupManifest manifest, CancellationToken ct) =>
+    public Task<IReadOnlyList<CheckResult>> CheckDatabaseAsync(string target, BackupManifest manifest, EngineOptions options, CancellationToken ct) =>
         Task.Run(() => (IReadOnlyList<CheckResult>)DatabaseChecks(SqliteInspector.Inspect(SqliteSource.ResolvePath(target), ct), manifest), ct);
 
-    public Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, CancellationToken ct) =>
+    public Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, EngineOptions options, CancellationToken ct) =>
         Task.Run(() => SqliteInspector.CountRowsOnly(SqliteSource.ResolvePath(target), ct), ct);
 
     private static List<CheckResult> DatabaseChecks(SqliteInspection inspection, BackupManifest manifest)

@@ -1,0 +1,42 @@
+namespace BackupTools.Engines;
+
+/// <summary>How rows are counted at backup time (PostgreSQL; SQLite always counts exactly).</summary>
+public enum RowCountMode
+{
+    /// <summary>count(*) per table inside the dump's snapshot: the counts describe exactly the dumped data.</summary>
+    Exact,
+    /// <summary>pg_class.reltuples: cheap on very large databases, not comparable row for row.</summary>
+    Estimate,
+    /// <summary>No counts; verification then compares nothing.</summary>
+    None,
+}
+
+/// <summary>
+/// Engine settings that are not part of a source or target string: credentials, client binaries, and the
+/// backup/restore switches of server engines. SQLite ignores them. <see cref="Password"/> is a secret: it is
+/// never written to a manifest, a message, a log or a command line.
+/// </summary>
+public sealed class EngineOptions
+{
+    public static readonly EngineOptions Default = new();
+
+    /// <summary>User name that overrides the one in the connection string (-Credential).</summary>
+    public string? User { get; init; }
+    /// <summary>Password from -Credential; else PGPASSWORD or ~/.pgpass apply.</summary>
+    public string? Password { get; init; }
+    /// <summary>Folder with pg_dump/pg_restore/pg_dumpall/psql (-PgBinPath; else BACKUPTOOLS_PG_BIN, PATH, /usr/lib/postgresql/*/bin).</summary>
+    public string? ClientBinPath { get; init; }
+
+    public RowCountMode RowCounts { get; init; } = RowCountMode.Exact;
+    /// <summary>Backup: also store roles and tablespaces (pg_dumpall --globals-only). Restore: apply them first.</summary>
+    public bool IncludeGlobals { get; init; }
+    /// <summary>Backup with -IncludeGlobals: keep role password hashes (off by default).</summary>
+    public bool IncludeRolePasswords { get; init; }
+
+    /// <summary>Restore: parallel jobs (pg_restore --jobs); 1 streams without a temp file.</summary>
+    public int Jobs { get; init; } = 1;
+    /// <summary>Restore: create the target database when it does not exist.</summary>
+    public bool CreateDatabase { get; init; }
+    /// <summary>Restore: do not set object owners (pg_restore --no-owner), for servers without the original roles.</summary>
+    public bool NoOwner { get; init; }
+}
