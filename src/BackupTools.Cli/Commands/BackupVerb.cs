@@ -15,14 +15,16 @@ internal static class BackupVerb
         var databaseName = CommonOptions.Text("--database-name", "Name of the database in the destination (default: the source file name without extension).");
         var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite).");
         var tags = CommonOptions.List("--tag", "Tags to record in the manifest (repeat, or separate with commas).", splitCommas: true);
-        var compression = CommonOptions.Word("--compression", "Compression of the stored artifact (default gzip).", CompressionSpec.GzipName, CompressionSpec.NoneName);
-        var level = CommonOptions.Number("--compression-level", "gzip level 0 (store) to 9 (smallest); default 6.", 0, 9, ErrorIds.CompressionLevelInvalid);
+        var compression = CommonOptions.Word("--compression", "Compression of the stored artifact (default gzip; zstd needs the zstd program).", CompressionSpec.GzipName, CompressionSpec.ZstdName, CompressionSpec.NoneName);
+        var level = CommonOptions.Number("--compression-level", "gzip: 0 (store) to 9 (smallest), default 6; zstd: 1 to 19, default 3.", 0, CompressionSpec.MaxZstdLevel, ErrorIds.CompressionLevelInvalid);
         var tempPath = CommonOptions.TempPath();
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
             source, destination, databaseName, engine, tags, compression, level, tempPath,
         };
+        var encryption = EncryptionCliOptions.ForBackup();
+        encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var info = await BackupOperation.RunAsync(new NewBackupRequest
@@ -35,6 +37,7 @@ internal static class BackupVerb
                 Compression = parse.GetValue(compression) ?? CompressionSpec.GzipName,
                 CompressionLevel = parse.GetValue(level),
                 TempDirectory = parse.GetValue(tempPath),
+                Encryption = encryption.Get(parse),
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(info, TextFormat.Backup);
         });

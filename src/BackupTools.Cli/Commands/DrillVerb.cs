@@ -29,6 +29,8 @@ internal static class DrillVerb
         {
             paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath,
         };
+        var encryption = EncryptionCliOptions.ForRead();
+        encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var pathList = parse.GetValue(paths);
@@ -48,6 +50,7 @@ internal static class DrillVerb
                 RpoWindow = parse.GetValue(rpoWindow) ?? TimeSpan.FromDays(7),
                 ReportPath = parse.GetValue(reportPath),
                 TempDirectory = parse.GetValue(tempPath),
+                Encryption = encryption.Get(parse),
             };
 
             var requests = new List<DrillRequest>();

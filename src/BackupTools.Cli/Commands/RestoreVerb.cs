@@ -25,6 +25,8 @@ internal static class RestoreVerb
         {
             path, target, force, preBackup, verify, whatIf, tempPath,
         };
+        var encryption = EncryptionCliOptions.ForRead();
+        encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var location = parse.GetValue(path)!;
@@ -44,6 +46,7 @@ internal static class RestoreVerb
                 PreBackup = parse.GetValue(preBackup),
                 Verify = parse.GetValue(verify),
                 TempDirectory = parse.GetValue(tempPath),
+                Encryption = encryption.Get(parse),
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(result, TextFormat.Restore);
             if (result.Verified == false)

@@ -25,6 +25,8 @@ internal static class VerifyVerb
         {
             paths, destination, database, latest, level, maxAge, scratch, tempPath,
         };
+        var encryption = EncryptionCliOptions.ForRead();
+        encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), parse.GetValue(destination),
@@ -41,6 +43,7 @@ internal static class VerifyVerb
                         MaxAge = parse.GetValue(maxAge),
                         ScratchTarget = parse.GetValue(scratch),
                         TempDirectory = parse.GetValue(tempPath),
+                        Encryption = encryption.Get(parse),
                     }, context.Observer, ct).ConfigureAwait(false);
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)

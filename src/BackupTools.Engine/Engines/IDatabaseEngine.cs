@@ -57,6 +57,8 @@ public sealed class EngineBackupContext
     public required IOperationObserver Observer { get; init; }
     public string TempDirectory { get; init; } = Path.GetTempPath();
     public EngineOptions Options { get; init; } = EngineOptions.Default;
+    /// <summary>OpenPGP encryption of every artifact (null: none); applied by <see cref="ArtifactWriter"/>, engines need not look.</summary>
+    public EncryptionPlan? Encryption { get; init; }
 }
 
 public sealed class EngineBackupResult
@@ -78,6 +80,8 @@ public sealed class EngineReadContext
     public required IOperationObserver Observer { get; init; }
     public string TempDirectory { get; init; } = Path.GetTempPath();
     public EngineOptions Options { get; init; } = EngineOptions.Default;
+    /// <summary>Private keys / passphrase for encrypted artifacts; used by <see cref="ArtifactReader"/>, engines need not look.</summary>
+    public EncryptionOptions Encryption { get; init; } = EncryptionOptions.None;
     public string Location => Store.LocationOf(Key);
 }
 

@@ -55,5 +55,18 @@ public static class ErrorIds
     public const string DrillFailed = "DrillFailed";
     public const string ScratchTargetInvalid = "ScratchTargetInvalid";
 
+    // Encryption and compression (issue 5)
+    public const string EncryptionRecipientInvalid = "EncryptionRecipientInvalid";
+    public const string PassphraseSourceInvalid = "PassphraseSourceInvalid";
+    public const string PassphraseFileInsecure = "PassphraseFileInsecure";
+    public const string PrivateKeyInvalid = "PrivateKeyInvalid";
+    public const string PrivateKeyPassphraseInvalid = "PrivateKeyPassphraseInvalid";
+    public const string DecryptionKeyRequired = "DecryptionKeyRequired";
+    public const string DecryptionKeyMismatch = "DecryptionKeyMismatch";
+    public const string EncryptedDataTampered = "EncryptedDataTampered";
+    public const string CompressionNotSupported = "CompressionNotSupported";
+    public const string ZstdNotFound = "ZstdNotFound";
+    public const string ZstdFailed = "ZstdFailed";
+
     public const string OperationCancelled = "OperationCancelled";
 }

@@ -63,10 +63,26 @@ public sealed class ArtifactEntry
     public string UncompressedSha256 { get; set; } = "";
     public string Compression { get; set; } = "none";
     public int? CompressionLevel { get; set; }
-    /// <summary>Encryption applied after compression; "none" until the encryption feature.</summary>
+    /// <summary>Encryption applied after compression: "none", "openpgp-pubkey", "openpgp-passphrase" or "openpgp-pubkey+passphrase".</summary>
     public string Encryption { get; set; } = "none";
+    /// <summary>Symmetric cipher of an encrypted artifact, e.g. "AES-256" (OpenPGP SEIPD with MDC).</summary>
+    public string? EncryptionCipher { get; set; }
+    /// <summary>The public keys an artifact is encrypted to (ids and fingerprints only; never a secret).</summary>
+    public List<EncryptionRecipient>? Recipients { get; set; }
     /// <summary>The sha256sum-compatible sidecar file for this artifact.</summary>
     public string? ChecksumFile { get; set; }
+}
+
+/// <summary>One public key an artifact was encrypted to.</summary>
+public sealed class EncryptionRecipient
+{
+    /// <summary>The 64-bit key id of the encryption (sub)key, 16 upper-case hex digits, as gpg prints it.</summary>
+    public string KeyId { get; set; } = "";
+    /// <summary>Fingerprint of the encryption (sub)key, upper-case hex.</summary>
+    public string Fingerprint { get; set; } = "";
+    /// <summary>Fingerprint of the primary key (what `gpg --list-keys` shows first).</summary>
+    public string? PrimaryFingerprint { get; set; }
+    public string? UserId { get; set; }
 }
 
 public sealed class TableEntry

@@ -18,13 +18,15 @@ public sealed class NewBackupRequest
     /// <summary>Engine name when it cannot be told from the source.</summary>
     public string? Engine { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = Array.Empty<string>();
-    /// <summary>"gzip" (default) or "none".</summary>
+    /// <summary>"gzip" (default), "zstd" or "none".</summary>
     public string Compression { get; init; } = CompressionSpec.GzipName;
     public int? CompressionLevel { get; init; }
     /// <summary>Where the engine may stage a private temporary copy (SQLite); defaults to the system temp folder.</summary>
     public string? TempDirectory { get; init; }
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
     public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
+    /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
+    public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
 }
 
 /// <summary>Takes one backup: engine copy -> artifact pipeline -> store, manifest last. A failed backup leaves nothing listed.</summary>
@@ -51,13 +53,10 @@ public static partial class BackupOperation
                 throw new BackupToolsException(ErrorIds.TagInvalid, ErrorKind.InvalidArgument,
                     $"Tag '{tag}' is not valid: use 1-64 letters, digits, '_', '.', ':', '@' or '-', starting with a letter or digit.", tag);
         }
-        var compression = request.Compression.ToLowerInvariant() switch
-        {
-            CompressionSpec.GzipName => CompressionSpec.Gzip(request.CompressionLevel),
-            CompressionSpec.NoneName => CompressionSpec.None,
-            var other => throw new BackupToolsException(ErrorIds.CompressionLevelInvalid, ErrorKind.InvalidArgument,
-                $"Compression '{other}' is not supported; use gzip or none.", other),
-        };
+        var compression = CompressionSpec.Parse(request.Compression, request.CompressionLevel);
+        compression.EnsureAvailable();
+        // Keys and passphrase sources are checked before the destination is touched.
+        var encryption = EncryptionPlan.Prepare(request.Encryption);
         var engine = EngineRegistry.ForSource(request.Source, request.Engine);
         var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
         DatabaseName.Validate(database);
@@ -81,6 +80,7 @@ public static partial class BackupOperation
                     Observer = observer,
                     TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
                     Options = request.EngineOptions,
+                    Encryption = encryption,
                 }, ct).ConfigureAwait(false);
 
                 var completed = DateTimeOffset.UtcNow;

@@ -26,6 +26,8 @@ public sealed class DrillRequest
     public string? TempDirectory { get; init; }
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
     public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
+    /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
+    public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
 }
 
 /// <summary>
@@ -81,6 +83,7 @@ public static class DrillOperation
                 Store = store, Key = key, Manifest = manifest, Observer = observer,
                 TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
                 Options = request.EngineOptions,
+                Encryption = request.Encryption,
             }, scratch, overwrite: false, ct).ConfigureAwait(false);
             checks.Add(new CheckResult("restore", true, $"{restored.BytesRestored} bytes restored into {scratch}"));
             EndPhase("restore");

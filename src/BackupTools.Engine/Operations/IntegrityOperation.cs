@@ -21,6 +21,8 @@ public sealed class IntegrityRequest
     public bool Record { get; init; } = true;
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
     public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
+    /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
+    public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
 }
 
 /// <summary>
@@ -150,6 +152,7 @@ public static class IntegrityOperation
             Store = store, Key = key, Manifest = manifest, Observer = observer,
             TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
             Options = request.EngineOptions,
+            Encryption = request.Encryption,
         };
         try
         {

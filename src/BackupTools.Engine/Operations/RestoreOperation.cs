@@ -19,6 +19,8 @@ public sealed class RestoreRequest
     public string? TempDirectory { get; init; }
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
     public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
+    /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
+    public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
 }
 
 /// <summary>What a restore would do: shown to the user before anything changes (ShouldProcess, --what-if).</summary>
@@ -69,6 +71,10 @@ public static class RestoreOperation
                 Tags = new[] { PreRestoreTag },
                 TempDirectory = request.TempDirectory,
                 EngineOptions = request.EngineOptions,
+                // An encrypted backup's pre-restore copy is encrypted too: to the given keys' public parts and/or the passphrase.
+                Encryption = Pipeline.ArtifactReader.IsEncrypted(manifest.MainArtifact) ? request.Encryption.ForPreRestoreBackup() : Pipeline.EncryptionOptions.None,
+                Compression = manifest.MainArtifact.Compression,
+                CompressionLevel = manifest.MainArtifact.CompressionLevel,
             }, observer, ct).ConfigureAwait(false);
             preBackup = pre.Location;
         }
@@ -82,6 +88,7 @@ public static class RestoreOperation
             Store = store, Key = key, Manifest = manifest, Observer = observer,
             TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
             Options = request.EngineOptions,
+            Encryption = request.Encryption,
         }, request.Target, request.Overwrite, ct).ConfigureAwait(false);
 
         var checks = restored.Checks.ToList();

@@ -5,7 +5,7 @@ using BackupTools.Stores;
 namespace BackupTools.Pipeline;
 
 /// <summary>
-/// The read side: store -> hash -> decompress -> hash -> caller. Every stored byte is hashed even when the
+/// The read side: store -> hash -> decrypt -> decompress -> hash -> caller. Every stored byte is hashed even when the
 /// decompressor stops early, and the result is compared with the manifest before the caller may trust it.
 /// </summary>
 public static class ArtifactReader
@@ -36,21 +36,28 @@ public static class ArtifactReader
         return bytes;
     }
 
-    /// <summary>Streams the plaintext of one artifact of the backup in <paramref name="context"/>; see the overload below.</summary>
+    /// <summary>Streams the plaintext of one artifact of the backup in <paramref name="context"/> (decrypting with context.Encryption); see the overload below.</summary>
     public static Task<long> CopyPlaintextAsync(Engines.EngineReadContext context, ArtifactEntry artifact, Stream destination, CancellationToken ct) =>
-        CopyPlaintextAsync(context.Store, context.Key, artifact, destination, context.Observer, ct);
+        CopyPlaintextAsync(context.Store, context.Key, artifact, destination, context.Observer, ct, context.Encryption);
 
     /// <summary>
-    /// Streams the plaintext of an artifact into <paramref name="destination"/>, then checks the stored and
-    /// plaintext hashes and sizes against the manifest. Throws an InvalidData error on any mismatch: the caller
+    /// Streams the plaintext of an artifact into <paramref name="destination"/>: store -> hash -> decrypt -> decompress
+    /// -> hash -> caller, then checks the stored and plaintext hashes and sizes against the manifest. Throws an
+    /// InvalidData error on any mismatch (EncryptedDataTampered when the OpenPGP integrity check fails): the caller
     /// must discard what it wrote.
     /// </summary>
-    public static async Task<long> CopyPlaintextAsync(IBackupStore store, BackupKey key, ArtifactEntry artifact, Stream destination, IOperationObserver observer, CancellationToken ct)
+    public static async Task<long> CopyPlaintextAsync(IBackupStore store, BackupKey key, ArtifactEntry artifact, Stream destination, IOperationObserver observer, CancellationToken ct,
+        EncryptionOptions? encryption = null)
     {
         var location = store.LocationOf(key);
         await using var raw = await OpenAsync(store, key, artifact.Name, ct).ConfigureAwait(false);
         await using var stored = new HashingStream(raw, leaveOpen: true);
-        var plain = new HashingStream(CompressionSpec.WrapForRead(artifact.Compression, stored), leaveOpen: false);
+        OpenPgpDecryption.DecryptingStream? decrypting = null;
+        if (IsEncrypted(artifact))
+        {
+            decrypting = await Task.Run(() => OpenPgpDecryption.Open(stored, encryption ?? EncryptionOptions.None, artifact.Name, location, artifact.Recipients), ct).ConfigureAwait(false);
+        }
+        var plain = new HashingStream(CompressionSpec.WrapForRead(artifact.Compression, (Stream?)decrypting ?? stored), leaveOpen: false);
         var buffer = new byte[ArtifactWriter.BufferSize];
         try
         {
@@ -65,17 +72,29 @@ public static class ArtifactReader
                     observer.Progress(new OperationProgress("Reading backup", $"{artifact.Name}: {ArtifactWriter.Bytes(plain.BytesProcessed)} decompressed", plain.BytesProcessed, artifact.UncompressedBytes));
                 }
             }
+            decrypting?.FinishAndVerify();
             await stored.DrainAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (decrypting is not null && ex is InvalidDataException or IOException)
+        {
+            // Garbled plaintext breaks the decompressor before the MDC is reached: when the ciphertext was
+            // changed, the integrity check is the true cause and says so.
+            BackupToolsException? tampered = null;
+            try { decrypting.FinishAndVerify(); }
+            catch (BackupToolsException t) when (t.ErrorId == ErrorIds.EncryptedDataTampered) { tampered = t; }
+            catch (Exception) { /* fall through to the original failure */ }
+            if (tampered is not null) throw new BackupToolsException(tampered.ErrorId, tampered.Kind, tampered.Message, tampered.Target, ex);
+            if (ex is InvalidDataException) throw Corrupt(artifact, location, ex);
+            throw;
         }
         catch (InvalidDataException ex)
         {
-            throw new BackupToolsException(ErrorIds.ArtifactCorrupt, ErrorKind.InvalidData,
-                $"Artifact '{artifact.Name}' of backup '{location}' is corrupt: it cannot be decompressed ({ex.Message}). " +
-                "Use another backup; nothing was restored from this one.", location, ex);
+            throw Corrupt(artifact, location, ex);
         }
         finally
         {
             await plain.DisposeAsync().ConfigureAwait(false);
+            decrypting?.Dispose();
         }
 
         CheckStored(location, artifact, stored.HashHex, stored.BytesProcessed);
@@ -87,6 +106,15 @@ public static class ArtifactReader
         }
         return plain.BytesProcessed;
     }
+
+    /// <summary>True when the artifact is stored OpenPGP-encrypted.</summary>
+    public static bool IsEncrypted(ArtifactEntry artifact) =>
+        !string.IsNullOrEmpty(artifact.Encryption) && !string.Equals(artifact.Encryption, EncryptionPlan.NoneMethod, StringComparison.OrdinalIgnoreCase);
+
+    private static BackupToolsException Corrupt(ArtifactEntry artifact, string location, Exception ex) =>
+        new(ErrorIds.ArtifactCorrupt, ErrorKind.InvalidData,
+            $"Artifact '{artifact.Name}' of backup '{location}' is corrupt: it cannot be decompressed ({ex.Message}). " +
+            "Use another backup; nothing was restored from this one.", location, ex);
 
     /// <summary>Compares what was read with the manifest: a short file is truncated, other differences a checksum mismatch.</summary>
     public static void CheckStored(string location, ArtifactEntry artifact, string sha256, long bytes)

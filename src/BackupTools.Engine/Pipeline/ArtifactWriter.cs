@@ -5,16 +5,19 @@ using BackupTools.Util;
 namespace BackupTools.Pipeline;
 
 /// <summary>
-/// The write side of the artifact pipeline: plaintext -> hash -> compress -> hash -> store, in one pass and in
-/// fixed-size chunks, so memory does not grow with the database. Encryption slots in after compression.
+/// The write side of the artifact pipeline: plaintext -> hash -> compress -> encrypt -> hash -> store, in one pass and in
+/// fixed-size chunks, so memory does not grow with the database. Encryption (OpenPGP) wraps the compressed bytes.
 /// </summary>
 public static class ArtifactWriter
 {
     internal const int BufferSize = 1 << 20;
 
-    /// <summary>Writes one artifact of a backup with the backup's compression (and, later, encryption) settings.</summary>
+    /// <summary>
+    /// Writes one artifact of a backup with the backup's compression and encryption settings. When the backup is
+    /// encrypted the stored name gets ".gpg" appended to <paramref name="artifactName"/>; the returned entry has the final name.
+    /// </summary>
     public static Task<ArtifactEntry> WriteAsync(Engines.EngineBackupContext context, string artifactName, string format, Stream plaintext, long? expectedLength, CancellationToken ct) =>
-        WriteAsync(context.Writer, artifactName, format, plaintext, context.Compression, expectedLength, context.Observer, ct);
+        WriteAsync(context.Writer, artifactName, format, plaintext, context.Compression, expectedLength, context.Observer, ct, context.Encryption);
 
     public static async Task<ArtifactEntry> WriteAsync(
         IBackupWriter writer,
@@ -24,17 +27,25 @@ public static class ArtifactWriter
         CompressionSpec compression,
         long? expectedLength,
         IOperationObserver observer,
-        CancellationToken ct)
+        CancellationToken ct,
+        EncryptionPlan? encryption = null)
     {
         var buffer = new byte[BufferSize];
         string storedHash, plainHash;
         long storedBytes, plainBytes;
+        var literalName = artifactName;
+        if (encryption is not null) artifactName += EncryptionPlan.Extension;
         try
         {
             await using var target = await writer.CreateFileAsync(artifactName, ct).ConfigureAwait(false);
             await using var stored = new HashingStream(target, leaveOpen: true);
-            await using (var compressor = compression.WrapForWrite(stored))
+            // plaintext -> hash -> compress -> encrypt -> hash -> store
+            var encrypting = encryption is null ? null : OpenPgpEncryption.OpenEncrypting(stored, encryption, literalName);
+            Stream? compressor = null;
+            var completed = false;
+            try
             {
+                compressor = compression.WrapForWrite(encrypting ?? stored);
                 await using var plain = new HashingStream(plaintext, leaveOpen: true);
                 int n;
                 var lastReport = 0L;
@@ -49,6 +60,14 @@ public static class ArtifactWriter
                 }
                 plainHash = plain.HashHex;
                 plainBytes = plain.BytesProcessed;
+                // Completing each stage writes its trailer: compressor end, then the literal packet end and the MDC.
+                await compressor.DisposeAsync().ConfigureAwait(false);
+                if (encrypting is not null) await encrypting.DisposeAsync().ConfigureAwait(false);
+                completed = true;
+            }
+            finally
+            {
+                if (!completed && compressor is not null) ZstdProcess.Abort(compressor);
             }
             await stored.FlushAsync(ct).ConfigureAwait(false);
             storedHash = stored.HashHex;
@@ -77,6 +96,9 @@ public static class ArtifactWriter
             UncompressedSha256 = plainHash,
             Compression = compression.Name,
             CompressionLevel = compression.Level,
+            Encryption = encryption?.Method ?? EncryptionPlan.NoneMethod,
+            EncryptionCipher = encryption is null ? null : EncryptionPlan.Cipher,
+            Recipients = encryption is { Keys.Count: > 0 } ? encryption.Recipients.ToList() : null,
             ChecksumFile = ChecksumSidecar.FileNameFor(artifactName),
         };
     }

@@ -6,12 +6,52 @@ namespace BackupTools.Pipeline;
 /// How an artifact is compressed. Recorded in the manifest so that restore never guesses.
 /// Gzip runs in-process; levels 0-9 follow gzip's scale and map onto the .NET zlib presets
 /// (0 none, 1-3 fastest, 4-6 optimal = zlib 6, 7-9 smallest = zlib 9).
+/// Zstd runs through the zstd program (<see cref="ZstdProcess"/>), levels 1-19, default 3.
 /// </summary>
 public sealed record CompressionSpec(string Name, int? Level)
 {
     public const string GzipName = "gzip";
     public const string NoneName = "none";
     public const int DefaultGzipLevel = 6;
+    public const string ZstdName = "zstd";
+    public const int DefaultZstdLevel = 3;
+    public const int MaxZstdLevel = 19;
+
+    /// <summary>Zstandard at <paramref name="level"/> (1-19, default 3), through the zstd program.</summary>
+    public static CompressionSpec Zstd(int? level = null)
+    {
+        var l = level ?? DefaultZstdLevel;
+        if (l is < 1 or > MaxZstdLevel)
+            throw new BackupToolsException(ErrorIds.CompressionLevelInvalid, ErrorKind.InvalidArgument,
+                $"Compression level {l} is out of range for zstd; use 1 (fastest) to {MaxZstdLevel} (smallest), default {DefaultZstdLevel}.", l);
+        return new CompressionSpec(ZstdName, l);
+    }
+
+    /// <summary>
+    /// The spec for a user's choice: "gzip" (0-9, default 6), "zstd" (1-19, default 3) or "none" (no level), in any case.
+    /// </summary>
+    public static CompressionSpec Parse(string? name, int? level)
+    {
+        switch ((name ?? GzipName).ToLowerInvariant())
+        {
+            case GzipName: return Gzip(level);
+            case ZstdName: return Zstd(level);
+            case NoneName:
+                if (level is { } l && l != 0)
+                    throw new BackupToolsException(ErrorIds.CompressionLevelInvalid, ErrorKind.InvalidArgument,
+                        $"Compression level {l} was given with compression none. Drop -CompressionLevel or choose gzip or zstd.", l);
+                return None;
+            default:
+                throw new BackupToolsException(ErrorIds.CompressionNotSupported, ErrorKind.InvalidArgument,
+                    $"Compression '{name}' is not supported; use gzip, zstd or none.", name);
+        }
+    }
+
+    /// <summary>Fails early (before a backup starts) when this compression needs a program that is not installed.</summary>
+    public void EnsureAvailable()
+    {
+        if (Name == ZstdName) ZstdProcess.Locate();
+    }
 
     public static CompressionSpec Gzip(int? level = null)
     {
@@ -28,12 +68,14 @@ public sealed record CompressionSpec(string Name, int? Level)
     public string Extension => Name switch
     {
         GzipName => ".gz",
+        ZstdName => ".zst",
         _ => "",
     };
 
     public Stream WrapForWrite(Stream stored) => Name switch
     {
         GzipName => new GZipStream(stored, MapLevel(Level ?? DefaultGzipLevel), leaveOpen: true),
+        ZstdName => ZstdProcess.Compress(stored, Level ?? DefaultZstdLevel),
         NoneName => new NonClosingStream(stored),
         _ => throw Unsupported(Name),
     };
@@ -42,6 +84,7 @@ public sealed record CompressionSpec(string Name, int? Level)
     public static Stream WrapForRead(string name, Stream stored) => name switch
     {
         GzipName => new GZipStream(stored, CompressionMode.Decompress, leaveOpen: true),
+        ZstdName => ZstdProcess.Decompress(stored),
         NoneName => new NonClosingStream(stored),
         _ => throw Unsupported(name),
     };
