@@ -11,7 +11,7 @@ namespace BackupTools.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "DrDrill", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(DrillReport))]
-public sealed class InvokeDrDrillCommand : AsyncCmdlet
+public sealed class InvokeDrDrillCommand : DecryptingCmdlet
 {
     private const string PathSet = "Path";
     private const string DestinationSet = "Destination";
@@ -127,6 +127,7 @@ public sealed class InvokeDrDrillCommand : AsyncCmdlet
         RpoWindow = RpoWindow ?? DefaultRpoWindow,
         ReportPath = ResolveOptionalPath(ReportPath),
         TempDirectory = ResolveOptionalPath(TempPath),
+        Encryption = DecryptionOptions(),
     };
 
     private void Drill(string target, DrillRequest request)

@@ -30,12 +30,32 @@ public sealed class NewDbBackupCommand : AsyncCmdlet
     public string[] Tag { get; set; } = Array.Empty<string>();
 
     [Parameter]
-    [ValidateSet("Gzip", "None")]
+    [ValidateSet("Gzip", "Zstd", "None")]
     public string Compression { get; set; } = "Gzip";
 
+    /// <summary>Gzip 0-9 (default 6), Zstd 1-19 (default 3); checked against -Compression by the engine.</summary>
     [Parameter]
-    [ValidateRange(0, 9)]
+    [ValidateRange(0, 19)]
     public int? CompressionLevel { get; set; }
+
+    /// <summary>Encrypt (OpenPGP, AES-256) to these public keys: key file paths or armored key text; several allowed (escrow).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Recipient { get; set; }
+
+    /// <summary>Encrypt with this passphrase (symmetric OpenPGP); may be combined with -Recipient.</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    /// <summary>A file whose first line is the passphrase (must not be readable by group or others).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PassphraseFile { get; set; }
+
+    /// <summary>The NAME of an environment variable holding the passphrase.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PassphraseEnvironmentVariable { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -57,12 +77,22 @@ public sealed class NewDbBackupCommand : AsyncCmdlet
             Compression = Compression.ToLowerInvariant(),
             CompressionLevel = CompressionLevel,
             TempDirectory = ResolveOptionalPath(TempPath),
+            Encryption = new Pipeline.EncryptionOptions
+            {
+                Recipients = (Recipient ?? Array.Empty<string>()).Select(r => EncryptionParameters.IsArmored(r) ? r : ResolvePath(r)).ToArray(),
+                Passphrase = EncryptionParameters.Reveal(Passphrase),
+                PassphraseFile = ResolveOptionalPath(PassphraseFile),
+                PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,
+            },
         };
         try
         {
             // Validated before ShouldProcess, so -WhatIf reports a missing or unreadable source too.
             var engine = EngineRegistry.ForSource(request.Source, request.Engine);
             RunEngine((_, ct) => engine.ValidateSourceAsync(request.Source, request.EngineOptions, ct));
+            // A bad key, passphrase source or missing zstd is reported before ShouldProcess too.
+            Pipeline.CompressionSpec.Parse(request.Compression, request.CompressionLevel).EnsureAvailable();
+            _ = Pipeline.EncryptionPlan.Prepare(request.Encryption);
             var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
             if (!ShouldProcess(request.Destination, $"Back up {engine.Name} database '{database}' from {engine.DescribeSource(request.Source)}"))
                 return;

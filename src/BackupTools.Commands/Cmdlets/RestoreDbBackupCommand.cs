@@ -11,7 +11,7 @@ namespace BackupTools.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RestoreResult))]
-public sealed class RestoreDbBackupCommand : AsyncCmdlet
+public sealed class RestoreDbBackupCommand : DecryptingCmdlet
 {
     /// <summary>The backup's location (the Location property of Get-DbBackup / New-DbBackup output).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -62,6 +62,7 @@ public sealed class RestoreDbBackupCommand : AsyncCmdlet
                 PreBackup = PreBackup,
                 Verify = Verify,
                 TempDirectory = ResolveOptionalPath(TempPath),
+                Encryption = DecryptionOptions(),
             }, observer, ct));
             if (result.Verified == false)
             {

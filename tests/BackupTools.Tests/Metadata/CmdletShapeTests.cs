@@ -114,6 +114,7 @@ public class CmdletShapeTests
             ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String" },
             ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String" },
         };
+        foreach (var (name, added) in Crypto.EncryptionParameterTests.Surface) surface[name] = surface[name].Concat(added).ToArray();
         foreach (var c in M.Cmdlets)
         {
             var actual = c.Parameters.Select(p => $"{p.Name}:{p.Type.Name}").OrderBy(s => s, StringComparer.Ordinal);
