@@ -8,10 +8,13 @@ namespace BackupTools.Manifest;
 /// </summary>
 public sealed class BackupManifest
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The newest format this version reads. 2 = an artifact may be OpenPGP-encrypted (a reader of format 1 would misread it).</summary>
+    public const int CurrentFormatVersion = 2;
+    /// <summary>The format written for a backup without encrypted artifacts, so older readers still read it.</summary>
+    public const int PlainFormatVersion = 1;
     public const string FileName = "manifest.json";
 
-    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    public int FormatVersion { get; set; } = PlainFormatVersion;
     public string BackupId { get; set; } = "";
     public string Engine { get; set; } = "";
     public string Database { get; set; } = "";

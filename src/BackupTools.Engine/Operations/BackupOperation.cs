@@ -86,6 +86,7 @@ public static partial class BackupOperation
                 var completed = DateTimeOffset.UtcNow;
                 var manifest = new BackupManifest
                 {
+                    FormatVersion = result.Artifacts.Any(ArtifactReader.IsEncrypted) ? BackupManifest.CurrentFormatVersion : BackupManifest.PlainFormatVersion,
                     BackupId = key.BackupId,
                     Engine = engine.Name,
                     Database = database,

@@ -18,6 +18,7 @@ public class OpenPgpInteropTests
         var info = await CryptoBackups.BackupAsync(tmp, new EncryptionOptions { Recipients = [gpg.PublicKeyFile] }, compression);
 
         var manifest = await CryptoBackups.ManifestAsync(info);
+        Assert.Equal(2, manifest.FormatVersion); // a format-1 reader would misread an encrypted artifact: it refuses format 2
         var artifact = manifest.MainArtifact;
         var suffix = compression switch { "gzip" => ".sqlite.gz.gpg", "zstd" => ".sqlite.zst.gpg", _ => ".sqlite.gpg" };
         Assert.EndsWith(suffix, artifact.Name);

@@ -15,7 +15,9 @@ public class ZstdTests
     {
         using var tmp = new TempDir();
         var info = await CryptoBackups.BackupAsync(tmp, EncryptionOptions.None, "zstd", level);
-        var artifact = (await CryptoBackups.ManifestAsync(info)).MainArtifact;
+        var manifest = await CryptoBackups.ManifestAsync(info);
+        Assert.Equal(1, manifest.FormatVersion);
+        var artifact = manifest.MainArtifact;
         Assert.EndsWith(".sqlite.zst", artifact.Name);
         Assert.Equal("zstd", artifact.Compression);
         Assert.Equal(level ?? 3, artifact.CompressionLevel);
