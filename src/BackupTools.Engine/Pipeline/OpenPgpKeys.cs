@@ -59,7 +59,8 @@ internal static class OpenPgpKeys
                 catch (Exception ex2) when (ex2 is PgpException or IOException or ArgumentException or InvalidCastException)
                 {
                     throw new BackupToolsException(ErrorIds.EncryptionRecipientInvalid, ErrorKind.InvalidArgument,
-                        $"Recipient {Describe(recipient)} is not an OpenPGP public key ({ex.Message}). Export it with: gpg --export --armor <key id>.", null, ex);
+                        $"Recipient {Describe(recipient)} is not an OpenPGP public key this version can use ({ex.Message}).{UnsupportedAlgorithmHint(ex)} " +
+                        "Export a key with: gpg --export --armor <key id>.", null, ex);
                 }
             }
             if (rings.Count == 0)
@@ -89,6 +90,16 @@ internal static class OpenPgpKeys
         PrimaryFingerprint = ring.FirstOrDefault(k => k.IsMasterKey) is { } primary ? Convert.ToHexString(primary.GetFingerprint()) : null,
         UserId = UserIdOf(ring),
     };
+
+    /// <summary>
+    /// The OpenPGP library in use (BouncyCastle 1.8) reads RSA, DSA/ElGamal and NIST-curve keys, not Ed25519/Cv25519
+    /// (gpg 2.3+'s default, or gpg 2.2's "future-default"): say so, and how to make a key that works.
+    /// </summary>
+    private static string UnsupportedAlgorithmHint(Exception ex) =>
+        ex.Message.Contains("unknown", StringComparison.OrdinalIgnoreCase) && ex.Message.Contains("algorithm", StringComparison.OrdinalIgnoreCase)
+            ? " Ed25519/Cv25519 keys (the default of gpg 2.3 and later) are not supported yet; create an RSA key for backups: " +
+              "gpg --quick-gen-key 'Backups <backup@example.org>' rsa3072 sign,cert never, then gpg --quick-add-key <fingerprint> rsa3072 encr never."
+            : "";
 
     public static string KeyId(long id) => id.ToString("X16");
 
@@ -122,7 +133,8 @@ internal static class OpenPgpKeys
             catch (Exception ex) when (ex is PgpException or IOException or ArgumentException or InvalidCastException)
             {
                 throw new BackupToolsException(ErrorIds.PrivateKeyInvalid, ErrorKind.InvalidArgument,
-                    $"Private key {Describe(value)} is not an OpenPGP secret key ({ex.Message}). Export it with: gpg --export-secret-keys --armor <key id>.", null, ex);
+                    $"Private key {Describe(value)} is not an OpenPGP secret key this version can use ({ex.Message}).{UnsupportedAlgorithmHint(ex)} " +
+                    "Export a key with: gpg --export-secret-keys --armor <key id>.", null, ex);
             }
             if (keys.Count == 0)
                 throw new BackupToolsException(ErrorIds.PrivateKeyInvalid, ErrorKind.InvalidArgument,

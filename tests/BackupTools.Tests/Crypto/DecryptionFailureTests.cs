@@ -110,6 +110,19 @@ public class DecryptionFailureTests
     }
 
     [Fact]
+    public async Task Curve25519_key_is_refused_with_a_way_out()
+    {
+        using var tmp = new TempDir();
+        using var gpg = GpgHome.Create("rsa@example.invalid");
+        gpg.Check(null, "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "Curve <curve@example.invalid>", "future-default", "default", "never");
+        var file = tmp.Combine("curve.asc");
+        File.WriteAllBytes(file, gpg.Check(null, "--armor", "--export", "curve@example.invalid"));
+        var ex = await Assert.ThrowsAsync<BackupToolsException>(() => CryptoBackups.BackupAsync(tmp, new EncryptionOptions { Recipients = [file] }));
+        Assert.Equal(ErrorIds.EncryptionRecipientInvalid, ex.ErrorId);
+        Assert.Contains("rsa3072", ex.Message);
+    }
+
+    [Fact]
     public async Task Bad_encryption_settings_fail_before_the_destination_is_touched()
     {
         using var tmp = new TempDir();
