@@ -96,11 +96,11 @@ Describe 'Cmdlet metadata' {
         (Get-Command $_).Parameters.Keys | Should -Not -Contain 'WhatIf'
     }
 
-    It 'types -Level and -Select as the engine enums and restricts -Compression to Gzip and None' {
+    It 'types -Level and -Select as the engine enums and restricts -Compression to Gzip, Zstd and None' {
         (Get-Command Test-BackupIntegrity).Parameters['Level'].ParameterType.Name | Should -Be 'IntegrityLevel'
         (Get-Command Invoke-DrDrill).Parameters['Select'].ParameterType.Name | Should -Be 'DrillSelection'
         $set = (Get-Command New-DbBackup).Parameters['Compression'].Attributes |
             Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }
-        $set.ValidValues | Should -Be @('Gzip', 'None')
+        $set.ValidValues | Should -Be @('Gzip', 'Zstd', 'None')
     }
 }

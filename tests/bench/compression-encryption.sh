@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Benchmark: BackupTools compression levels (gzip, zstd, none) with and without OpenPGP encryption, against the
+# raw tools on the same bytes: gzip -6, zstd -3, gpg --symmetric (AES-256) and gzip -6 | gpg --symmetric.
+#
+# Usage: tests/bench/compression-encryption.sh [SIZE_MB]        (default: 500)
+#
+# Environment:
+#   BACKUPTOOLS_CLI_DLL  path to backuptools.dll (default: the Release build; built when missing)
+#   BENCH_DIR            work folder (default: /tmp/backuptools-bench, shared with sqlite-backup.sh so the
+#                        generated database bench_<SIZE>mb.sqlite is reused; generated through that script
+#                        when missing)
+#   BENCH_REPEAT         runs per method (default: 1); the table shows the median wall time
+#
+# Prints a Markdown table (recorded in docs/performance.md): wall seconds, CPU seconds, throughput in MiB/s of
+# plaintext, stored size and ratio (plaintext / stored), and for each encrypted run the share of the backup time
+# that encryption costs (its wall time minus the same run without encryption, over its wall time).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bench_dir=${BENCH_DIR:-/tmp/backuptools-bench}
+repeat=${BENCH_REPEAT:-1}
+mb=${1:-500}
+
+die() { echo "compression-encryption.sh: $*" >&2; exit 2; }
+for tool in sqlite3 gzip zstd gpg dotnet; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian/Ubuntu: apt-get install time)"
+[[ "$mb" =~ ^[0-9]+$ ]] || die "size '$mb' is not a number of MB"
+
+cli=${BACKUPTOOLS_CLI_DLL:-$repo/src/BackupTools.Cli/bin/Release/net8.0/backuptools.dll}
+if [ ! -f "$cli" ]; then
+    echo "Building the CLI (Release)..." >&2
+    dotnet build "$repo/src/BackupTools.Cli" -c Release -v quiet -nologo >&2
+fi
+
+db="$bench_dir/bench_${mb}mb.sqlite"
+if [ ! -f "$db" ]; then
+    echo "Generating $db through sqlite-backup.sh..." >&2
+    BENCH_DIR="$bench_dir" BENCH_REPEAT=1 "$repo/tests/bench/sqlite-backup.sh" "$mb" >/dev/null
+fi
+db_bytes=$(stat -c %s "$db")
+
+work="$bench_dir/crypto-run"
+rm -rf "$work"; mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+export GNUPGHOME="$work/gnupg"
+mkdir -m 700 "$GNUPGHOME"
+pass="$work/pass"; printf 'benchmark passphrase\n' >"$pass"; chmod 600 "$pass"
+gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key 'Bench <bench@example.invalid>' rsa3072 sign,cert never 2>/dev/null
+fpr=$(gpg --list-keys --with-colons | awk -F: '/^fpr/ { print $10; exit }')
+gpg --batch --pinentry-mode loopback --passphrase '' --quick-add-key "$fpr" rsa3072 encr never 2>/dev/null
+gpg --armor --export "$fpr" >"$work/public.asc"
+
+timed() { # timed LOG OUTPUT_FILE cmd...  (shell string) -> appends "wall cpu stored_bytes"
+    local log=$1 out=$2; shift 2
+    cat "$db" >/dev/null # warm page cache
+    /usr/bin/time -f '%e %U %S' -o "$work/t" bash -c "$*" >/dev/null
+    local bytes
+    bytes=$(stat -c %s $out)
+    awk -v b="$bytes" '{ printf "%s %.2f %s\n", $1, $2 + $3, b }' "$work/t" >>"$log"
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+declare -a names=() logs=()
+run() { # run NAME OUTPUT_GLOB COMMAND
+    local name=$1 out=$2 cmd=$3 log="$work/$(echo "$1" | tr -c 'a-zA-Z0-9' '_').log"
+    for ((r = 1; r <= repeat; r++)); do
+        echo "[$mb MB] $name (run $r/$repeat)" >&2
+        rm -rf "$work/dest" "$work/out"*; mkdir -p "$work/tmp"
+        timed "$log" "$out" "$cmd"
+    done
+    names+=("$name"); logs+=("$log")
+}
+
+bt="dotnet '$cli' backup --source '$db' --temp-path '$work/tmp' --destination '$work/dest'"
+art="$work/dest/*/*/*.sqlite*[!6]" # the artifact, not its .sha256
+
+run "gzip -6 (raw tool)"                    "$work/out.gz"   "gzip -6 -c '$db' > '$work/out.gz'"
+run "zstd -3 (raw tool)"                    "$work/out.zst"  "zstd -3 -q -c '$db' > '$work/out.zst'"
+run "gpg --symmetric AES256 (raw tool)"     "$work/out.gpg"  "gpg --batch --pinentry-mode loopback --passphrase-file '$pass' --cipher-algo AES256 --compress-algo none -c -o '$work/out.gpg' '$db'"
+run "gzip -6 | gpg --symmetric (raw tools)" "$work/out.gpg"  "gzip -6 -c '$db' | gpg --batch --pinentry-mode loopback --passphrase-file '$pass' --cipher-algo AES256 --compress-algo none -c -o '$work/out.gpg'"
+run "backuptools none"                      "$art" "$bt --compression none"
+run "backuptools gzip 1"                    "$art" "$bt --compression gzip --compression-level 1"
+run "backuptools gzip 6"                    "$art" "$bt --compression gzip --compression-level 6"
+run "backuptools gzip 9"                    "$art" "$bt --compression gzip --compression-level 9"
+run "backuptools zstd 1"                    "$art" "$bt --compression zstd --compression-level 1"
+run "backuptools zstd 3"                    "$art" "$bt --compression zstd --compression-level 3"
+run "backuptools zstd 9"                    "$art" "$bt --compression zstd --compression-level 9"
+run "backuptools none + passphrase"         "$art" "$bt --compression none --passphrase-file '$pass'"
+run "backuptools gzip 6 + passphrase"       "$art" "$bt --compression gzip --compression-level 6 --passphrase-file '$pass'"
+run "backuptools gzip 6 + public key"       "$art" "$bt --compression gzip --compression-level 6 --recipient '$work/public.asc'"
+run "backuptools zstd 3 + passphrase"       "$art" "$bt --compression zstd --compression-level 3 --passphrase-file '$pass'"
+
+declare -A wall=()
+echo
+echo "Compression and encryption benchmark: $(basename "$db"), $((db_bytes / 1048576)) MiB, $repeat run(s) per row (median wall), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| method | wall s | CPU s | MiB/s | stored MiB | ratio | encryption share |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for i in "${!names[@]}"; do
+    name=${names[$i]}; log=${logs[$i]}
+    w=$(awk '{ print $1 }' "$log" | median); c=$(awk '{ print $2 }' "$log" | median); s=$(awk '{ print $3 }' "$log" | median)
+    wall[$name]=$w
+    base=""
+    case "$name" in
+        "backuptools none + passphrase") base=${wall["backuptools none"]} ;;
+        "backuptools gzip 6 + passphrase"|"backuptools gzip 6 + public key") base=${wall["backuptools gzip 6"]} ;;
+        "backuptools zstd 3 + passphrase") base=${wall["backuptools zstd 3"]} ;;
+    esac
+    awk -v n="$name" -v w="$w" -v c="$c" -v s="$s" -v db="$db_bytes" -v base="$base" 'BEGIN {
+        share = (base == "") ? "" : sprintf("%.1f %%", 100 * (w - base) / w)
+        printf "| %s | %.2f | %.2f | %.0f | %.1f | %.2f | %s |\n", n, w, c, db / 1048576 / w, s / 1048576, db / s, share }'
+done
