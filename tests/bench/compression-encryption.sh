@@ -91,23 +91,26 @@ run "backuptools gzip 6 + passphrase"       "$art" "$bt --compression gzip --com
 run "backuptools gzip 6 + public key"       "$art" "$bt --compression gzip --compression-level 6 --recipient '$work/public.asc'"
 run "backuptools zstd 3 + passphrase"       "$art" "$bt --compression zstd --compression-level 3 --passphrase-file '$pass'"
 
-declare -A wall=()
+declare -A wall=() cpu=()
 echo
 echo "Compression and encryption benchmark: $(basename "$db"), $((db_bytes / 1048576)) MiB, $repeat run(s) per row (median wall), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| method | wall s | CPU s | MiB/s | stored MiB | ratio | encryption share |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| method | wall s | CPU s | MiB/s | stored MiB | ratio | encryption share (wall) | encryption share (CPU) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for i in "${!names[@]}"; do
     name=${names[$i]}; log=${logs[$i]}
     w=$(awk '{ print $1 }' "$log" | median); c=$(awk '{ print $2 }' "$log" | median); s=$(awk '{ print $3 }' "$log" | median)
-    wall[$name]=$w
-    base=""
+    wall[$name]=$w; cpu[$name]=$c
+    base=""; basecpu=""
     case "$name" in
-        "backuptools none + passphrase") base=${wall["backuptools none"]} ;;
-        "backuptools gzip 6 + passphrase"|"backuptools gzip 6 + public key") base=${wall["backuptools gzip 6"]} ;;
-        "backuptools zstd 3 + passphrase") base=${wall["backuptools zstd 3"]} ;;
+        "backuptools none + passphrase") ref="backuptools none" ;;
+        "backuptools gzip 6 + passphrase"|"backuptools gzip 6 + public key") ref="backuptools gzip 6" ;;
+        "backuptools zstd 3 + passphrase") ref="backuptools zstd 3" ;;
+        *) ref="" ;;
     esac
-    awk -v n="$name" -v w="$w" -v c="$c" -v s="$s" -v db="$db_bytes" -v base="$base" 'BEGIN {
+    if [ -n "$ref" ]; then base=${wall[$ref]}; basecpu=${cpu[$ref]}; fi
+    awk -v n="$name" -v w="$w" -v c="$c" -v s="$s" -v db="$db_bytes" -v base="$base" -v basecpu="$basecpu" 'BEGIN {
         share = (base == "") ? "" : sprintf("%.1f %%", 100 * (w - base) / w)
-        printf "| %s | %.2f | %.2f | %.0f | %.1f | %.2f | %s |\n", n, w, c, db / 1048576 / w, s / 1048576, db / s, share }'
+        cshare = (basecpu == "") ? "" : sprintf("%.1f %%", 100 * (c - basecpu) / c)
+        printf "| %s | %.2f | %.2f | %.0f | %.1f | %.2f | %s | %s |\n", n, w, c, db / 1048576 / w, s / 1048576, db / s, share, cshare }'
 done

@@ -65,6 +65,9 @@ public static partial class BackupOperation
         var started = DateTimeOffset.UtcNow;
         var key = new BackupKey(database, BackupId.New(started));
         observer.Verbose($"Backing up {engine.Name} database '{database}' from {engine.DescribeSource(request.Source)} to {store.LocationOf(key)}");
+        observer.Verbose($"Compression {compression.Name}{(compression.Level is { } lv ? " level " + lv : "")}; encryption " +
+            (encryption is null ? "none" : $"{encryption.Method} {EncryptionPlan.Cipher}" +
+                (encryption.Recipients.Count > 0 ? " to key(s) " + string.Join(", ", encryption.Recipients.Select(r => $"{r.KeyId} ({r.UserId})")) : "")) + ".");
         var writer = await store.CreateBackupAsync(key, ct).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {
