@@ -19,6 +19,9 @@ public static class EngineRegistry
                 $"Cannot tell which database engine the source is for. Give a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), or pass -Engine ({string.Join(", ", Names)}).", source);
     }
 
+    /// <summary>True for a server connection string (not a file path), so hosts must not resolve it as a path.</summary>
+    public static bool IsConnectionString(string value) => Postgres.PgEndpoint.LooksLikePostgres(value);
+
     public static IDatabaseEngine ForName(string name, object? target = null) =>
         Engines.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new BackupToolsException(ErrorIds.EngineNotDetermined, ErrorKind.NotImplemented,

@@ -20,7 +20,7 @@ public sealed class PostgresEngine : IDatabaseEngine
     internal const string GlobalsRole = "globals";
 
     // Manifest engineDetails keys.
-    internal const string RowCountsDetail = "rowCounts";
+    internal const string RowCountsDetail = Operations.RowCountComparison.ModeDetail;
     internal const string ObjectsDetail = "objects";
     internal const string RolesDetail = "roles";
     internal const string EncodingDetail = "encoding";
