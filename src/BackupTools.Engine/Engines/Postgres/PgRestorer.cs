@@ -58,7 +58,7 @@ internal static class PgRestorer
         }
         try
         {
-            var args = new List<string> { "--exit-on-error", "--no-password", "--dbname=" + database };
+            var args = new List<string> { "--exit-on-error", "--no-password", "--dbname=" + PgSession.DbNameConnInfo(database) };
             if (state.HasObjects) args.AddRange(new[] { "--clean", "--if-exists" });
             if (options.NoOwner) args.AddRange(new[] { "--no-owner", "--no-privileges" });
             long bytes;
@@ -166,7 +166,7 @@ internal static class PgRestorer
         await ArtifactReader.CopyPlaintextAsync(context, globals, verified, ct).ConfigureAwait(false);
         var psql = Path.Combine(tools.Folder, "psql");
         var maintenance = await MaintenanceDatabaseAsync(session, ct).ConfigureAwait(false);
-        using var run = PgProcess.Start(psql, new[] { "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=0", "--dbname=" + maintenance, "-f", "-" },
+        using var run = PgProcess.Start(psql, new[] { "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=0", "--dbname=" + PgSession.DbNameConnInfo(maintenance), "-f", "-" },
             session.ToolEnvironment(maintenance), redirectStdin: true, redirectStdout: true, ct);
         var drain = run.Stdout.CopyToAsync(Stream.Null, ct);
         verified.Position = 0;

@@ -95,6 +95,9 @@ internal sealed class PgSession : IDisposable
         return Path.Combine(_passDir, "pgpass");
     }
 
+    /// <summary>A libpq conninfo naming only the database, so a name with '=' or spaces is never misread; the rest comes from the environment.</summary>
+    public static string DbNameConnInfo(string database) => "dbname='" + database.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+
     private static string Escape(string s) => s.Replace("\\", "\\\\").Replace(":", "\\:");
 
     private static SslMode ParseSslMode(string? mode) => mode?.ToLowerInvariant() switch

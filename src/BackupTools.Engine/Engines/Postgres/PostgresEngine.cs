@@ -76,7 +76,7 @@ public sealed class PostgresEngine : IDatabaseEngine
         var args = new List<string>
         {
             "--format=custom", "--no-password", "--snapshot=" + snapshot, "--compress=" + dumpLevel.ToString(CultureInfo.InvariantCulture),
-            "--dbname=" + session.Endpoint.Database,
+            "--dbname=" + PgSession.DbNameConnInfo(session.Endpoint.Database),
         };
         var artifactName = context.ArtifactBaseName + ".dump" + pipeline.Extension;
         ArtifactEntry artifact;
@@ -160,7 +160,7 @@ public sealed class PostgresEngine : IDatabaseEngine
 
     private static async Task<ArtifactEntry> DumpGlobalsAsync(EngineBackupContext context, PgSession session, PgClientTools.Toolset dumpTools, CancellationToken ct)
     {
-        var args = new List<string> { "--globals-only", "--no-password", "--dbname=" + session.Endpoint.Database };
+        var args = new List<string> { "--globals-only", "--no-password", "--database=" + session.Endpoint.Database };
         if (!context.Options.IncludeRolePasswords) args.Add("--no-role-passwords");
         var exe = Path.Combine(dumpTools.Folder, "pg_dumpall");
         if (!File.Exists(exe)) exe = PgClientTools.Resolve(context.Options, dumpTools.Major, "pg_dumpall").Path("pg_dumpall");
