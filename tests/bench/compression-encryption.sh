@@ -54,8 +54,12 @@ timed() { # timed LOG OUTPUT_FILE cmd...  (shell string) -> appends "wall cpu st
     local log=$1 out=$2; shift 2
     cat "$db" >/dev/null # warm page cache
     /usr/bin/time -f '%e %U %S' -o "$work/t" bash -c "$*" >/dev/null
-    local bytes
-    bytes=$(stat -c %s $out)
+    local bytes file=$out
+    if [ "$out" = artifact ]; then # the CLI's artifact: the one file that is neither the sidecar nor the manifest
+        file=$(find "$work/dest" -type f ! -name '*.sha256' ! -name 'manifest.json' | head -n 1)
+        [ -n "$file" ] || die "the CLI wrote no artifact (command: $*)"
+    fi
+    bytes=$(stat -c %s "$file")
     awk -v b="$bytes" '{ printf "%s %.2f %s\n", $1, $2 + $3, b }' "$work/t" >>"$log"
 }
 
@@ -73,7 +77,7 @@ run() { # run NAME OUTPUT_GLOB COMMAND
 }
 
 bt="dotnet '$cli' backup --source '$db' --temp-path '$work/tmp' --destination '$work/dest'"
-art="$work/dest/*/*/*.sqlite*[!6]" # the artifact, not its .sha256
+art=artifact
 
 run "gzip -6 (raw tool)"                    "$work/out.gz"   "gzip -6 -c '$db' > '$work/out.gz'"
 run "zstd -3 (raw tool)"                    "$work/out.zst"  "zstd -3 -q -c '$db' > '$work/out.zst'"
