@@ -31,7 +31,7 @@ internal static class TextFormat
     public static string Backup(BackupInfo b) => Block(
         $"Backup {b.BackupId} of '{b.Database}' ({b.Engine}) complete",
         ("Location", b.Location),
-        ("Artifact", $"{b.ArtifactName} ({b.Compression})"),
+        ("Artifact", $"{b.ArtifactName} ({b.Compression}{(b.Encryption is "none" or "" ? "" : ", " + b.Encryption + (b.EncryptedTo.Length > 0 ? " to " + string.Join(", ", b.EncryptedTo) : ""))})"),
         ("Stored", $"{Size(b.SizeBytes)} ({Size(b.UncompressedBytes ?? 0)} uncompressed)"),
         ("SHA-256", b.Sha256),
         ("Contents", $"{b.Tables} tables, {b.Rows.ToString("N0", Invariant)} rows"),

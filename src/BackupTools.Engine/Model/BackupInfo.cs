@@ -27,6 +27,10 @@ public sealed class BackupInfo
     public string[] Tags { get; init; } = Array.Empty<string>();
     public string? Source { get; init; }
     public string? ServerVersion { get; init; }
+    /// <summary>"none", or the OpenPGP method of the main artifact ("openpgp-pubkey", "openpgp-passphrase", ...).</summary>
+    public string Encryption { get; init; } = "none";
+    /// <summary>Key ids the main artifact is encrypted to (empty for none or passphrase only): which key a restore needs.</summary>
+    public string[] EncryptedTo { get; init; } = Array.Empty<string>();
     public bool IsComplete { get; init; } = true;
     /// <summary>Why an incomplete backup is incomplete (only with -IncludeIncomplete).</summary>
     public string? Problem { get; init; }

@@ -133,6 +133,8 @@ public static class BackupCatalog
             UncompressedBytes = manifest.Artifacts.Sum(a => a.UncompressedBytes),
             Sha256 = main.Sha256,
             Compression = main.Compression,
+            Encryption = main.Encryption,
+            EncryptedTo = main.Recipients?.Select(r => r.KeyId).ToArray() ?? Array.Empty<string>(),
             Location = store.LocationOf(key),
             Destination = store.Root,
             ArtifactName = main.Name,

@@ -35,6 +35,9 @@ public class CliEncryptionTests
         var byKey = Run("backup", "--source", source, "--destination", dest, "--recipient", gpg.PublicKeyFile, "--recipient", gpg.PublicKeyFile,
             "--temp-path", temp, "--json").Expect(0).Single;
         Assert.EndsWith(".sqlite.gz.gpg", byKey.Str("ArtifactName"));
+        Assert.Equal("openpgp-pubkey", byKey.Str("Encryption"));
+        Assert.Equal(new[] { gpg.EncryptionKeyId }, byKey.GetProperty("EncryptedTo").EnumerateArray().Select(e => e.GetString()).ToArray());
+        Assert.Equal("openpgp-passphrase", byPass.Str("Encryption"));
 
         // Checksum needs nothing; Restore level decrypts.
         Run("verify", "--path", byPass.Location(), "--level", "Checksum", "--json").Expect(0);
