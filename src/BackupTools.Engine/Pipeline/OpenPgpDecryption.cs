@@ -130,7 +130,7 @@ internal static class OpenPgpDecryption
         return (first & 0x80) != 0 ? whole : new Org.BouncyCastle.Bcpg.ArmoredInputStream(whole);
     }
 
-    private sealed class PrefixStream : Stream
+    private sealed class PrefixStream : ReadOnlyStream
     {
         private readonly Stream _inner;
         private int _prefix;
@@ -140,16 +140,6 @@ internal static class OpenPgpDecryption
             _prefix = prefix;
             _inner = inner;
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -182,7 +172,7 @@ internal static class OpenPgpDecryption
             "truncated after the backup was taken; nothing was restored from it. Use another backup.", location, inner);
 
     /// <summary>The plaintext of the literal packet; at its end the MDC is verified.</summary>
-    internal sealed class DecryptingStream : Stream
+    internal sealed class DecryptingStream : ReadOnlyStream
     {
         private readonly Stream _literal;
         private readonly PgpEncryptedData _data;
@@ -197,16 +187,6 @@ internal static class OpenPgpDecryption
             _artifactName = artifactName;
             _location = location;
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         public override int Read(byte[] buffer, int offset, int count)
         {

@@ -163,7 +163,7 @@ public static class ZstdProcess
         }
     }
 
-    private sealed class DecompressStream : Stream
+    private sealed class DecompressStream : ReadOnlyStream
     {
         private readonly Process _process;
         private readonly Stream _stdout;
@@ -201,16 +201,6 @@ public static class ZstdProcess
                 }
             });
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
