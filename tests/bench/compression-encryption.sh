@@ -10,6 +10,7 @@
 #                        generated database bench_<SIZE>mb.sqlite is reused; generated through that script
 #                        when missing)
 #   BENCH_REPEAT         runs per method (default: 1); the table shows the median wall time
+#   BENCH_ONLY           a bash regex: run only the rows whose name matches (e.g. 'gzip 6|none')
 #
 # Prints a Markdown table (recorded in docs/performance.md): wall seconds, CPU seconds, throughput in MiB/s of
 # plaintext, stored size and ratio (plaintext / stored), and for each encrypted run the share of the backup time
@@ -66,8 +67,9 @@ timed() { # timed LOG OUTPUT_FILE cmd...  (shell string) -> appends "wall cpu st
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 declare -a names=() logs=()
-run() { # run NAME OUTPUT_GLOB COMMAND
+run() { # run NAME OUTPUT COMMAND
     local name=$1 out=$2 cmd=$3 log="$work/$(echo "$1" | tr -c 'a-zA-Z0-9' '_').log"
+    if [ -n "${BENCH_ONLY:-}" ] && ! [[ "$name" =~ $BENCH_ONLY ]]; then return; fi
     for ((r = 1; r <= repeat; r++)); do
         echo "[$mb MB] $name (run $r/$repeat)" >&2
         rm -rf "$work/dest" "$work/out"*; mkdir -p "$work/tmp"

@@ -41,11 +41,14 @@ public static class ArtifactWriter
             await using var stored = new HashingStream(target, leaveOpen: true);
             // plaintext -> hash -> compress -> encrypt -> hash -> store
             var encrypting = encryption is null ? null : OpenPgpEncryption.OpenEncrypting(stored, encryption, literalName);
+            // Encryption on its own thread, so it overlaps compression instead of adding to it. (zstd already
+            // hands its output over from a pump thread, so it needs no second queue.)
+            var handOver = encrypting is not null && compression.Name != CompressionSpec.ZstdName ? new BackgroundWriteStream(encrypting) : null;
             Stream? compressor = null;
             var completed = false;
             try
             {
-                compressor = compression.WrapForWrite(encrypting ?? stored);
+                compressor = compression.WrapForWrite((Stream?)handOver ?? encrypting ?? stored);
                 await using var plain = new HashingStream(plaintext, leaveOpen: true);
                 int n;
                 var lastReport = 0L;
@@ -62,12 +65,14 @@ public static class ArtifactWriter
                 plainBytes = plain.BytesProcessed;
                 // Completing each stage writes its trailer: compressor end, then the literal packet end and the MDC.
                 await compressor.DisposeAsync().ConfigureAwait(false);
+                if (handOver is not null) await handOver.CompleteAsync(ct).ConfigureAwait(false);
                 if (encrypting is not null) await encrypting.DisposeAsync().ConfigureAwait(false);
                 completed = true;
             }
             finally
             {
                 if (!completed && compressor is not null) ZstdProcess.Abort(compressor);
+                if (!completed) handOver?.Abort();
             }
             await stored.FlushAsync(ct).ConfigureAwait(false);
             storedHash = stored.HashHex;

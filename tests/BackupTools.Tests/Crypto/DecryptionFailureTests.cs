@@ -149,3 +149,26 @@ public class DecryptionFailureTests
         }
     }
 }
+
+/// <summary>A destination that fills up while an encrypted artifact is written (the encryption stage runs on its own thread).</summary>
+public class EncryptedWriteFailureTests
+{
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("zstd")]
+    [InlineData("none")]
+    public async Task A_full_destination_during_an_encrypted_write_is_DestinationFull_and_nothing_is_left(string compression)
+    {
+        using var tmp = new TempDir();
+        var source = CryptoBackups.Chinook(tmp);
+        var root = tmp.Combine("full");
+        await using var store = new FailingStore(root, budgetBytes: 64 * 1024);
+        var ex = await Assert.ThrowsAsync<BackupToolsException>(() => BackupOperation.RunAsync(new NewBackupRequest
+        {
+            Source = source, Destination = root, Compression = compression, Encryption = new EncryptionOptions { Passphrase = "pw" },
+        }, store, NullObserver.Instance, default));
+        Assert.Equal(ErrorIds.DestinationFull, ex.ErrorId);
+        Assert.Empty(await BackupCatalog.ListAsync(store, new BackupQuery { IncludeIncomplete = true }, default));
+        Assert.Empty(Directory.Exists(root) ? Directory.GetFiles(root, "*", SearchOption.AllDirectories) : []);
+    }
+}
