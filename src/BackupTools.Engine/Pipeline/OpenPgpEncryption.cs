@@ -52,6 +52,14 @@ internal static class OpenPgpEncryption
 
     public static Stream OpenEncrypting(Stream output, EncryptionPlan plan, string literalName)
     {
+        // RSA recipients and passphrases: the same packets with .NET's AES-NI cipher (OpenPgpStreamWriter).
+        if (OpenPgpStreamWriter.CanWrite(plan)) return OpenPgpStreamWriter.Open(output, plan, literalName);
+        return OpenWithBouncyCastle(output, plan, literalName);
+    }
+
+    /// <summary>BouncyCastle's generator: any key type it supports, at its managed cipher's speed.</summary>
+    internal static Stream OpenWithBouncyCastle(Stream output, EncryptionPlan plan, string literalName)
+    {
         var generator = new PgpEncryptedDataGenerator(SymmetricKeyAlgorithmTag.Aes256, withIntegrityPacket: true, new SecureRandom());
         foreach (var (key, _) in plan.Keys) generator.AddMethod(key);
         if (plan.Passphrase is { } passphrase) generator.AddMethodUtf8(passphrase, HashAlgorithmTag.Sha256);

@@ -138,3 +138,66 @@ public class OpenPgpInteropTests
         return output.ToArray();
     }
 }
+
+/// <summary>The two OpenPGP writers (the AES-NI stream writer and BouncyCastle's generator) against gpg and against each other's reader.</summary>
+public class OpenPgpWriterTests
+{
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(true, 100)]
+    [InlineData(true, 70_000)]
+    [InlineData(false, 1_000_003)]
+    [InlineData(true, 3_000_017)]
+    public void Key_and_passphrase_together_each_decrypt_in_gpg_and_backuptools(bool fast, int size)
+    {
+        using var tmp = new TempDir();
+        using var gpg = GpgHome.Create("both@example.invalid");
+        var data = new byte[size];
+        new Random(size).NextBytes(data);
+        var plan = EncryptionPlan.Prepare(new EncryptionOptions { Recipients = [gpg.PublicKeyFile], Passphrase = "shared secret" })!;
+        Assert.Equal("openpgp-pubkey+passphrase", plan.Method);
+        var encrypted = new MemoryStream();
+        using (var s = fast ? OpenPgpStreamWriter.Open(encrypted, plan, "data.bin") : OpenPgpEncryption.OpenWithBouncyCastle(encrypted, plan, "data.bin"))
+        {
+            for (var i = 0; i < data.Length; i += 4099) s.Write(data, i, Math.Min(4099, data.Length - i)); // odd chunks
+        }
+        var bytes = encrypted.ToArray();
+
+        var (exit, plain, err) = gpg.Run(null, "--pinentry-mode", "loopback", "--passphrase", "shared secret", "--decrypt", Write(tmp, bytes));
+        Assert.True(exit == 0, err);
+        Assert.DoesNotContain("WARNING", err);
+        Assert.Equal(data, plain);
+        gpg.Check(null, "--import", gpg.SecretKeyFile);
+        (exit, plain, err) = gpg.Run(null, "--pinentry-mode", "loopback", "--passphrase", "", "--try-secret-key", gpg.Fingerprint, "--decrypt", Write(tmp, bytes));
+        Assert.True(exit == 0, err);
+        Assert.Equal(data, plain);
+
+        Assert.Equal(data, OpenPgpInteropTests.ReadWithBackupTools(bytes, new EncryptionOptions { Passphrase = "shared secret" }));
+        Assert.Equal(data, OpenPgpInteropTests.ReadWithBackupTools(bytes, new EncryptionOptions { PrivateKeys = [gpg.SecretKeyFile] }));
+    }
+
+    [Fact]
+    public void Passphrase_only_stream_writer_output_is_what_gpg_symmetric_reads()
+    {
+        using var tmp = new TempDir();
+        using var gpg = GpgHome.Create("sym@example.invalid");
+        var data = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("backup bytes ", 50_000)));
+        var plan = EncryptionPlan.Prepare(new EncryptionOptions { Passphrase = "pässwörd ünïcode" })!;
+        var encrypted = new MemoryStream();
+        using (var s = OpenPgpStreamWriter.Open(encrypted, plan, "x.gz")) s.Write(data);
+        var (exit, plain, err) = gpg.Run(null, "--verbose", "--pinentry-mode", "loopback", "--passphrase", "pässwörd ünïcode", "--decrypt", Write(tmp, encrypted.ToArray()));
+        Assert.True(exit == 0, err);
+        Assert.Contains("AES256", err);
+        Assert.Equal(data, plain);
+        var packets = System.Text.Encoding.UTF8.GetString(gpg.Check(null, "--list-packets", "--pinentry-mode", "loopback", "--passphrase", "pässwörd ünïcode", Write(tmp, encrypted.ToArray())));
+        Assert.Contains("mdc_method: 2", packets);
+        Assert.Contains("name=\"x.gz\"", packets);
+    }
+
+    private static string Write(TempDir tmp, byte[] bytes)
+    {
+        var path = tmp.Combine(Guid.NewGuid().ToString("N") + ".gpg");
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+}
