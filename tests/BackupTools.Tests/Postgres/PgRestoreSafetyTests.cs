@@ -70,6 +70,50 @@ public sealed class PgRestoreSafetyTests
     }
 
     [Fact]
+    public async Task A_parallel_restore_from_a_store_without_local_files_stages_a_private_copy_and_removes_it()
+    {
+        using var tmp = new TempDir();
+        var (db, backup) = await SmallBackupAsync(tmp, "staged", "CREATE TABLE t(id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g;");
+        var target = "staged_" + Guid.NewGuid().ToString("N")[..6];
+        var staging = Directory.CreateDirectory(tmp.Combine("staging")).FullName;
+        try
+        {
+            // FailingStore with an unlimited budget: a real store that is not a LocalFolderStore, as S3 is not.
+            await using var store = new FailingStore(tmp.Combine("b"), long.MaxValue);
+            var key = new BackupTools.Stores.BackupKey("staged", backup.BackupId);
+            var (manifest, _) = await BackupCatalog.ReadAsync(store, key, default);
+            var engine = EngineRegistry.ForName("postgresql");
+            var seen = new List<string>();
+            var restored = await engine.RestoreAsync(new EngineReadContext
+            {
+                Store = store, Key = key, Manifest = manifest, TempDirectory = staging,
+                Observer = new StagingWatcher(staging, seen),
+                Options = _pg.Options() with { Jobs = 2, CreateDatabase = true },
+            }, _pg.Uri(target), overwrite: false, default);
+            Assert.Contains(seen, f => Path.GetFileName(f).StartsWith("bt-pgrestore-", StringComparison.Ordinal));
+            Assert.Equal(20000, _pg.Scalar<long>(target, "SELECT count(*) FROM t"));
+            Assert.Equal(manifest.MainArtifact.UncompressedBytes, restored.BytesRestored);
+            Assert.Empty(Directory.GetFileSystemEntries(staging));
+        }
+        finally
+        {
+            _pg.DropDatabase(target);
+            _pg.DropDatabase(db);
+        }
+    }
+
+    /// <summary>Notes the files in the staging folder when pg_restore is about to start.</summary>
+    private sealed class StagingWatcher(string folder, List<string> seen) : IOperationObserver
+    {
+        public void Progress(OperationProgress progress)
+        {
+            if (progress.Status.Contains("pg_restore", StringComparison.Ordinal)) seen.AddRange(Directory.GetFiles(folder));
+        }
+        public void Verbose(string message) { }
+        public void Warning(string message) { }
+    }
+
+    [Fact]
     public async Task A_damaged_archive_is_never_committed_into_the_target()
     {
         using var tmp = new TempDir();
@@ -98,6 +142,32 @@ public sealed class PgRestoreSafetyTests
                 Location = backup.Location, Target = fresh, EngineOptions = _pg.Options() with { CreateDatabase = true },
             }, NullObserver.Instance, default));
             Assert.False(_pg.DatabaseExists(fresh));
+        }
+        finally
+        {
+            _pg.DropDatabase(target);
+            _pg.DropDatabase(db);
+        }
+    }
+
+    [Fact]
+    public async Task A_restore_with_errors_is_a_failed_restore_that_carries_pg_restore_messages_and_changes_nothing()
+    {
+        using var tmp = new TempDir();
+        var (db, backup) = await SmallBackupAsync(tmp, "errs", "CREATE TABLE t(id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'new' FROM generate_series(1, 10) g;");
+        var target = _pg.CreateDatabase("errs_target");
+        // A view only the target has depends on t: pg_restore --clean cannot drop t.
+        _pg.Execute(target, "CREATE TABLE t(id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'old'); CREATE VIEW only_here AS SELECT * FROM t;");
+        try
+        {
+            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
+            {
+                Location = backup.Location, Target = target, Overwrite = true, EngineOptions = _pg.Options(),
+            }, NullObserver.Instance, default));
+            Assert.Equal(ErrorIds.PgRestoreFailed, ex.ErrorId);
+            Assert.Contains("depend", ex.Message);
+            Assert.Equal("old", _pg.Scalar<string>(target, "SELECT v FROM t WHERE id = 1"));
+            Assert.Equal(1, _pg.Scalar<long>(target, "SELECT count(*) FROM t"));
         }
         finally
         {

@@ -122,21 +122,33 @@ internal static class PgRestorer
     private static async Task<long> RestoreFromFileAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools,
         PgSession session, List<string> args, CancellationToken ct)
     {
-        using var staged = GuardedTempFile.Create(context.TempDirectory, "bt-pgrestore-", ".dump");
+        // An archive stored as is in a local folder is already the seekable file parallel pg_restore needs: prove its
+        // bytes, then let pg_restore read it in place instead of copying it to a temp file first.
+        var inPlace = context.Store is Stores.LocalFolderStore local && archive.Compression == CompressionSpec.NoneName && archive.Encryption == "none"
+            ? Path.Combine(local.LocationOf(context.Key), archive.Name)
+            : null;
+        using var staged = inPlace is null ? GuardedTempFile.Create(context.TempDirectory, "bt-pgrestore-", ".dump") : null;
         long bytes;
-        try
+        if (inPlace is not null)
         {
-            await using var file = new FileStream(staged.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
-            bytes = await ArtifactReader.CopyPlaintextAsync(context, archive, file, ct).ConfigureAwait(false);
+            bytes = await ArtifactReader.VerifyStoredAsync(context.Store, context.Key, archive, context.Observer, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (FileSystem.IsDiskFull(ex))
+        else
         {
-            throw new BackupToolsException(ErrorIds.StagingSpaceFull, ErrorKind.WriteError,
-                $"The temp folder '{context.TempDirectory}' ran out of space while staging the archive for a parallel restore (it needs " +
-                $"{archive.UncompressedBytes} bytes). Free space, pass -TempPath on a larger disk, or restore with -Jobs 1 (streams, no temp file).",
-                context.TempDirectory, ex);
+            try
+            {
+                await using var file = new FileStream(staged!.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+                bytes = await ArtifactReader.CopyPlaintextAsync(context, archive, file, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (FileSystem.IsDiskFull(ex))
+            {
+                throw new BackupToolsException(ErrorIds.StagingSpaceFull, ErrorKind.WriteError,
+                    $"The temp folder '{context.TempDirectory}' ran out of space while staging the archive for a parallel restore (it needs " +
+                    $"{archive.UncompressedBytes} bytes). Free space, pass -TempPath on a larger disk, or restore with -Jobs 1 (streams, no temp file).",
+                    context.TempDirectory, ex);
+            }
         }
-        args.AddRange(new[] { "--jobs=" + context.Options.Jobs.ToString(CultureInfo.InvariantCulture), staged.Path });
+        args.AddRange(new[] { "--jobs=" + context.Options.Jobs.ToString(CultureInfo.InvariantCulture), inPlace ?? staged!.Path });
         context.Observer.Progress(new OperationProgress("Restoring database", $"pg_restore with {context.Options.Jobs} jobs", bytes, bytes));
         using var run = PgProcess.Start(tools.Path("pg_restore"), args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: false, ct);
         var exit = await run.WaitAsync(ct).ConfigureAwait(false);

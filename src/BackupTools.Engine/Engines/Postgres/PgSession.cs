@@ -55,6 +55,13 @@ internal sealed class PgSession : IDisposable
             await connection.OpenAsync(ct).ConfigureAwait(false);
             return connection;
         }
+        catch (FileNotFoundException ex)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new BackupToolsException(ErrorIds.PgAuthenticationFailed, ErrorKind.AuthenticationError,
+                $"The password file '{ex.FileName}' (PGPASSFILE) does not exist. Fix or unset PGPASSFILE, or pass -Credential (CLI: PGPASSWORD).",
+                Endpoint.ToString(), ex);
+        }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
