@@ -19,6 +19,8 @@ public sealed class RestoreRequest
     public string? TempDirectory { get; init; }
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
     public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
+    /// <summary>How to reach an s3:// destination (endpoint, region, credentials, ...); local folders ignore it.</summary>
+    public StoreOptions Store { get; init; } = StoreOptions.Default;
 }
 
 /// <summary>What a restore would do: shown to the user before anything changes (ShouldProcess, --what-if).</summary>
@@ -37,9 +39,13 @@ public static class RestoreOperation
     public const string PreRestoreTag = "pre-restore";
 
     /// <summary>Reads the backup and looks at the target without changing anything.</summary>
-    public static async Task<RestorePlan> PlanAsync(string location, string target, EngineOptions options, CancellationToken ct)
+    public static async Task<RestorePlan> PlanAsync(string location, string target, EngineOptions options, CancellationToken ct) =>
+        await PlanAsync(location, target, options, StoreOptions.Default, ct).ConfigureAwait(false);
+
+    /// <summary>Reads the backup (reached with <paramref name="storeOptions"/>) and looks at the target without changing anything.</summary>
+    public static async Task<RestorePlan> PlanAsync(string location, string target, EngineOptions options, StoreOptions? storeOptions, CancellationToken ct)
     {
-        var (store, _, manifest, info) = await BackupCatalog.OpenAsync(location, ct).ConfigureAwait(false);
+        var (store, _, manifest, info) = await BackupCatalog.OpenAsync(location, storeOptions, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, location);
         return new RestorePlan { Backup = info, Target = target, TargetExists = await engine.TargetExistsAsync(target, options, ct).ConfigureAwait(false) };
@@ -48,7 +54,7 @@ public static class RestoreOperation
     public static async Task<RestoreResult> RunAsync(RestoreRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, ct).ConfigureAwait(false);
+        var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, request.Store, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, request.Location);
         var exists = await engine.TargetExistsAsync(request.Target, request.EngineOptions, ct).ConfigureAwait(false);
@@ -69,6 +75,7 @@ public static class RestoreOperation
                 Tags = new[] { PreRestoreTag },
                 TempDirectory = request.TempDirectory,
                 EngineOptions = request.EngineOptions,
+                Store = request.Store,
             }, observer, ct).ConfigureAwait(false);
             preBackup = pre.Location;
         }

@@ -12,6 +12,8 @@ public sealed class RetentionRequest
     /// <summary>Backup Locations from the pipeline; when given, the policy is applied to exactly these backups.</summary>
     public IReadOnlyList<string>? Locations { get; init; }
     public required RetentionPolicy Policy { get; init; }
+    /// <summary>How to reach an s3:// destination (endpoint, region, credentials, ...); local folders ignore it.</summary>
+    public StoreOptions Store { get; init; } = StoreOptions.Default;
 }
 
 /// <summary>The decisions, plus the databases left alone because something about them could not be read.</summary>
@@ -28,7 +30,7 @@ public static class RetentionOperation
         {
             foreach (var location in locations.Distinct(StringComparer.Ordinal))
             {
-                try { backups.Add((await BackupCatalog.OpenAsync(location, ct).ConfigureAwait(false)).Info); }
+                try { backups.Add((await BackupCatalog.OpenAsync(location, request.Store, ct).ConfigureAwait(false)).Info); }
                 catch (BackupToolsException ex) { errors.Add(ex); }
             }
         }
@@ -37,7 +39,7 @@ public static class RetentionOperation
             if (string.IsNullOrEmpty(request.Destination))
                 throw new BackupToolsException(ErrorIds.DestinationNotFound, ErrorKind.InvalidArgument,
                     "Give -Destination, or pipe the backups to consider from Get-DbBackup.", null);
-            await using var store = StoreFactory.OpenDestination(request.Destination);
+            await using var store = StoreFactory.OpenDestination(request.Destination, request.Store);
             foreach (var item in await BackupCatalog.ListAsync(store, new BackupQuery { Database = request.Database }, ct).ConfigureAwait(false))
             {
                 if (item.Backup is not null) backups.Add(item.Backup);
@@ -56,11 +58,14 @@ public static class RetentionOperation
     }
 
     /// <summary>Deletes one backup the plan marked Remove: manifest first, then the files.</summary>
-    public static async Task RemoveAsync(RetentionDecision decision, CancellationToken ct)
+    public static Task RemoveAsync(RetentionDecision decision, CancellationToken ct) => RemoveAsync(decision, StoreOptions.Default, ct);
+
+    /// <summary>Deletes one backup the plan marked Remove, in a store reached with <paramref name="storeOptions"/>.</summary>
+    public static async Task RemoveAsync(RetentionDecision decision, StoreOptions? storeOptions, CancellationToken ct)
     {
         if (decision.Action != RetentionAction.Remove)
             throw new InvalidOperationException($"Backup {decision.BackupId} is to be kept.");
-        var (store, key) = StoreFactory.OpenBackup(decision.Location);
+        var (store, key) = StoreFactory.OpenBackup(decision.Location, storeOptions);
         await using var lease = store;
         try
         {
@@ -77,7 +82,12 @@ public static class RetentionOperation
     private static string? DatabaseOf(BackupToolsException ex)
     {
         if (ex.Target is not string location) return null;
-        try { return StoreFactory.OpenBackup(location).Key.Database; }
+        try
+        {
+            var (store, key) = StoreFactory.OpenBackup(location);
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult(); // only the name is needed
+            return key.Database;
+        }
         catch (BackupToolsException) { return null; }
     }
 }
