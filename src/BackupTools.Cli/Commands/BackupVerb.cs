@@ -25,6 +25,7 @@ internal static class BackupVerb
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
+            var store = S3Flags.Read(parse, context);
             var info = await BackupOperation.RunAsync(new NewBackupRequest
             {
                 Source = parse.GetValue(source)!,
@@ -35,6 +36,7 @@ internal static class BackupVerb
                 Compression = parse.GetValue(compression) ?? CompressionSpec.GzipName,
                 CompressionLevel = parse.GetValue(level),
                 TempDirectory = parse.GetValue(tempPath),
+                Store = store,
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(info, TextFormat.Backup);
         });

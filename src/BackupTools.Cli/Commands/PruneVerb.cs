@@ -49,12 +49,14 @@ internal static class PruneVerb
                 KeepTags = parse.GetValue(keepTag) ?? Array.Empty<string>(),
                 TimeZone = parse.GetValue(timeZone) ?? TimeZoneInfo.Utc,
             };
+            var store = S3Flags.Read(parse, context);
             var plan = await RetentionOperation.PlanAsync(new RetentionRequest
             {
                 Destination = parse.GetValue(destination),
                 Database = parse.GetValue(database),
                 Locations = pathList is { Length: > 0 } ? pathList : null,
                 Policy = policy,
+                Store = store,
             }, ct).ConfigureAwait(false);
             foreach (var error in plan.Errors) context.Errors.Report(error);
 
@@ -68,7 +70,7 @@ internal static class PruneVerb
                 }
                 try
                 {
-                    await RetentionOperation.RemoveAsync(decision, ct).ConfigureAwait(false);
+                    await RetentionOperation.RemoveAsync(decision, store, ct).ConfigureAwait(false);
                     context.Observer.Verbose($"Removed backup {decision.BackupId} of '{decision.Database}' ({decision.Location}).");
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)

@@ -29,9 +29,10 @@ internal static class RestoreVerb
         {
             var location = parse.GetValue(path)!;
             var targetPath = parse.GetValue(target)!;
+            var store = S3Flags.Read(parse, context);
             if (parse.GetValue(whatIf))
             {
-                var plan = await RestoreOperation.PlanAsync(location, targetPath, EngineOptions.Default, ct).ConfigureAwait(false);
+                var plan = await RestoreOperation.PlanAsync(location, targetPath, EngineOptions.Default, store, ct).ConfigureAwait(false);
                 context.Output.Note($"What if: {plan.Description}" +
                     (plan.TargetExists && !parse.GetValue(force) ? " (needs --force: the target exists)" : ""));
                 return;
@@ -44,6 +45,7 @@ internal static class RestoreVerb
                 PreBackup = parse.GetValue(preBackup),
                 Verify = parse.GetValue(verify),
                 TempDirectory = parse.GetValue(tempPath),
+                Store = store,
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(result, TextFormat.Restore);
             if (result.Verified == false)

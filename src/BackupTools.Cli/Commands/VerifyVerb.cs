@@ -27,8 +27,9 @@ internal static class VerifyVerb
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
+            var store = S3Flags.Read(parse, context);
             var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), parse.GetValue(destination),
-                parse.GetValue(database), parse.GetValue(latest), ct).ConfigureAwait(false);
+                parse.GetValue(database), parse.GetValue(latest), ct, store).ConfigureAwait(false);
             foreach (var location in locations)
             {
                 IntegrityResult result;
@@ -41,6 +42,7 @@ internal static class VerifyVerb
                         MaxAge = parse.GetValue(maxAge),
                         ScratchTarget = parse.GetValue(scratch),
                         TempDirectory = parse.GetValue(tempPath),
+                        Store = store,
                     }, context.Observer, ct).ConfigureAwait(false);
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)

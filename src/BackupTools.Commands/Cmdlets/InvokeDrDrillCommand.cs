@@ -11,7 +11,7 @@ namespace BackupTools.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "DrDrill", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(DrillReport))]
-public sealed class InvokeDrDrillCommand : AsyncCmdlet
+public sealed class InvokeDrDrillCommand : StoreCmdlet
 {
     private const string PathSet = "Path";
     private const string DestinationSet = "Destination";
@@ -93,10 +93,11 @@ public sealed class InvokeDrDrillCommand : AsyncCmdlet
         }
 
         var destination = ResolvePath(Destination);
+        var storeOptions = StoreOptions;
         IReadOnlyList<string> databases;
         try
         {
-            databases = RunEngine((_, ct) => DrillOperation.ResolveDatabasesAsync(destination, Database, ct));
+            databases = RunEngine((_, ct) => DrillOperation.ResolveDatabasesAsync(destination, Database, storeOptions, ct));
         }
         catch (BackupToolsException ex)
         {
@@ -127,6 +128,7 @@ public sealed class InvokeDrDrillCommand : AsyncCmdlet
         RpoWindow = RpoWindow ?? DefaultRpoWindow,
         ReportPath = ResolveOptionalPath(ReportPath),
         TempDirectory = ResolveOptionalPath(TempPath),
+        Store = StoreOptions,
     };
 
     private void Drill(string target, DrillRequest request)

@@ -11,7 +11,7 @@ namespace BackupTools.Commands;
 [Cmdlet(VerbsCommon.Remove, "ExpiredBackup", DefaultParameterSetName = DestinationSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RetentionDecision))]
-public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
+public sealed class RemoveExpiredBackupCommand : StoreCmdlet
 {
     private const string DestinationSet = "Destination";
     private const string PipelineSet = "Pipeline";
@@ -60,6 +60,7 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
 
     protected override void BeginProcessing()
     {
+        base.BeginProcessing(); // S3 warnings
         // An empty or invalid policy stops everything before a single backup is looked at.
         try
         {
@@ -91,6 +92,7 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
             Destination = ParameterSetName == DestinationSet ? ResolvePath(Destination) : null,
             Database = Database,
             Locations = ParameterSetName == PipelineSet ? _locations : null,
+            Store = StoreOptions,
         };
         if (request.Locations is { Count: 0 })
             return; // nothing was piped in
@@ -114,7 +116,7 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
             {
                 try
                 {
-                    RunEngine((_, ct) => RetentionOperation.RemoveAsync(decision, ct));
+                    RunEngine((_, ct) => RetentionOperation.RemoveAsync(decision, request.Store, ct));
                 }
                 catch (BackupToolsException ex)
                 {

@@ -11,7 +11,7 @@ namespace BackupTools.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RestoreResult))]
-public sealed class RestoreDbBackupCommand : AsyncCmdlet
+public sealed class RestoreDbBackupCommand : StoreCmdlet
 {
     /// <summary>The backup's location (the Location property of Get-DbBackup / New-DbBackup output).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -48,9 +48,10 @@ public sealed class RestoreDbBackupCommand : AsyncCmdlet
     {
         var location = ResolvePath(Path);
         var target = ResolvePath(Target);
+        var storeOptions = StoreOptions;
         try
         {
-            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, EngineOptions.Default, ct));
+            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, EngineOptions.Default, storeOptions, ct));
             if (!Confirmed(plan.Target, plan.Description))
                 return;
             var result = RunEngine((observer, ct) => RestoreOperation.RunAsync(new RestoreRequest
@@ -62,6 +63,7 @@ public sealed class RestoreDbBackupCommand : AsyncCmdlet
                 PreBackup = PreBackup,
                 Verify = Verify,
                 TempDirectory = ResolveOptionalPath(TempPath),
+                Store = storeOptions,
             }, observer, ct));
             if (result.Verified == false)
             {

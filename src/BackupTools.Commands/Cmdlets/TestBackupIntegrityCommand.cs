@@ -10,7 +10,7 @@ namespace BackupTools.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "BackupIntegrity")]
 [OutputType(typeof(IntegrityResult))]
-public sealed class TestBackupIntegrityCommand : AsyncCmdlet
+public sealed class TestBackupIntegrityCommand : StoreCmdlet
 {
     // Enum parameters keep an int backing field: see ModuleInitializer for why.
     private int _level = (int)IntegrityLevel.Checksum;
@@ -56,6 +56,7 @@ public sealed class TestBackupIntegrityCommand : AsyncCmdlet
                 MaxAge = MaxAge,
                 ScratchTarget = ResolveOptionalPath(ScratchTarget),
                 TempDirectory = ResolveOptionalPath(TempPath),
+                Store = StoreOptions,
             };
             IntegrityResult result;
             try
