@@ -43,16 +43,32 @@ public sealed class S3BackupStore : IBackupStore
 
     public async Task<IReadOnlyList<string>> ListDatabasesAsync(CancellationToken ct)
     {
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        await foreach (var (_, prefixes) in ListPagesAsync(Location.Prefix, "/", $"listing {Root}", ct).ConfigureAwait(false))
+        // A skip scan: one 1-key listing per database, each starting after the previous database's keys. It costs
+        // the same as a delimiter listing and works on servers whose delimiter support is partial (s3rver).
+        var names = new List<string>();
+        string? startAfter = null;
+        while (true)
         {
-            foreach (var p in prefixes)
+            var after = startAfter;
+            var page = await S3Retry.RunAsync(this, c => _client.ListObjectsV2Async(new ListObjectsV2Request
             {
-                var name = p[Location.Prefix.Length..].TrimEnd('/');
-                if (DatabaseName.IsValid(name)) names.Add(name);
+                BucketName = Location.Bucket, Prefix = Location.Prefix, MaxKeys = 1, StartAfter = after,
+            }, c), $"listing {Root}", Root, ct).ConfigureAwait(false);
+            var first = page.S3Objects is { Count: > 0 } objects ? objects[0].Key : null;
+            if (first is null) break;
+            var rest = first[Location.Prefix.Length..];
+            var slash = rest.IndexOf('/');
+            if (slash <= 0)
+            {
+                startAfter = first; // an object directly under the prefix, or an empty segment: not a database
+                continue;
             }
+            var name = rest[..slash];
+            if (DatabaseName.IsValid(name)) names.Add(name);
+            // Every key of this database starts with "<name>/"; '/' sorts just below '0', so "<name>0" is past them all.
+            startAfter = Location.Prefix + name + "0";
         }
-        return names.ToList();
+        return names.OrderBy(n => n, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>One paginated listing of the database's keys (no object is read): manifests, sizes and times per backup.</summary>
