@@ -50,9 +50,12 @@ public static class CliRunner
 
     public static CliResult Run(params string[] args) => Run(args, DefaultTimeout);
 
-    public static CliResult Run(string[] args, TimeSpan timeout)
+    public static CliResult Run(string[] args, TimeSpan timeout) => Run(args, timeout, null);
+
+    /// <summary>Runs with extra environment variables (e.g. AWS_ACCESS_KEY_ID for an S3 destination).</summary>
+    public static CliResult Run(string[] args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment)
     {
-        using var process = Start(args);
+        using var process = Start(args, environment);
         var output = CollectOutput(process);
         if (!process.WaitForExit(timeout))
         {
@@ -71,7 +74,9 @@ public static class CliRunner
     public static ProcessOutput CollectOutput(Process process) => new(process);
 
     /// <summary>Starts the CLI with redirected output (the caller reads or discards it, and may kill the process).</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(args, null);
+
+    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var psi = new ProcessStartInfo(DotnetHost())
         {
@@ -88,6 +93,7 @@ public static class CliRunner
         psi.Environment["DOTNET_ROLL_FORWARD"] = "Major";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         return Process.Start(psi) ?? throw new InvalidOperationException("Could not start dotnet.");
     }
 
