@@ -241,3 +241,16 @@ public class S3StoreTests(S3rverServer server)
         Assert.Equal(info.Location, $"s3://{bucket}/chinook/{info.BackupId}");
     }
 }
+
+/// <summary>Every S3 error id is documented in docs/errors.md.</summary>
+public class S3ErrorDocsTests
+{
+    [Fact]
+    public void Every_S3_error_id_has_a_row_in_docs_errors_md()
+    {
+        var doc = File.ReadAllText(Path.Combine(Datasets.RepoRoot, "docs", "errors.md"));
+        var ids = typeof(ErrorIds).GetFields().Where(f => f.Name.StartsWith("S3", StringComparison.Ordinal)).Select(f => (string)f.GetRawConstantValue()!).ToList();
+        Assert.Equal(7, ids.Count);
+        foreach (var id in ids) Assert.Contains($"| `{id}` |", doc);
+    }
+}
