@@ -123,11 +123,13 @@ Describe 'S3 parameters (issue 4)' {
     It 'warns about an http:// endpoint and reports an unreachable one with S3EndpointUnreachable' {
         $port = Get-Random -Minimum 40000 -Maximum 60000
         $cred = [pscredential]::new('AKIAEXAMPLE', (ConvertTo-SecureString 'not-a-real-secret' -AsPlainText -Force))
-        Get-DbBackup -Destination s3://bucket/x -S3Endpoint "http://127.0.0.1:$port" -S3Credential $cred `
-            -WarningVariable w -ErrorVariable e -ErrorAction SilentlyContinue 3>$null
+        $err = $null
+        try {
+            Get-DbBackup -Destination s3://bucket/x -S3Endpoint "http://127.0.0.1:$port" -S3Credential $cred -WarningVariable w 3>$null
+        } catch { $err = $_ }   # a destination that cannot be listed is a terminating error
         $w | Should -Match 'clear text'
-        $e[0].FullyQualifiedErrorId | Should -BeLike 'S3EndpointUnreachable,*'
-        ($e | Out-String) | Should -Not -Match 'not-a-real-secret'
+        $err.FullyQualifiedErrorId | Should -BeLike 'S3EndpointUnreachable,*'
+        ($err | Out-String) | Should -Not -Match 'not-a-real-secret'
     }
 }
 
