@@ -38,7 +38,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 endpoint=http://127.0.0.1:$port
 s3data=$bench_dir/s3rver-data
 rm -rf "$s3data"; mkdir -p "$s3data"
-NODE_OPTIONS=--openssl-legacy-provider node "$s3rver_js" -d "$s3data" -a 127.0.0.1 -p "$port" -s >/dev/null 2>&1 &
+node_opts=; [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 17 ] && node_opts=--openssl-legacy-provider
+NODE_OPTIONS=$node_opts node "$s3rver_js" -d "$s3data" -a 127.0.0.1 -p "$port" -s >/dev/null 2>&1 &
 s3pid=$!
 trap 'kill $s3pid 2>/dev/null || true; wait $s3pid 2>/dev/null || true; rm -rf "$s3data"' EXIT
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1

@@ -128,7 +128,7 @@ public sealed class S3rverServer : IDisposable
         var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var a in new[] { "-d", DataDirectory, "-a", "127.0.0.1", "-p", Port.ToString() }) psi.ArgumentList.Add(a);
-        psi.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
+        if (NodeMajorVersion() >= 17) psi.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider"; // older Node refuses the flag and needs none
         _process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start s3rver.");
         _process.OutputDataReceived += (_, e) => { if (e.Data is { } line) Log.Enqueue(line); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) Log.Enqueue(line); };
@@ -162,6 +162,22 @@ public sealed class S3rverServer : IDisposable
         var port = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
         return port;
+    }
+
+    private static int NodeMajorVersion()
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("node", "--version") { RedirectStandardOutput = true, UseShellExecute = false };
+            using var p = Process.Start(psi)!;
+            var text = p.StandardOutput.ReadToEnd().Trim().TrimStart('v');
+            p.WaitForExit();
+            return int.TryParse(text.Split('.')[0], out var major) ? major : 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return 0;
+        }
     }
 
     private static (string File, string[] Args) Command()
