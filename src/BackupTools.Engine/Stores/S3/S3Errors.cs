@@ -62,7 +62,6 @@ internal static class S3Errors
         for (var e = ex; e is not null; e = e.InnerException)
         {
             if (e is SocketException or HttpRequestException) return true;
-            if (e is AmazonServiceException { StatusCode: 0 } && e.InnerException is null) continue;
         }
         return false;
     }
