@@ -10,18 +10,22 @@ internal static class BackupVerb
 {
     public static Command Create()
     {
-        var source = CommonOptions.Text("--source", "The database to back up: a SQLite file path or sqlite: URI.", required: true);
+        var source = CommonOptions.Text("--source", "The database to back up: a SQLite file path or sqlite: URI, or a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...).", required: true);
         var destination = CommonOptions.Destination(required: true);
         var databaseName = CommonOptions.Text("--database-name", "Name of the database in the destination (default: the source file name without extension).");
-        var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite).");
+        var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite, postgresql).");
         var tags = CommonOptions.List("--tag", "Tags to record in the manifest (repeat, or separate with commas).", splitCommas: true);
         var compression = CommonOptions.Word("--compression", "Compression of the stored artifact (default gzip).", CompressionSpec.GzipName, CompressionSpec.NoneName);
         var level = CommonOptions.Number("--compression-level", "gzip level 0 (store) to 9 (smallest); default 6.", 0, 9, ErrorIds.CompressionLevelInvalid);
         var tempPath = CommonOptions.TempPath();
+        var pgBin = PgFlags.BinPath();
+        var rowCounts = PgFlags.RowCounts();
+        var globals = PgFlags.IncludeGlobals("PostgreSQL: also store roles and tablespaces (pg_dumpall --globals-only).");
+        var rolePasswords = PgFlags.IncludeRolePasswords();
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
-            source, destination, databaseName, engine, tags, compression, level, tempPath,
+            source, destination, databaseName, engine, tags, compression, level, tempPath, pgBin, rowCounts, globals, rolePasswords,
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
@@ -37,6 +41,12 @@ internal static class BackupVerb
                 CompressionLevel = parse.GetValue(level),
                 TempDirectory = parse.GetValue(tempPath),
                 Store = store,
+                EngineOptions = PgFlags.Options(parse, pgBin) with
+                {
+                    RowCounts = parse.GetValue(rowCounts),
+                    IncludeGlobals = parse.GetValue(globals),
+                    IncludeRolePasswords = parse.GetValue(rolePasswords),
+                },
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(info, TextFormat.Backup);
         });

@@ -17,7 +17,8 @@ internal static class DrillVerb
         var database = CommonOptions.Database("With --destination: the database(s) to drill; wildcards allowed, * = every database.");
         var select = CommonOptions.Choice("--select", "Which backup to drill.", DrillSelection.RandomNotLatest);
         var seed = CommonOptions.Number("--seed", "Seed for the random selection (repeatable drills).", int.MinValue);
-        var scratch = CommonOptions.Text("--scratch-target", "Where to restore the throwaway copy (a folder for SQLite; default temp).");
+        var scratch = PgFlags.Scratch("Where to restore the throwaway copy: a folder for SQLite (default temp); a PostgreSQL server URI (default: the backup's own server).");
+        var pgBin = PgFlags.BinPath();
         var keepScratch = CommonOptions.Flag("--keep-scratch", "Keep the restored scratch copy for inspection.");
         var rtoObjective = CommonOptions.Duration("--rto-objective", "Recovery time objective; the drill fails if the restore takes longer.");
         var rpoObjective = CommonOptions.Duration("--rpo-objective", "Recovery point objective; the drill fails if the worst data loss in the window is larger.");
@@ -27,7 +28,7 @@ internal static class DrillVerb
 
         var command = new Command("drill", "Run a disaster-recovery drill: restore, verify, measure RTO/RPO (Invoke-DrDrill).")
         {
-            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath,
+            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath, pgBin,
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
@@ -50,6 +51,7 @@ internal static class DrillVerb
                 ReportPath = parse.GetValue(reportPath),
                 TempDirectory = parse.GetValue(tempPath),
                 Store = store,
+                EngineOptions = PgFlags.Options(parse, pgBin),
             };
 
             var requests = new List<DrillRequest>();

@@ -14,25 +14,37 @@ internal static class RestoreVerb
     public static Command Create()
     {
         var path = CommonOptions.Text("--path", "The backup to restore: its location (the folder holding manifest.json).", required: true, "--location");
-        var target = CommonOptions.Text("--target", "Where to restore: for SQLite, the database file to create or replace.", required: true);
+        var target = CommonOptions.Text("--target", "Where to restore: for SQLite, the database file to create or replace; for PostgreSQL, a connection URI or a database name on the backup's server.", required: true);
         var force = CommonOptions.Flag("--force", "Replace an existing database at the target.");
         var preBackup = CommonOptions.Flag("--pre-backup", "First take a backup (tagged pre-restore) of the database being replaced.");
         var verify = CommonOptions.Flag("--verify", "Count the rows of the restored database and compare them with the manifest (exit 1 if they differ).");
         var whatIf = CommonOptions.Flag("--what-if", "Print what the restore would do and change nothing.");
         var tempPath = CommonOptions.TempPath();
+        var pgBin = PgFlags.BinPath();
+        var createDatabase = PgFlags.CreateDatabase();
+        var jobs = PgFlags.Jobs();
+        var globals = PgFlags.IncludeGlobals("PostgreSQL: apply the backup's roles and tablespaces first (a backup taken with --include-globals).");
+        var noOwner = PgFlags.NoOwner();
 
         var command = new Command("restore", "Restore a backup to a target database (Restore-DbBackup).")
         {
-            path, target, force, preBackup, verify, whatIf, tempPath,
+            path, target, force, preBackup, verify, whatIf, tempPath, pgBin, createDatabase, jobs, globals, noOwner,
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var location = parse.GetValue(path)!;
             var targetPath = parse.GetValue(target)!;
             var store = S3Flags.Read(parse, context);
+            var options = PgFlags.Options(parse, pgBin) with
+            {
+                CreateDatabase = parse.GetValue(createDatabase),
+                Jobs = parse.GetValue(jobs) ?? 1,
+                IncludeGlobals = parse.GetValue(globals),
+                NoOwner = parse.GetValue(noOwner),
+            };
             if (parse.GetValue(whatIf))
             {
-                var plan = await RestoreOperation.PlanAsync(location, targetPath, EngineOptions.Default, store, ct).ConfigureAwait(false);
+                var plan = await RestoreOperation.PlanAsync(location, targetPath, options, store, ct).ConfigureAwait(false);
                 context.Output.Note($"What if: {plan.Description}" +
                     (plan.TargetExists && !parse.GetValue(force) ? " (needs --force: the target exists)" : ""));
                 return;
@@ -45,6 +57,7 @@ internal static class RestoreVerb
                 PreBackup = parse.GetValue(preBackup),
                 Verify = parse.GetValue(verify),
                 TempDirectory = parse.GetValue(tempPath),
+                EngineOptions = options,
                 Store = store,
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(result, TextFormat.Restore);

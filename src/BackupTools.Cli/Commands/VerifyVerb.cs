@@ -18,12 +18,13 @@ internal static class VerifyVerb
         var latest = CommonOptions.Flag("--latest", "With --destination: only the newest complete backup of each database.");
         var level = CommonOptions.Choice("--level", "How deep to check: Checksum (stored bytes), Structure (+ engine check of the copy), Restore (+ scratch restore and row counts).", IntegrityLevel.Checksum);
         var maxAge = CommonOptions.Duration("--max-age", "Fail when the newest complete backup of the database is older than this.");
-        var scratch = CommonOptions.Text("--scratch-target", "Where a Restore-level check restores its throwaway copy (a folder for SQLite; default temp).");
+        var scratch = PgFlags.Scratch("Where a Restore-level check restores its throwaway copy: a folder for SQLite (default temp); a PostgreSQL server URI (default: the backup's own server).");
+        var pgBin = PgFlags.BinPath();
         var tempPath = CommonOptions.TempPath();
 
         var command = new Command("verify", "Prove backups are intact and restorable (Test-BackupIntegrity).")
         {
-            paths, destination, database, latest, level, maxAge, scratch, tempPath,
+            paths, destination, database, latest, level, maxAge, scratch, tempPath, pgBin,
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
@@ -43,6 +44,7 @@ internal static class VerifyVerb
                         ScratchTarget = parse.GetValue(scratch),
                         TempDirectory = parse.GetValue(tempPath),
                         Store = store,
+                        EngineOptions = PgFlags.Options(parse, pgBin),
                     }, context.Observer, ct).ConfigureAwait(false);
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)

@@ -48,6 +48,7 @@ public sealed class InvokeDrDrillCommand : StoreCmdlet
     public int? Seed { get; set; }
 
     [Parameter]
+    [Alias("ScratchServer")]
     [ValidateNotNullOrEmpty]
     public string? ScratchTarget { get; set; }
 
@@ -75,6 +76,16 @@ public sealed class InvokeDrDrillCommand : StoreCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? TempPath { get; set; }
+
+    /// <summary>PostgreSQL: user name and password (else the connection string's user, PGPASSWORD or ~/.pgpass).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>PostgreSQL: folder with pg_dump/pg_restore/psql (else BACKUPTOOLS_PG_BIN, PATH, /usr/lib/postgresql/*/bin).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PgBinPath { get; set; }
 
     protected override int ProgressActivityId => ProgressIds.InvokeDrDrill;
 
@@ -121,7 +132,8 @@ public sealed class InvokeDrDrillCommand : StoreCmdlet
         Database = database,
         Select = Select,
         Seed = Seed,
-        ScratchTarget = ResolveOptionalPath(ScratchTarget),
+        ScratchTarget = ResolveOptionalSource(ScratchTarget),
+        EngineOptions = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)),
         KeepScratch = KeepScratch,
         RtoObjective = RtoObjective,
         RpoObjective = RpoObjective,

@@ -41,6 +41,29 @@ public sealed class NewDbBackupCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? TempPath { get; set; }
 
+    /// <summary>PostgreSQL: user name and password (else the connection string's user, PGPASSWORD or ~/.pgpass).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>PostgreSQL: folder with pg_dump/pg_restore/psql (else BACKUPTOOLS_PG_BIN, PATH, /usr/lib/postgresql/*/bin).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PgBinPath { get; set; }
+
+    /// <summary>PostgreSQL: Exact (count(*) in the dump's snapshot, default), Estimate (pg_class.reltuples) or None.</summary>
+    [Parameter]
+    [ValidateSet("Exact", "Estimate", "None")]
+    public string RowCounts { get; set; } = "Exact";
+
+    /// <summary>PostgreSQL: also store roles and tablespaces (pg_dumpall --globals-only) as a second artifact.</summary>
+    [Parameter]
+    public SwitchParameter IncludeGlobals { get; set; }
+
+    /// <summary>PostgreSQL, with -IncludeGlobals: keep role password hashes (left out by default).</summary>
+    [Parameter]
+    public SwitchParameter IncludeRolePasswords { get; set; }
+
     protected override int ProgressActivityId => ProgressIds.NewDbBackup;
 
     protected override string ProgressActivity => "Backing up";
@@ -49,7 +72,7 @@ public sealed class NewDbBackupCommand : StoreCmdlet
     {
         var request = new NewBackupRequest
         {
-            Source = ResolvePath(Source),
+            Source = ResolveSource(Source),
             Destination = ResolvePath(Destination),
             DatabaseName = DatabaseName,
             Engine = Engine,
@@ -58,6 +81,12 @@ public sealed class NewDbBackupCommand : StoreCmdlet
             CompressionLevel = CompressionLevel,
             TempDirectory = ResolveOptionalPath(TempPath),
             Store = StoreOptions,
+            EngineOptions = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)) with
+            {
+                RowCounts = Enum.Parse<RowCountMode>(RowCounts, ignoreCase: true),
+                IncludeGlobals = IncludeGlobals,
+                IncludeRolePasswords = IncludeRolePasswords,
+            },
         };
         try
         {

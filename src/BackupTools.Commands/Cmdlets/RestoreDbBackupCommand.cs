@@ -19,7 +19,7 @@ public sealed class RestoreDbBackupCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    /// <summary>Where to restore to (SQLite: a database file path).</summary>
+    /// <summary>Where to restore to: SQLite, a database file path; PostgreSQL, a connection string or a database name on the backup's server.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     public string Target { get; set; } = "";
@@ -40,6 +40,33 @@ public sealed class RestoreDbBackupCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? TempPath { get; set; }
 
+    /// <summary>PostgreSQL: user name and password (else the connection string's user, PGPASSWORD or ~/.pgpass).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>PostgreSQL: folder with pg_dump/pg_restore/psql (else BACKUPTOOLS_PG_BIN, PATH, /usr/lib/postgresql/*/bin).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PgBinPath { get; set; }
+
+    /// <summary>PostgreSQL: create the target database when it does not exist.</summary>
+    [Parameter]
+    public SwitchParameter CreateDatabase { get; set; }
+
+    /// <summary>PostgreSQL: parallel pg_restore jobs (the archive is staged in a temp file first); 1 streams.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Jobs { get; set; } = 1;
+
+    /// <summary>PostgreSQL: apply the backup's roles and tablespaces first (a backup taken with -IncludeGlobals).</summary>
+    [Parameter]
+    public SwitchParameter IncludeGlobals { get; set; }
+
+    /// <summary>PostgreSQL: do not restore owners or grants (pg_restore --no-owner --no-privileges); objects belong to the restoring user.</summary>
+    [Parameter]
+    public SwitchParameter NoOwner { get; set; }
+
     protected override int ProgressActivityId => ProgressIds.RestoreDbBackup;
 
     protected override string ProgressActivity => "Restoring";
@@ -47,11 +74,15 @@ public sealed class RestoreDbBackupCommand : StoreCmdlet
     protected override void ProcessRecord()
     {
         var location = ResolvePath(Path);
-        var target = ResolvePath(Target);
+        var target = ResolveSource(Target);
         var storeOptions = StoreOptions;
+        var options = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)) with
+        {
+            CreateDatabase = CreateDatabase, Jobs = Jobs, IncludeGlobals = IncludeGlobals, NoOwner = NoOwner,
+        };
         try
         {
-            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, EngineOptions.Default, storeOptions, ct));
+            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, options, storeOptions, ct));
             if (!Confirmed(plan.Target, plan.Description))
                 return;
             var result = RunEngine((observer, ct) => RestoreOperation.RunAsync(new RestoreRequest
@@ -63,6 +94,7 @@ public sealed class RestoreDbBackupCommand : StoreCmdlet
                 PreBackup = PreBackup,
                 Verify = Verify,
                 TempDirectory = ResolveOptionalPath(TempPath),
+                EngineOptions = options,
                 Store = storeOptions,
             }, observer, ct));
             if (result.Verified == false)

@@ -34,12 +34,23 @@ public sealed class TestBackupIntegrityCommand : StoreCmdlet
     public TimeSpan? MaxAge { get; set; }
 
     [Parameter]
+    [Alias("ScratchServer")]
     [ValidateNotNullOrEmpty]
     public string? ScratchTarget { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? TempPath { get; set; }
+
+    /// <summary>PostgreSQL: user name and password (else the connection string's user, PGPASSWORD or ~/.pgpass).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>PostgreSQL: folder with pg_dump/pg_restore/psql (else BACKUPTOOLS_PG_BIN, PATH, /usr/lib/postgresql/*/bin).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PgBinPath { get; set; }
 
     protected override int ProgressActivityId => ProgressIds.TestBackupIntegrity;
 
@@ -54,7 +65,8 @@ public sealed class TestBackupIntegrityCommand : StoreCmdlet
                 Location = ResolvePath(path),
                 Level = Level,
                 MaxAge = MaxAge,
-                ScratchTarget = ResolveOptionalPath(ScratchTarget),
+                ScratchTarget = ResolveOptionalSource(ScratchTarget),
+                EngineOptions = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)),
                 TempDirectory = ResolveOptionalPath(TempPath),
                 Store = StoreOptions,
             };

@@ -16,7 +16,7 @@ public enum RowCountMode
 /// backup/restore switches of server engines. SQLite ignores them. <see cref="Password"/> is a secret: it is
 /// never written to a manifest, a message, a log or a command line.
 /// </summary>
-public sealed class EngineOptions
+public sealed record EngineOptions
 {
     public static readonly EngineOptions Default = new();
 

@@ -1,3 +1,4 @@
+using BackupTools.Engines.Postgres;
 using BackupTools.Engines.Sqlite;
 
 namespace BackupTools.Engines;
@@ -5,28 +6,24 @@ namespace BackupTools.Engines;
 /// <summary>Finds the engine for a source or for a manifest. New engines (PostgreSQL, MongoDB) register here.</summary>
 public static class EngineRegistry
 {
-    private static readonly IDatabaseEngine[] Engines = { new SqliteEngine() };
+    // PostgreSQL first: SQLite claims every string that is not a URI, PostgreSQL only connection strings.
+    private static readonly IDatabaseEngine[] Engines = { new PostgresEngine(), new SqliteEngine() };
 
     public static IReadOnlyList<string> Names => Engines.Select(e => e.Name).ToArray();
 
     public static IDatabaseEngine ForSource(string source, string? engineName = null)
     {
         if (!string.IsNullOrEmpty(engineName)) return ForName(engineName, source);
-        if (LooksLikePostgres(source))
-            throw new BackupToolsException(ErrorIds.EngineNotDetermined, ErrorKind.NotImplemented,
-                "The source looks like a PostgreSQL connection; this version of BackupTools backs up SQLite databases only.", "postgresql");
         return Engines.FirstOrDefault(e => e.Recognizes(source))
             ?? throw new BackupToolsException(ErrorIds.EngineNotDetermined, ErrorKind.InvalidArgument,
-                $"Cannot tell which database engine the source is for. Give a SQLite file path or sqlite: URI, or pass -Engine ({string.Join(", ", Names)}).", source);
+                $"Cannot tell which database engine the source is for. Give a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), or pass -Engine ({string.Join(", ", Names)}).", source);
     }
+
+    /// <summary>True for a server connection string (not a file path), so hosts must not resolve it as a path.</summary>
+    public static bool IsConnectionString(string value) => Postgres.PgEndpoint.LooksLikePostgres(value);
 
     public static IDatabaseEngine ForName(string name, object? target = null) =>
         Engines.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new BackupToolsException(ErrorIds.EngineNotDetermined, ErrorKind.NotImplemented,
             $"Engine '{name}' is not supported by this version of BackupTools (supported: {string.Join(", ", Names)}).", target ?? name);
-
-    private static bool LooksLikePostgres(string source) =>
-        source.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) ||
-        source.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) ||
-        source.Contains("Host=", StringComparison.OrdinalIgnoreCase);
 }

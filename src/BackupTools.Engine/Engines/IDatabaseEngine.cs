@@ -28,6 +28,9 @@ public interface IDatabaseEngine
     /// <summary>Decompresses the backup fully and runs the engine's own checks on the plaintext (Structure level).</summary>
     Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct);
 
+    /// <summary>The target as the engine addresses it: SQLite keeps the path; PostgreSQL turns a bare name into a database on the backup's server.</summary>
+    string ResolveTarget(string target, BackupManifest manifest);
+
     /// <summary>True when a database exists at <paramref name="target"/> (so restoring would replace it).</summary>
     Task<bool> TargetExistsAsync(string target, EngineOptions options, CancellationToken ct);
 
@@ -35,7 +38,7 @@ public interface IDatabaseEngine
     Task<EngineRestoreResult> RestoreAsync(EngineReadContext context, string target, bool overwrite, CancellationToken ct);
 
     /// <summary>A scratch target for a test restore or a drill, named with <paramref name="prefix"/> and <paramref name="id"/>.</summary>
-    string ScratchTarget(string? scratchRoot, string prefix, string id, EngineOptions options);
+    string ScratchTarget(string? scratchRoot, string prefix, string id, BackupManifest manifest, EngineOptions options);
 
     /// <summary>Removes a scratch target made by <see cref="ScratchTarget"/>; never throws for one that does not exist.</summary>
     Task DropScratchAsync(string target, EngineOptions options, CancellationToken ct);
@@ -46,7 +49,7 @@ public interface IDatabaseEngine
     Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, EngineOptions options, CancellationToken ct);
 }
 
-public sealed class EngineBackupContext
+public sealed record EngineBackupContext
 {
     public required string Source { get; init; }
     public required string DatabaseName { get; init; }
@@ -70,7 +73,7 @@ public sealed class EngineBackupResult
 }
 
 /// <summary>Everything an engine needs to read a stored backup.</summary>
-public sealed class EngineReadContext
+public sealed record EngineReadContext
 {
     public required IBackupStore Store { get; init; }
     public required BackupKey Key { get; init; }

@@ -64,5 +64,21 @@ public static class ErrorIds
     public const string S3UploadFailed = "S3UploadFailed";
     public const string S3RequestFailed = "S3RequestFailed";
 
+    // PostgreSQL
+    public const string PgConnectionStringInvalid = "PgConnectionStringInvalid";
+    public const string PgClientToolMissing = "PgClientToolMissing";
+    public const string PgDumpTooOld = "PgDumpTooOld";
+    public const string PgServerUnreachable = "PgServerUnreachable";
+    public const string PgAuthenticationFailed = "PgAuthenticationFailed";
+    public const string PgConnectionRejected = "PgConnectionRejected";
+    public const string PgDatabaseNotFound = "PgDatabaseNotFound";
+    public const string PgPermissionDenied = "PgPermissionDenied";
+    public const string PgCreateDatabaseDenied = "PgCreateDatabaseDenied";
+    public const string PgRoleMissing = "PgRoleMissing";
+    public const string PgDumpFailed = "PgDumpFailed";
+    public const string PgRestoreFailed = "PgRestoreFailed";
+    public const string PgGlobalsFailed = "PgGlobalsFailed";
+    public const string PgCommandFailed = "PgCommandFailed";
+
     public const string OperationCancelled = "OperationCancelled";
 }

@@ -18,4 +18,6 @@ public enum ErrorKind
     InvalidOperation,
     OperationStopped,
     NotImplemented,
+    AuthenticationError,
+    ConnectionError,
 }

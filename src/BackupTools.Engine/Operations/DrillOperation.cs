@@ -70,7 +70,7 @@ public static class DrillOperation
         var manifest = (await BackupCatalog.ReadAsync(store, new BackupKey(chosen.Database, chosen.BackupId), ct).ConfigureAwait(false)).Manifest;
         var key = new BackupKey(chosen.Database, chosen.BackupId);
         var engine = EngineRegistry.ForName(manifest.Engine, chosen.Location);
-        var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_drill", drillId.Replace('.', '_').Replace('-', '_').ToLowerInvariant(), request.EngineOptions);
+        var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_drill", drillId.Replace('.', '_').Replace('-', '_').ToLowerInvariant(), manifest, request.EngineOptions);
         TimeSpan? rto = null;
         try
         {
@@ -86,7 +86,7 @@ public static class DrillOperation
             {
                 Store = store, Key = key, Manifest = manifest, Observer = observer,
                 TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
-                Options = request.EngineOptions,
+                Options = request.EngineOptions with { CreateDatabase = true },
             }, scratch, overwrite: false, ct).ConfigureAwait(false);
             checks.Add(new CheckResult("restore", true, $"{restored.BytesRestored} bytes restored into {scratch}"));
             EndPhase("restore");

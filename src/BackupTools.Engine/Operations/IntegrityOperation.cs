@@ -151,7 +151,8 @@ public static class IntegrityOperation
         {
             Store = store, Key = key, Manifest = manifest, Observer = observer,
             TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
-            Options = request.EngineOptions,
+            // A test restore creates its scratch database itself.
+            Options = request.EngineOptions with { CreateDatabase = true },
         };
         try
         {
@@ -162,7 +163,7 @@ public static class IntegrityOperation
                 return engineChecks.All(c => c.Passed);
             }
             // Restore level: the same code path as Restore-DbBackup, into a throwaway target that is always removed.
-            var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_verify", Guid.NewGuid().ToString("N")[..12], request.EngineOptions);
+            var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_verify", Guid.NewGuid().ToString("N")[..12], manifest, request.EngineOptions);
             try
             {
                 var restored = await engine.RestoreAsync(context, scratch, overwrite: false, ct).ConfigureAwait(false);

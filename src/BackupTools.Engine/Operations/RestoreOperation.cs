@@ -48,6 +48,7 @@ public static class RestoreOperation
         var (store, _, manifest, info) = await BackupCatalog.OpenAsync(location, storeOptions, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, location);
+        target = engine.ResolveTarget(target, manifest);
         return new RestorePlan { Backup = info, Target = target, TargetExists = await engine.TargetExistsAsync(target, options, ct).ConfigureAwait(false) };
     }
 
@@ -57,18 +58,19 @@ public static class RestoreOperation
         var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, request.Store, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, request.Location);
-        var exists = await engine.TargetExistsAsync(request.Target, request.EngineOptions, ct).ConfigureAwait(false);
+        var target = engine.ResolveTarget(request.Target, manifest);
+        var exists = await engine.TargetExistsAsync(target, request.EngineOptions, ct).ConfigureAwait(false);
         if (exists && !request.Overwrite)
             throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,
-                $"Restore target '{request.Target}' already exists. Pass -Force (CLI --force) to replace it, or choose another -Target.", request.Target);
+                $"Restore target '{target}' already exists. Pass -Force (CLI --force) to replace it, or choose another -Target.", target);
 
         string? preBackup = null;
         if (request.PreBackup && exists)
         {
-            observer.Verbose($"Backing up the current '{request.Target}' before it is replaced.");
+            observer.Verbose($"Backing up the current '{target}' before it is replaced.");
             var pre = await BackupOperation.RunAsync(new NewBackupRequest
             {
-                Source = request.Target,
+                Source = target,
                 Destination = store.Root,
                 DatabaseName = manifest.Database,
                 Engine = engine.Name,
@@ -81,7 +83,7 @@ public static class RestoreOperation
         }
         else if (request.PreBackup)
         {
-            observer.Verbose($"-PreBackup: '{request.Target}' does not exist yet, so there is nothing to back up first.");
+            observer.Verbose($"-PreBackup: '{target}' does not exist yet, so there is nothing to back up first.");
         }
 
         var restored = await engine.RestoreAsync(new EngineReadContext
@@ -89,7 +91,7 @@ public static class RestoreOperation
             Store = store, Key = key, Manifest = manifest, Observer = observer,
             TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
             Options = request.EngineOptions,
-        }, request.Target, request.Overwrite, ct).ConfigureAwait(false);
+        }, target, request.Overwrite, ct).ConfigureAwait(false);
 
         var checks = restored.Checks.ToList();
         bool? verified = null;

@@ -50,14 +50,15 @@ public static class CliRunner
 
     public static CliResult Run(params string[] args) => Run(args, DefaultTimeout);
 
-    public static CliResult Run(string[] args, TimeSpan timeout) => Run(args, timeout, null);
+    public static CliResult Run(string[] args, TimeSpan timeout) => RunWithEnvironment(new Dictionary<string, string?>(), args, timeout);
 
-    /// <summary>Runs with extra environment variables (e.g. AWS_ACCESS_KEY_ID for an S3 destination).</summary>
-    public static CliResult Run(string[] args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment)
+    /// <summary>Runs the CLI with extra environment variables (null removes one), e.g. PGPASSWORD.</summary>
+    public static CliResult RunWithEnvironment(IDictionary<string, string?> environment, string[] args, TimeSpan? timeout = null)
     {
-        using var process = Start(args, environment);
+        using var process = StartWithEnvironment(environment, args);
+        timeout ??= DefaultTimeout;
         var output = CollectOutput(process);
-        if (!process.WaitForExit(timeout))
+        if (!process.WaitForExit(timeout.Value))
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"backuptools {string.Join(' ', args)} did not finish within {timeout}.");
@@ -74,9 +75,9 @@ public static class CliRunner
     public static ProcessOutput CollectOutput(Process process) => new(process);
 
     /// <summary>Starts the CLI with redirected output (the caller reads or discards it, and may kill the process).</summary>
-    public static Process Start(params string[] args) => Start(args, null);
+    public static Process Start(params string[] args) => StartWithEnvironment(new Dictionary<string, string?>(), args);
 
-    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment)
+    public static Process StartWithEnvironment(IDictionary<string, string?> environment, string[] args)
     {
         var psi = new ProcessStartInfo(DotnetHost())
         {
@@ -93,7 +94,11 @@ public static class CliRunner
         psi.Environment["DOTNET_ROLL_FORWARD"] = "Major";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
+        foreach (var (k, v) in environment)
+        {
+            if (v is null) psi.Environment.Remove(k);
+            else psi.Environment[k] = v;
+        }
         return Process.Start(psi) ?? throw new InvalidOperationException("Could not start dotnet.");
     }
 

@@ -98,9 +98,10 @@ public class S3InteropTests(S3rverServer server)
         var bucket = server.NewBucket();
         var source = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite");
         // s3rver does not verify the secret (only the key id), so a distinctive one shows it never reaches any output.
-        var env = new Dictionary<string, string>(AwsEnvironment()) { ["AWS_SECRET_ACCESS_KEY"] = "bt-secret-never-printed" };
+        var env = AwsEnvironment().ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+        env["AWS_SECRET_ACCESS_KEY"] = "bt-secret-never-printed";
         var dest = $"s3://{bucket}/cli";
-        CliResult Cli(params string[] args) => CliRunner.Run(args.Concat(new[] { "--s3-endpoint", server.Endpoint, "--json" }).ToArray(), TimeSpan.FromSeconds(120), env);
+        CliResult Cli(params string[] args) => CliRunner.RunWithEnvironment(env, args.Concat(new[] { "--s3-endpoint", server.Endpoint, "--json" }).ToArray(), TimeSpan.FromSeconds(120));
 
         var first = Cli("backup", "--source", source, "--destination", dest).Expect(0);
         Assert.Contains("clear text", first.StdErr); // http:// endpoint warning
@@ -129,7 +130,7 @@ public class S3InteropTests(S3rverServer server)
         // Bad S3 input is a usage/setup error with its own id.
         Cli("list", "--destination", dest, "--s3-concurrency", "0").Expect(2);
         Cli("list", "--destination", $"s3://no-such-bucket-bt/x").ExpectError(2, ErrorIds.S3BucketNotFound);
-        CliRunner.Run(new[] { "list", "--destination", dest, "--s3-endpoint", server.Endpoint }, TimeSpan.FromSeconds(60),
-            new Dictionary<string, string>(env) { ["AWS_ACCESS_KEY_ID"] = "AKIAWRONG" }).ExpectError(2, ErrorIds.S3AccessDenied);
+        CliRunner.RunWithEnvironment(new Dictionary<string, string?>(env) { ["AWS_ACCESS_KEY_ID"] = "AKIAWRONG" },
+            new[] { "list", "--destination", dest, "--s3-endpoint", server.Endpoint }, TimeSpan.FromSeconds(60)).ExpectError(2, ErrorIds.S3AccessDenied);
     }
 }

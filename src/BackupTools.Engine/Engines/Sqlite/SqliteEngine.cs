@@ -164,7 +164,9 @@ public sealed class SqliteEngine : IDatabaseEngine
         }
     }
 
-    public string ScratchTarget(string? scratchRoot, string prefix, string id, EngineOptions options)
+    public string ResolveTarget(string target, BackupManifest manifest) => target;
+
+    public string ScratchTarget(string? scratchRoot, string prefix, string id, BackupManifest manifest, EngineOptions options)
     {
         var root = string.IsNullOrEmpty(scratchRoot) ? Path.GetTempPath() : SqliteSource.ResolvePath(scratchRoot);
         if (!Directory.Exists(root))

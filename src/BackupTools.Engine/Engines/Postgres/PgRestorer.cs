@@ -1,0 +1,263 @@
+using System.Globalization;
+using BackupTools.Manifest;
+using BackupTools.Pipeline;
+using BackupTools.Util;
+using Npgsql;
+
+namespace BackupTools.Engines.Postgres;
+
+/// <summary>
+/// pg_restore into a target database. One job: the archive streams into pg_restore --single-transaction and its last
+/// bytes are held back until the artifact's checksums are proven, so a damaged backup or a failed statement leaves
+/// the target as it was. Several jobs: the verified archive is staged in a private temp file (parallel pg_restore
+/// needs a seekable file). --exit-on-error always: a restore with errors is a failed restore.
+/// </summary>
+internal static class PgRestorer
+{
+    public sealed record TargetState(bool Exists, bool HasObjects);
+
+    public static async Task<TargetState> TargetStateAsync(PgSession session, CancellationToken ct)
+    {
+        await using (var maintenance = await OpenMaintenanceAsync(session, ct).ConfigureAwait(false))
+        {
+            if (!await PgCatalog.DatabaseExistsAsync(maintenance, session.Endpoint.Database, ct).ConfigureAwait(false))
+                return new TargetState(false, false);
+        }
+        await using var target = await session.OpenAsync(ct).ConfigureAwait(false);
+        return new TargetState(true, await PgCatalog.HasUserObjectsAsync(target, ct).ConfigureAwait(false));
+    }
+
+    public static async Task<EngineRestoreResult> RunAsync(EngineReadContext context, PgEndpoint endpoint, bool overwrite, CancellationToken ct)
+    {
+        var options = context.Options;
+        var manifest = context.Manifest;
+        var archive = manifest.Artifacts.FirstOrDefault(a => a.Format == PostgresEngine.ArchiveFormat)
+            ?? throw new BackupToolsException(ErrorIds.BackupManifestUnsupported, ErrorKind.InvalidData,
+                $"Backup '{context.Location}' has no pg_dump archive artifact; it cannot be restored as PostgreSQL.", context.Location);
+        using var session = new PgSession(endpoint, options);
+        var database = session.Endpoint.Database;
+        var tools = PgClientTools.Resolve(options, 0, "pg_restore");
+        var state = await TargetStateAsync(session, ct).ConfigureAwait(false);
+        if (state.HasObjects && !overwrite)
+            throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,
+                $"Database '{database}' on {session.Endpoint.Server} already holds objects. Pass -Force (CLI --force) to replace its contents " +
+                "(pg_restore --clean --if-exists), or choose another -Target.", session.Endpoint.ToString());
+        if (!state.Exists && !options.CreateDatabase)
+            throw new BackupToolsException(ErrorIds.PgDatabaseNotFound, ErrorKind.ObjectNotFound,
+                $"Restore target database '{database}' does not exist on {session.Endpoint.Server}. Pass -CreateDatabase (CLI --create-database) " +
+                "to create it, or create it first.", session.Endpoint.ToString());
+
+        if (options.IncludeGlobals) await ApplyGlobalsAsync(context, session, tools, ct).ConfigureAwait(false);
+        if (!options.NoOwner) await CheckRolesAsync(manifest, session, ct).ConfigureAwait(false);
+
+        var created = false;
+        if (!state.Exists)
+        {
+            await CreateDatabaseAsync(session, manifest, ct).ConfigureAwait(false);
+            created = true;
+        }
+        try
+        {
+            var args = new List<string> { "--exit-on-error", "--no-password", "--dbname=" + PgSession.DbNameConnInfo(database) };
+            if (state.HasObjects) args.AddRange(new[] { "--clean", "--if-exists" });
+            if (options.NoOwner) args.AddRange(new[] { "--no-owner", "--no-privileges" });
+            long bytes;
+            if (options.Jobs > 1)
+                bytes = await RestoreFromFileAsync(context, archive, tools, session, args, ct).ConfigureAwait(false);
+            else
+                bytes = await RestoreStreamingAsync(context, archive, tools, session, args, ct).ConfigureAwait(false);
+            return new EngineRestoreResult
+            {
+                Target = session.Endpoint.ToString(),
+                Replaced = state.HasObjects,
+                BytesRestored = bytes,
+                Checks = new[]
+                {
+                    new CheckResult("pg_restore", true,
+                        $"exit 0, {(options.Jobs > 1 ? options.Jobs.ToString(CultureInfo.InvariantCulture) + " jobs" : "one transaction")}{(created ? ", database created" : "")}"),
+                },
+            };
+        }
+        catch when (created)
+        {
+            // Nothing half-restored is left behind that could pass for the database.
+            await DropDatabaseAsync(session, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<long> RestoreStreamingAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools,
+        PgSession session, List<string> args, CancellationToken ct)
+    {
+        args.Add("--single-transaction");
+        using var run = PgProcess.Start(tools.Path("pg_restore"), args, session.ToolEnvironment(), redirectStdin: true, redirectStdout: false, ct);
+        var pipe = new HoldBackStream(run.Stdin);
+        long bytes;
+        try
+        {
+            bytes = await ArtifactReader.CopyPlaintextAsync(context, archive, pipe, ct).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // pg_restore stopped reading: it failed, and said why.
+            var code = await run.WaitAsync(ct).ConfigureAwait(false);
+            throw Failed(run, code, session);
+        }
+        catch
+        {
+            run.Kill(); // unverified data: pg_restore never sees the tail, its transaction rolls back
+            throw;
+        }
+        try
+        {
+            await pipe.ReleaseAsync(ct).ConfigureAwait(false);
+        }
+        catch (IOException) { /* pg_restore exited; its exit code tells */ }
+        var exit = await run.WaitAsync(ct).ConfigureAwait(false);
+        if (exit != 0) throw Failed(run, exit, session);
+        ReportWarnings(context, run);
+        return bytes;
+    }
+
+    private static async Task<long> RestoreFromFileAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools,
+        PgSession session, List<string> args, CancellationToken ct)
+    {
+        // An archive stored as is in a local folder is already the seekable file parallel pg_restore needs: prove its
+        // bytes, then let pg_restore read it in place instead of copying it to a temp file first.
+        var inPlace = context.Store is Stores.LocalFolderStore local && archive.Compression == CompressionSpec.NoneName && archive.Encryption == "none"
+            ? Path.Combine(local.LocationOf(context.Key), archive.Name)
+            : null;
+        using var staged = inPlace is null ? GuardedTempFile.Create(context.TempDirectory, "bt-pgrestore-", ".dump") : null;
+        long bytes;
+        if (inPlace is not null)
+        {
+            bytes = await ArtifactReader.VerifyStoredAsync(context.Store, context.Key, archive, context.Observer, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            try
+            {
+                await using var file = new FileStream(staged!.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+                bytes = await ArtifactReader.CopyPlaintextAsync(context, archive, file, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (FileSystem.IsDiskFull(ex))
+            {
+                throw new BackupToolsException(ErrorIds.StagingSpaceFull, ErrorKind.WriteError,
+                    $"The temp folder '{context.TempDirectory}' ran out of space while staging the archive for a parallel restore (it needs " +
+                    $"{archive.UncompressedBytes} bytes). Free space, pass -TempPath on a larger disk, or restore with -Jobs 1 (streams, no temp file).",
+                    context.TempDirectory, ex);
+            }
+        }
+        args.AddRange(new[] { "--jobs=" + context.Options.Jobs.ToString(CultureInfo.InvariantCulture), inPlace ?? staged!.Path });
+        context.Observer.Progress(new OperationProgress("Restoring database", $"pg_restore with {context.Options.Jobs} jobs", bytes, bytes));
+        using var run = PgProcess.Start(tools.Path("pg_restore"), args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: false, ct);
+        var exit = await run.WaitAsync(ct).ConfigureAwait(false);
+        if (exit != 0) throw Failed(run, exit, session);
+        ReportWarnings(context, run);
+        return bytes;
+    }
+
+    private static BackupToolsException Failed(PgProcess run, int exit, PgSession session) =>
+        PgErrors.FromTool("pg_restore", exit, run.Stderr, session.Endpoint, ErrorIds.PgRestoreFailed,
+            $"restoring into '{session.Endpoint.Database}' (the target was left as it was" + (exit == 0 ? ")" : " unless -Jobs > 1 was used)"));
+
+    private static void ReportWarnings(EngineReadContext context, PgProcess run)
+    {
+        if (!string.IsNullOrWhiteSpace(run.Stderr)) context.Observer.Warning("pg_restore: " + PgErrors.Excerpt(run.Stderr));
+    }
+
+    /// <summary>Roles and tablespaces first (-IncludeGlobals). Roles that already exist are expected and only reported verbosely.</summary>
+    private static async Task ApplyGlobalsAsync(EngineReadContext context, PgSession session, PgClientTools.Toolset tools, CancellationToken ct)
+    {
+        var globals = context.Manifest.Artifacts.FirstOrDefault(a => a.Role == PostgresEngine.GlobalsRole)
+            ?? throw new BackupToolsException(ErrorIds.PgGlobalsFailed, ErrorKind.InvalidArgument,
+                $"Backup '{context.Location}' holds no roles or tablespaces: it was taken without -IncludeGlobals. Restore without -IncludeGlobals.",
+                context.Location);
+        // Globals are a few kilobytes whatever the database size: verify them completely before psql runs anything.
+        using var verified = new MemoryStream();
+        await ArtifactReader.CopyPlaintextAsync(context, globals, verified, ct).ConfigureAwait(false);
+        var psql = Path.Combine(tools.Folder, "psql");
+        var maintenance = await MaintenanceDatabaseAsync(session, ct).ConfigureAwait(false);
+        using var run = PgProcess.Start(psql, new[] { "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=0", "--dbname=" + PgSession.DbNameConnInfo(maintenance), "-f", "-" },
+            session.ToolEnvironment(maintenance), redirectStdin: true, redirectStdout: true, ct);
+        var drain = run.Stdout.CopyToAsync(Stream.Null, ct);
+        verified.Position = 0;
+        await verified.CopyToAsync(run.Stdin, ct).ConfigureAwait(false);
+        run.Stdin.Close();
+        await drain.ConfigureAwait(false);
+        var exit = await run.WaitAsync(ct).ConfigureAwait(false);
+        var errors = run.Stderr.Split('\n').Where(l => l.Contains("ERROR:", StringComparison.Ordinal)).ToList();
+        var unexpected = errors.Where(l => !l.Contains("already exists", StringComparison.Ordinal)).ToList();
+        if (exit != 0)
+            throw PgErrors.FromTool("psql", exit, run.Stderr, session.Endpoint, ErrorIds.PgGlobalsFailed, "applying roles and tablespaces");
+        if (errors.Count > unexpected.Count)
+            context.Observer.Verbose($"Globals: {errors.Count - unexpected.Count} role(s)/tablespace(s) already existed and were left as they are.");
+        foreach (var line in unexpected.Take(10))
+            context.Observer.Warning("Applying globals: " + line.Trim());
+    }
+
+    private static async Task CheckRolesAsync(BackupManifest manifest, PgSession session, CancellationToken ct)
+    {
+        var roles = manifest.EngineDetails.GetValueOrDefault(PostgresEngine.RolesDetail, "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (roles.Length == 0) return;
+        await using var connection = await OpenMaintenanceAsync(session, ct).ConfigureAwait(false);
+        var missing = await PgCatalog.MissingRolesAsync(connection, roles, ct).ConfigureAwait(false);
+        if (missing.Count > 0) throw PgErrors.RoleMissing(missing, session.Endpoint);
+    }
+
+    private static async Task CreateDatabaseAsync(PgSession session, BackupManifest manifest, CancellationToken ct)
+    {
+        var encoding = manifest.EngineDetails.GetValueOrDefault(PostgresEngine.EncodingDetail, "UTF8");
+        await using var connection = await OpenMaintenanceAsync(session, ct).ConfigureAwait(false);
+        try
+        {
+            await using var cmd = new NpgsqlCommand(
+                $"CREATE DATABASE {PgCatalog.Quote(session.Endpoint.Database)} TEMPLATE template0 ENCODING '{encoding.Replace("'", "''")}'", connection);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new BackupToolsException(ErrorIds.PgCreateDatabaseDenied, ErrorKind.PermissionDenied,
+                $"User '{session.User}' may not create database '{session.Endpoint.Database}' on {session.Endpoint.Server}. Grant it CREATEDB " +
+                "(ALTER ROLE ... CREATEDB), create the database beforehand, or for a test restore pass -ScratchServer with a server where it may.",
+                session.Endpoint.ToString(), ex);
+        }
+        catch (PostgresException ex)
+        {
+            throw PgErrors.FromServer(ex, session.Endpoint, session.User);
+        }
+    }
+
+    public static async Task DropDatabaseAsync(PgSession session, CancellationToken ct)
+    {
+        await using var connection = await OpenMaintenanceAsync(session, ct).ConfigureAwait(false);
+        try
+        {
+            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgCatalog.Quote(session.Endpoint.Database)} WITH (FORCE)", connection);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException ex)
+        {
+            throw PgErrors.FromServer(ex, session.Endpoint, session.User);
+        }
+    }
+
+    /// <summary>A database to run CREATE/DROP DATABASE from: postgres, else template1 (as libpq tools do).</summary>
+    private static async Task<NpgsqlConnection> OpenMaintenanceAsync(PgSession session, CancellationToken ct)
+    {
+        try
+        {
+            return await session.OpenAsync(ct, "postgres").ConfigureAwait(false);
+        }
+        catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.PgDatabaseNotFound)
+        {
+            return await session.OpenAsync(ct, "template1").ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<string> MaintenanceDatabaseAsync(PgSession session, CancellationToken ct)
+    {
+        await using var c = await OpenMaintenanceAsync(session, ct).ConfigureAwait(false);
+        return c.Database;
+    }
+}

@@ -1,0 +1,237 @@
+using System.Data;
+using System.Globalization;
+using BackupTools.Manifest;
+using BackupTools.Pipeline;
+using BackupTools.Util;
+using Npgsql;
+
+namespace BackupTools.Engines.Postgres;
+
+/// <summary>
+/// PostgreSQL: pg_dump --format=custom streamed from stdout into the artifact pipeline, with row counts taken inside
+/// the very snapshot pg_dump dumps (REPEATABLE READ + pg_export_snapshot + pg_dump --snapshot), so the manifest
+/// describes exactly the data in the archive. Restores go through pg_restore (see <see cref="PgRestorer"/>).
+/// </summary>
+public sealed class PostgresEngine : IDatabaseEngine
+{
+    public const string EngineName = "postgresql";
+    internal const string ArchiveFormat = "pg_dump-custom";
+    internal const string GlobalsFormat = "pg_dumpall-globals-sql";
+    internal const string GlobalsRole = "globals";
+
+    // Manifest engineDetails keys.
+    internal const string RowCountsDetail = Operations.RowCountComparison.ModeDetail;
+    internal const string ObjectsDetail = "objects";
+    internal const string RolesDetail = "roles";
+    internal const string EncodingDetail = "encoding";
+    internal const string DumpCompressionDetail = "dumpCompression";
+
+    public string Name => EngineName;
+
+    public bool Recognizes(string source) => PgEndpoint.LooksLikePostgres(source);
+
+    public string DefaultDatabaseName(string source) => DatabaseName.FromFileName(PgEndpoint.Parse(source).Database + ".db");
+
+    public string DescribeSource(string source) => PgEndpoint.Parse(source).ToString();
+
+    public string ResolveTarget(string target, BackupManifest manifest) =>
+        PgEndpoint.LooksLikePostgres(target) ? target : PgEndpoint.Parse(manifest.Source).WithDatabase(target).ToString();
+
+    public async Task ValidateSourceAsync(string source, EngineOptions options, CancellationToken ct)
+    {
+        using var session = new PgSession(PgEndpoint.Parse(source), options);
+        await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
+        var facts = await PgCatalog.ServerFactsAsync(connection, ct).ConfigureAwait(false);
+        PgClientTools.Resolve(options, facts.Major);
+    }
+
+    public async Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct)
+    {
+        var options = context.Options;
+        using var session = new PgSession(PgEndpoint.Parse(context.Source), options);
+        await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
+        var facts = await PgCatalog.ServerFactsAsync(connection, ct).ConfigureAwait(false);
+        var tools = PgClientTools.Resolve(options, facts.Major);
+
+        // The snapshot pg_dump will dump; it stays valid while this transaction is open, which is until the dump ends.
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+        await ExecuteAsync(connection, "SET TRANSACTION READ ONLY", ct).ConfigureAwait(false);
+        string snapshot;
+        await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection))
+            snapshot = (string)(await export.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        var tables = await PgCatalog.TablesAsync(connection, ct).ConfigureAwait(false);
+        var objects = await PgCatalog.ObjectCountsAsync(connection, ct).ConfigureAwait(false);
+        var schemas = await PgCatalog.SchemasAsync(connection, ct).ConfigureAwait(false);
+        var extensions = await PgCatalog.ExtensionsAsync(connection, ct).ConfigureAwait(false);
+        var roles = await PgCatalog.ReferencedRolesAsync(connection, ct).ConfigureAwait(false);
+        context.Observer.Verbose($"PostgreSQL {facts.Version}, {tables.Count} tables, snapshot {snapshot}; dumping with {tools.Path("pg_dump")} {tools.Version}.");
+
+        // Compress once: pg_dump's own zlib for gzip keeps the artifact a plain custom-format archive; other codecs run in the pipeline on -Z0 output.
+        var (dumpLevel, pipeline) = context.Compression.Name switch
+        {
+            CompressionSpec.GzipName => (context.Compression.Level ?? CompressionSpec.DefaultGzipLevel, CompressionSpec.None),
+            CompressionSpec.NoneName => (0, CompressionSpec.None),
+            _ => (0, context.Compression),
+        };
+        var args = new List<string>
+        {
+            "--format=custom", "--no-password", "--snapshot=" + snapshot, "--compress=" + dumpLevel.ToString(CultureInfo.InvariantCulture),
+            "--dbname=" + PgSession.DbNameConnInfo(session.Endpoint.Database),
+        };
+        var artifactName = context.ArtifactBaseName + ".dump" + pipeline.Extension;
+        ArtifactEntry artifact;
+        Task<List<TableRowCount>>? counting = null;
+        using (var dump = PgProcess.Start(tools.Path("pg_dump"), args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: true, ct))
+        {
+            // Counting runs in the exporting transaction while pg_dump streams: both see the same snapshot, two cores work.
+            if (options.RowCounts == RowCountMode.Exact)
+                counting = PgCatalog.CountRowsAsync(connection, tables, ct);
+            try
+            {
+                artifact = await ArtifactWriter.WriteAsync(context with { Compression = pipeline }, artifactName, ArchiveFormat, dump.Stdout,
+                    facts.DatabaseSize, ct).ConfigureAwait(false);
+            }
+            catch (BackupToolsException)
+            {
+                dump.Kill(); // the destination failed: stop pg_dump, the writer's error is the one to show
+                throw;
+            }
+            var exit = await dump.WaitAsync(ct).ConfigureAwait(false);
+            if (exit != 0)
+                throw PgErrors.FromTool("pg_dump", exit, dump.Stderr, session.Endpoint, ErrorIds.PgDumpFailed, "dumping the database");
+            if (!string.IsNullOrWhiteSpace(dump.Stderr)) context.Observer.Warning("pg_dump: " + PgErrors.Excerpt(dump.Stderr));
+        }
+
+        List<TableRowCount> counts;
+        try
+        {
+            counts = counting is null
+                ? options.RowCounts == RowCountMode.Estimate ? tables.Select(t => new TableRowCount(t.Name, t.EstimatedRows)).ToList() : new List<TableRowCount>()
+                : await counting.ConfigureAwait(false);
+        }
+        catch (PostgresException ex)
+        {
+            throw PgErrors.FromServer(ex, session.Endpoint, session.User);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+
+        var artifacts = new List<ArtifactEntry> { artifact };
+        if (options.IncludeGlobals)
+            artifacts.Add(await DumpGlobalsAsync(context, session, tools, ct).ConfigureAwait(false));
+
+        var details = new Dictionary<string, string>
+        {
+            ["serverVersionNum"] = facts.VersionNum.ToString(CultureInfo.InvariantCulture),
+            ["databaseSize"] = facts.DatabaseSize.ToString(CultureInfo.InvariantCulture),
+            [EncodingDetail] = facts.Encoding,
+            ["collation"] = facts.Collation,
+            ["schemas"] = string.Join(",", schemas),
+            ["extensions"] = string.Join(",", extensions),
+            [RolesDetail] = string.Join(",", roles),
+            [ObjectsDetail] = PgCatalog.FormatCounts(objects),
+            [RowCountsDetail] = options.RowCounts.ToString().ToLowerInvariant(),
+            [DumpCompressionDetail] = dumpLevel == 0 ? "none" : "gzip:" + dumpLevel.ToString(CultureInfo.InvariantCulture),
+            ["snapshot"] = snapshot,
+            ["includesGlobals"] = options.IncludeGlobals ? "true" : "false",
+        };
+        return new EngineBackupResult
+        {
+            Artifacts = artifacts,
+            Tables = counts,
+            ServerVersion = facts.Version,
+            ToolVersions = { ["pg_dump"] = tools.Version },
+            Details = details,
+            SourceChecks =
+            {
+                new ManifestCheck { Name = "pg_dump", Passed = true, Detail = $"exit 0, snapshot {snapshot}" },
+                new ManifestCheck
+                {
+                    Name = "row-counts", Passed = true,
+                    Detail = options.RowCounts switch
+                    {
+                        RowCountMode.Exact => $"exact, {counts.Count} tables counted in the dump's snapshot",
+                        RowCountMode.Estimate => "estimates from pg_class.reltuples; restores are checked for table presence only",
+                        _ => "not counted (-RowCounts None)",
+                    },
+                },
+            },
+        };
+    }
+
+    private static async Task<ArtifactEntry> DumpGlobalsAsync(EngineBackupContext context, PgSession session, PgClientTools.Toolset dumpTools, CancellationToken ct)
+    {
+        var args = new List<string> { "--globals-only", "--no-password", "--database=" + session.Endpoint.Database };
+        if (!context.Options.IncludeRolePasswords) args.Add("--no-role-passwords");
+        var exe = Path.Combine(dumpTools.Folder, "pg_dumpall");
+        if (!File.Exists(exe)) exe = PgClientTools.Resolve(context.Options, dumpTools.Major, "pg_dumpall").Path("pg_dumpall");
+        using var run = PgProcess.Start(exe, args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: true, ct);
+        var name = context.ArtifactBaseName + ".globals.sql" + context.Compression.Extension;
+        var entry = await ArtifactWriter.WriteAsync(context, name, GlobalsFormat, run.Stdout, null, ct).ConfigureAwait(false);
+        var exit = await run.WaitAsync(ct).ConfigureAwait(false);
+        if (exit != 0)
+            throw PgErrors.FromTool("pg_dumpall", exit, run.Stderr, session.Endpoint, ErrorIds.PgGlobalsFailed,
+                "dumping roles and tablespaces (-IncludeGlobals needs a superuser, or drop -IncludeRolePasswords)");
+        entry.Role = GlobalsRole;
+        return entry;
+    }
+
+    public Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct) =>
+        PgArchiveCheck.RunAsync(context, ct);
+
+    public async Task<bool> TargetExistsAsync(string target, EngineOptions options, CancellationToken ct)
+    {
+        using var session = new PgSession(PgEndpoint.Parse(target), options);
+        var state = await PgRestorer.TargetStateAsync(session, ct).ConfigureAwait(false);
+        return state.HasObjects;
+    }
+
+    public Task<EngineRestoreResult> RestoreAsync(EngineReadContext context, string target, bool overwrite, CancellationToken ct) =>
+        PgRestorer.RunAsync(context, PgEndpoint.Parse(target), overwrite, ct);
+
+    public string ScratchTarget(string? scratchRoot, string prefix, string id, BackupManifest manifest, EngineOptions options)
+    {
+        var server = string.IsNullOrEmpty(scratchRoot) ? PgEndpoint.Parse(manifest.Source) : PgEndpoint.Parse(scratchRoot);
+        var name = $"{prefix}_{id}".ToLowerInvariant();
+        return server.WithDatabase(name.Length > 63 ? name[..63] : name).ToString();
+    }
+
+    public async Task DropScratchAsync(string target, EngineOptions options, CancellationToken ct)
+    {
+        using var session = new PgSession(PgEndpoint.Parse(target), options);
+        await PgRestorer.DropDatabaseAsync(session, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<CheckResult>> CheckDatabaseAsync(string target, BackupManifest manifest, EngineOptions options, CancellationToken ct)
+    {
+        using var session = new PgSession(PgEndpoint.Parse(target), options);
+        await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
+        var checks = new List<CheckResult>();
+        var expected = PgCatalog.ParseCounts(manifest.EngineDetails.GetValueOrDefault(ObjectsDetail));
+        if (expected.Count > 0)
+        {
+            var actual = await PgCatalog.ObjectCountsAsync(connection, ct).ConfigureAwait(false);
+            var differences = expected.Where(kv => actual.GetValueOrDefault(kv.Key) != kv.Value)
+                .Select(kv => $"{kv.Key}: {actual.GetValueOrDefault(kv.Key)}, manifest {kv.Value}").ToList();
+            checks.Add(new CheckResult("objects", differences.Count == 0,
+                differences.Count == 0 ? PgCatalog.FormatCounts(actual) : string.Join("; ", differences)));
+        }
+        var tables = await PgCatalog.TablesAsync(connection, ct).ConfigureAwait(false);
+        var counts = await PgCatalog.CountRowsAsync(connection, tables, ct).ConfigureAwait(false);
+        checks.Add(Operations.RowCountComparison.Compare(manifest, counts));
+        return checks;
+    }
+
+    public async Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, EngineOptions options, CancellationToken ct)
+    {
+        using var session = new PgSession(PgEndpoint.Parse(target), options);
+        await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
+        var tables = await PgCatalog.TablesAsync(connection, ct).ConfigureAwait(false);
+        return await PgCatalog.CountRowsAsync(connection, tables, ct).ConfigureAwait(false);
+    }
+
+    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+}
