@@ -49,6 +49,33 @@ public class S3StoreTests(S3rverServer server)
         Assert.True(result.Passed, string.Join("; ", result.Checks.Select(c => $"{c.Name}={c.Passed} {c.Detail}")));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(8 << 20)]            // exactly the first ranged GET
+    [InlineData((8 << 20) + 1)]      // one byte into the second range
+    [InlineData((5 << 20) * 3 + 17)] // three full 5 MiB parts and a short last one
+    public async Task Objects_of_boundary_sizes_read_back_byte_for_byte(int size)
+    {
+        var bucket = server.NewBucket();
+        var content = RandomNumberGenerator.GetBytes(size);
+        await using var store = StoreFactory.OpenDestination($"s3://{bucket}/b", server.Options(concurrency: 3, partSize: 5L << 20));
+        var key = new BackupKey("db", BackupId.New(DateTimeOffset.UtcNow));
+        var writer = await store.CreateBackupAsync(key, default);
+        await using (var target = await writer.CreateFileAsync("blob.bin", default))
+        {
+            for (var offset = 0; offset < size; offset += 1_000_003)
+                await target.WriteAsync(content.AsMemory(offset, Math.Min(1_000_003, size - offset)));
+        }
+        await using var read = await store.TryOpenReadAsync(key, "blob.bin", default);
+        Assert.NotNull(read);
+        using var ms = new MemoryStream();
+        await read!.CopyToAsync(ms);
+        Assert.Equal(size, ms.Length);
+        Assert.True(content.AsSpan().SequenceEqual(ms.ToArray()), "bytes differ");
+        Assert.Null(await store.TryOpenReadAsync(key, "absent.bin", default));
+    }
+
     [Fact]
     public void Part_sizes_grow_so_ten_thousand_parts_hold_five_TiB_and_no_part_exceeds_five_GiB()
     {

@@ -17,6 +17,13 @@ public sealed class S3BackupStore : IBackupStore
     private readonly IAmazonS3 _client;
     private readonly bool _ownsClient;
 
+    /// <summary>
+    /// The keys seen under each backup prefix by the last ListBackupsAsync of this store (one command's lifetime): lets the
+    /// catalog skip a GET for a verification log that the listing showed is absent. Only logs use it; a log written later
+    /// by another process is seen by the next command.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<string, byte>> _listedFiles = new(StringComparer.Ordinal);
+
     public S3BackupStore(string root, StoreOptions options)
         : this(S3Location.Parse(root), options, S3ClientFactory.Create(options), ownsClient: true)
     {
@@ -34,6 +41,12 @@ public sealed class S3BackupStore : IBackupStore
     internal StoreOptions Options { get; }
     internal IAmazonS3 Client => _client;
     internal string? Endpoint => Options.S3Endpoint;
+
+    /// <summary>
+    /// Over TLS the body is protected in transit and by its Content-MD5, so it is sent as UNSIGNED-PAYLOAD (as awscli
+    /// does), saving a SHA-256 pass over every byte; over plain http the payload hash is signed.
+    /// </summary>
+    internal bool SkipPayloadSigning => Options.S3Endpoint is null || Options.S3Endpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     public string Root => Location.Uri;
 
@@ -75,6 +88,7 @@ public sealed class S3BackupStore : IBackupStore
     public async Task<IReadOnlyList<StoredBackup>> ListBackupsAsync(string database, CancellationToken ct)
     {
         var prefix = Location.DatabasePrefix(database);
+        foreach (var stale in _listedFiles.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList()) _listedFiles.TryRemove(stale, out _);
         var byId = new Dictionary<string, (bool Manifest, DateTimeOffset Modified, long Bytes)>(StringComparer.Ordinal);
         await foreach (var (objects, _) in ListPagesAsync(prefix, null, $"listing {Root}/{database}", ct).ConfigureAwait(false))
         {
@@ -86,6 +100,7 @@ public sealed class S3BackupStore : IBackupStore
                 var id = rest[..slash];
                 var file = rest[(slash + 1)..];
                 if (!BackupId.IsValid(id) || file.Contains('/')) continue;
+                _listedFiles.GetOrAdd(prefix + id + "/", _ => new(StringComparer.Ordinal))[o.Key] = 0;
                 var modified = o.LastModified is { } lm ? new DateTimeOffset(lm.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue;
                 byId.TryGetValue(id, out var acc);
                 byId[id] = (acc.Manifest || file == BackupManifest.FileName, modified > acc.Modified ? modified : acc.Modified, acc.Bytes + (o.Size ?? 0));
@@ -99,21 +114,13 @@ public sealed class S3BackupStore : IBackupStore
     public async Task<Stream?> TryOpenReadAsync(BackupKey key, string fileName, CancellationToken ct)
     {
         var objectKey = KeyOf(key, fileName);
-        GetObjectMetadataResponse head;
-        try
-        {
-            head = await S3Retry.RunAsync(this, c => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Location.Bucket, Key = objectKey }, c),
-                $"reading {LocationOf(key)}/{fileName}", LocationOf(key), ct).ConfigureAwait(false);
-        }
-        catch (BackupToolsException ex) when (ex.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } s3 && s3.ErrorCode is not "NoSuchBucket")
-        {
-            if (fileName == BackupManifest.FileName && !await AnyObjectAsync(Location.BackupPrefix(key), ct).ConfigureAwait(false))
-                throw new BackupToolsException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
-                    $"Backup '{LocationOf(key)}' does not exist (no object under that prefix). List the destination with Get-DbBackup to find it.",
-                    LocationOf(key));
-            return null;
-        }
-        return new S3ReadStream(this, objectKey, head.ContentLength, head.ETag, LocationOf(key));
+        if (KnownAbsent(objectKey)) return null;
+        var stream = await S3ReadStream.OpenAsync(this, objectKey, LocationOf(key), ct).ConfigureAwait(false);
+        if (stream is null && fileName == BackupManifest.FileName && !await AnyObjectAsync(Location.BackupPrefix(key), ct).ConfigureAwait(false))
+            throw new BackupToolsException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
+                $"Backup '{LocationOf(key)}' does not exist (no object under that prefix). List the destination with Get-DbBackup to find it.",
+                LocationOf(key));
+        return stream;
     }
 
     public async Task<IReadOnlyList<string>> ListFilesAsync(BackupKey key, CancellationToken ct)
@@ -142,12 +149,13 @@ public sealed class S3BackupStore : IBackupStore
         if (!ManifestSerializer.IsPlainFileName(name)) throw new ArgumentException($"'{name}' is not a plain file name.", nameof(log));
         if (!await AnyObjectAsync(Location.BackupPrefix(key), ct).ConfigureAwait(false))
             throw new BackupToolsException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound, $"Backup '{LocationOf(key)}' no longer exists.", LocationOf(key));
-        var existing = await ReadAllAsync(key, name, ct).ConfigureAwait(false) ?? Array.Empty<byte>();
+        var existing = await ReadAllAsync(key, name, ct, useListing: false).ConfigureAwait(false) ?? Array.Empty<byte>();
         var line = Encoding.UTF8.GetBytes(jsonLine.ReplaceLineEndings(" ") + "\n");
         var content = new byte[existing.Length + line.Length];
         existing.CopyTo(content, 0);
         line.CopyTo(content, existing.Length);
         await PutAsync(KeyOf(key, name), content, $"writing {LocationOf(key)}/{name}", LocationOf(key), ct).ConfigureAwait(false);
+        if (_listedFiles.TryGetValue(Location.BackupPrefix(key), out var files)) files[KeyOf(key, name)] = 0;
     }
 
     public async Task<IReadOnlyList<string>> ReadRecordsAsync(BackupKey key, string log, CancellationToken ct)
@@ -175,6 +183,13 @@ public sealed class S3BackupStore : IBackupStore
         return ValueTask.CompletedTask;
     }
 
+    private bool KnownAbsent(string objectKey)
+    {
+        if (!objectKey.EndsWith(LocalFolderStore.RecordSuffix, StringComparison.Ordinal)) return false;
+        var backupPrefix = objectKey[..(objectKey.LastIndexOf('/') + 1)];
+        return _listedFiles.TryGetValue(backupPrefix, out var files) && !files.ContainsKey(objectKey);
+    }
+
     internal string KeyOf(BackupKey key, string fileName)
     {
         if (!ManifestSerializer.IsPlainFileName(fileName))
@@ -195,6 +210,7 @@ public sealed class S3BackupStore : IBackupStore
                 InputStream = body,
                 AutoCloseStream = false,
                 UseChunkEncoding = false,
+                DisablePayloadSigning = SkipPayloadSigning,
                 MD5Digest = Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(bytes)),
             };
             ApplyUploadSettings(request);
@@ -229,9 +245,11 @@ public sealed class S3BackupStore : IBackupStore
         }
     }
 
-    private async Task<byte[]?> ReadAllAsync(BackupKey key, string fileName, CancellationToken ct)
+    private async Task<byte[]?> ReadAllAsync(BackupKey key, string fileName, CancellationToken ct, bool useListing = true)
     {
-        await using var s = await TryOpenReadAsync(key, fileName, ct).ConfigureAwait(false);
+        await using var s = useListing
+            ? await TryOpenReadAsync(key, fileName, ct).ConfigureAwait(false)
+            : await S3ReadStream.OpenAsync(this, KeyOf(key, fileName), LocationOf(key), ct).ConfigureAwait(false);
         if (s is null) return null;
         using var ms = new MemoryStream();
         await s.CopyToAsync(ms, ct).ConfigureAwait(false);

@@ -137,6 +137,7 @@ internal sealed class S3UploadStream : Stream
                     PartSize = length,
                     InputStream = body,
                     UseChunkEncoding = false,
+                    DisablePayloadSigning = _store.SkipPayloadSigning,
                     MD5Digest = Convert.ToBase64String(md5),
                 }, c).ConfigureAwait(false);
             }, $"uploading part {number} of s3://{_store.Location.Bucket}/{_key}", _target, _cts.Token).ConfigureAwait(false);
