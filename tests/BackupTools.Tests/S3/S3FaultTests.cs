@@ -45,14 +45,20 @@ public class S3FaultTests
 
     private static readonly BackupKey Key = new("db", BackupId.New(DateTimeOffset.UtcNow));
 
+    /// <summary>A bucket, a store with 5 MiB parts and 2 uploads at once, and a started backup in it.</summary>
+    private static async Task<(string Bucket, IBackupStore Store, IBackupWriter Writer)> StartBackupAsync(S3rverServer server)
+    {
+        var bucket = server.NewBucket();
+        var store = StoreFactory.OpenDestination($"s3://{bucket}/p", server.Options(concurrency: 2, partSize: 5L << 20));
+        return (bucket, store, await store.CreateBackupAsync(Key, default));
+    }
+
     [Fact]
     public async Task Server_stopped_mid_upload_fails_clearly_and_leaves_no_manifest_and_no_object()
     {
         using var server = new S3rverServer();
-        var bucket = server.NewBucket();
-        var options = server.Options(concurrency: 2, partSize: 5L << 20);
-        await using var store = StoreFactory.OpenDestination($"s3://{bucket}/p", options);
-        var writer = await store.CreateBackupAsync(Key, default);
+        var (bucket, store, writer) = await StartBackupAsync(server);
+        await using var _ = store;
         var source = new GatedStream(before: 12L << 20, after: 12L << 20);
 
         var upload = ArtifactWriter.WriteAsync(writer, "db.bin", "raw", source, CompressionSpec.None, null, NullObserver.Instance, default);
@@ -76,10 +82,8 @@ public class S3FaultTests
     public async Task Cancelling_mid_upload_aborts_the_multipart_upload_and_removes_what_was_written()
     {
         using var server = new S3rverServer();
-        var bucket = server.NewBucket();
-        var options = server.Options(concurrency: 2, partSize: 5L << 20);
-        await using var store = StoreFactory.OpenDestination($"s3://{bucket}/p", options);
-        var writer = await store.CreateBackupAsync(Key, default);
+        var (bucket, store, writer) = await StartBackupAsync(server);
+        await using var _ = store;
         await writer.WriteFileAsync("notes.txt", "written before the artifact"u8.ToArray(), default);
         var source = new GatedStream(before: 12L << 20, after: 12L << 20);
         using var cts = new CancellationTokenSource();
