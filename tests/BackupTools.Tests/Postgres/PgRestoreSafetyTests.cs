@@ -151,6 +151,32 @@ public sealed class PgRestoreSafetyTests
     }
 
     [Fact]
+    public async Task A_restore_with_errors_is_a_failed_restore_that_carries_pg_restore_messages_and_changes_nothing()
+    {
+        using var tmp = new TempDir();
+        var (db, backup) = await SmallBackupAsync(tmp, "errs", "CREATE TABLE t(id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'new' FROM generate_series(1, 10) g;");
+        var target = _pg.CreateDatabase("errs_target");
+        // A view only the target has depends on t: pg_restore --clean cannot drop t.
+        _pg.Execute(target, "CREATE TABLE t(id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'old'); CREATE VIEW only_here AS SELECT * FROM t;");
+        try
+        {
+            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
+            {
+                Location = backup.Location, Target = target, Overwrite = true, EngineOptions = _pg.Options(),
+            }, NullObserver.Instance, default));
+            Assert.Equal(ErrorIds.PgRestoreFailed, ex.ErrorId);
+            Assert.Contains("depend", ex.Message);
+            Assert.Equal("old", _pg.Scalar<string>(target, "SELECT v FROM t WHERE id = 1"));
+            Assert.Equal(1, _pg.Scalar<long>(target, "SELECT count(*) FROM t"));
+        }
+        finally
+        {
+            _pg.DropDatabase(target);
+            _pg.DropDatabase(db);
+        }
+    }
+
+    [Fact]
     public async Task Structure_level_finds_an_archive_that_pg_restore_cannot_read_even_when_its_checksums_match()
     {
         using var tmp = new TempDir();
