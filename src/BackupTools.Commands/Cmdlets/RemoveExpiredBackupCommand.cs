@@ -54,6 +54,19 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
     [ValidateNotNullOrEmpty]
     public string? TimeZone { get; set; }
 
+    /// <summary>Never leave fewer than this many complete backups of a database (default 1).</summary>
+    [Parameter, ValidateRange(1, int.MaxValue)]
+    public int MinimumKeep { get; set; } = 1;
+
+    /// <summary>Also remove incomplete backups (folders without a manifest) idle for longer than -IncompleteOlderThan.</summary>
+    [Parameter]
+    public SwitchParameter IncludeIncomplete { get; set; }
+
+    /// <summary>How long an incomplete backup must have been idle before -IncludeIncomplete removes it (default 1d).</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? IncompleteOlderThan { get; set; }
+
     protected override int ProgressActivityId => ProgressIds.RemoveExpiredBackup;
 
     protected override string ProgressActivity => "Removing expired backups";
@@ -67,7 +80,7 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
             {
                 KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
                 KeepMonthly = KeepMonthly, KeepYearly = KeepYearly, KeepWithin = KeepWithin, KeepTags = KeepTag,
-                TimeZone = RetentionPolicy.ParseTimeZone(TimeZone),
+                TimeZone = RetentionPolicy.ParseTimeZone(TimeZone), MinimumKeep = MinimumKeep,
             };
             _policy.Validate();
         }
@@ -91,6 +104,8 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
             Destination = ParameterSetName == DestinationSet ? ResolvePath(Destination) : null,
             Database = Database,
             Locations = ParameterSetName == PipelineSet ? _locations : null,
+            IncludeIncomplete = IncludeIncomplete.IsPresent,
+            IncompleteOlderThan = IncompleteOlderThan ?? RetentionRequest.DefaultIncompleteOlderThan,
         };
         if (request.Locations is { Count: 0 })
             return; // nothing was piped in
@@ -110,7 +125,9 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
         foreach (var decision in plan.Decisions)
         {
             if (decision.Action == RetentionAction.Remove &&
-                ShouldProcess(decision.Location, $"Remove backup {decision.BackupId} of '{decision.Database}' completed {decision.CompletedAt:u}"))
+                ShouldProcess(decision.Location, decision.IsComplete
+                    ? $"Remove backup {decision.BackupId} of '{decision.Database}' completed {decision.CompletedAt:u}"
+                    : $"Remove incomplete backup {decision.BackupId} of '{decision.Database}' ({string.Join(", ", decision.Reasons)})"))
             {
                 try
                 {
