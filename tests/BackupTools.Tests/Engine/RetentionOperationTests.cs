@@ -35,9 +35,14 @@ public class RetentionOperationTests
         File.WriteAllText(Path.Combine(backups[1].Location, "manifest.json"), "garbage");
 
         var plan = await RetentionOperation.PlanAsync(new RetentionRequest { Destination = backups[0].Destination, Policy = new RetentionPolicy { KeepLast = 1 } }, default);
-        Assert.Empty(plan.Decisions);
+        // Every readable backup is still output (the dry run shows them), all kept, each with the reason "blocked".
+        Assert.Equal(new[] { backups[2].BackupId, backups[0].BackupId }, plan.Decisions.Select(d => d.BackupId));
+        Assert.All(plan.Decisions, d => Assert.Equal(new[] { "blocked" }, d.Reasons));
+        Assert.All(plan.Decisions, d => Assert.Equal(RetentionAction.Keep, d.Action));
         var error = Assert.Single(plan.Errors);
         Assert.Equal(ErrorIds.RetentionBlocked, error.ErrorId);
+        Assert.Equal(backups[1].Database, error.Target);
+        Assert.Contains($"'{backups[1].Database}'", error.Message);
         Assert.Contains(backups[1].BackupId, error.Message);
     }
 
