@@ -67,6 +67,63 @@ public class RetentionSemanticsTests
         Assert.Equal(plan.Select(d => d.ToString()), reversed.Select(d => d.ToString()));
     }
 
+    private static List<BackupInfo> WorkedExampleHistory() => new[]
+    {
+        "2026-11-21T14:00", "2026-11-21T02:00", "2026-11-20T02:00", "2026-11-19T02:00", "2026-11-18T02:00", "2026-11-16T02:00",
+        "2026-11-15T02:00", "2026-11-09T02:00", "2026-11-01T02:00", "2026-10-31T23:30", "2026-10-15T02:00", "2026-09-30T02:00",
+    }.Select(t => t == "2026-10-15T02:00" ? B(t, "app", "pre-release") : B(t)).ToList();
+
+    private static Dictionary<string, string> Rows(IEnumerable<RetentionDecision> plan) =>
+        plan.ToDictionary(d => d.CompletedAt.UtcDateTime.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture), d => d.Action == RetentionAction.Keep ? string.Join(", ", d.Reasons) : "Remove");
+
+    [Fact]
+    public void Worked_example_of_docs_retention_md()
+    {
+        var plan = Rows(RetentionPlanner.Plan(WorkedExampleHistory(), Policy("last=2 daily=3 weekly=2 monthly=3 tag=pre-release")));
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["11-21 14:00"] = "newest, last 1, daily 2026-11-21, weekly 2026-W47, monthly 2026-11",
+            ["11-21 02:00"] = "last 2",
+            ["11-20 02:00"] = "daily 2026-11-20",
+            ["11-19 02:00"] = "daily 2026-11-19",
+            ["11-18 02:00"] = "Remove",
+            ["11-16 02:00"] = "Remove",
+            ["11-15 02:00"] = "weekly 2026-W46",
+            ["11-09 02:00"] = "Remove",
+            ["11-01 02:00"] = "Remove",
+            ["10-31 23:30"] = "monthly 2026-10",
+            ["10-15 02:00"] = "tag pre-release",
+            ["09-30 02:00"] = "monthly 2026-09",
+        }, plan);
+
+        var berlin = Rows(RetentionPlanner.Plan(WorkedExampleHistory(), Policy("last=2 daily=3 weekly=2 monthly=3 tag=pre-release tz=Europe/Berlin")));
+        Assert.Equal("Remove", berlin["10-31 23:30"]);
+        Assert.Equal("monthly 2026-10, tag pre-release", berlin["10-15 02:00"]);
+        Assert.Equal(plan.Where(kv => kv.Key is not ("10-31 23:30" or "10-15 02:00")), berlin.Where(kv => kv.Key is not ("10-31 23:30" or "10-15 02:00")));
+
+        var within = RetentionPlanner.Plan(WorkedExampleHistory(), Policy("within=3d"));
+        Assert.Equal(new[] { "11-21 14:00", "11-21 02:00", "11-20 02:00", "11-19 02:00" }, Rows(within).Where(kv => kv.Value != "Remove").Select(kv => kv.Key));
+    }
+
+    [Fact]
+    public void Worked_example_of_the_safety_rules_in_docs_retention_md()
+    {
+        var history = WorkedExampleHistory().Select(b => b.CompletedAt!.Value.Day switch
+        {
+            16 when b.CompletedAt.Value.Month == 11 => RetentionTestData.At(b.CompletedAt.Value, verified: true),
+            19 => RetentionTestData.At(b.CompletedAt.Value, verified: false),
+            _ => b,
+        });
+        var plan = Rows(RetentionPlanner.Plan(history, Policy("within=1d min=4")));
+        Assert.Equal("newest, within 1.00:00:00", plan["11-21 14:00"]);
+        Assert.Equal("within 1.00:00:00", plan["11-21 02:00"]);
+        Assert.Equal("minimum", plan["11-20 02:00"]);
+        Assert.Equal("Remove", plan["11-19 02:00"]);
+        Assert.Equal("Remove", plan["11-18 02:00"]);
+        Assert.Equal("verified", plan["11-16 02:00"]);
+        Assert.Equal(8, plan.Values.Count(v => v == "Remove")); // 19 Nov, 18 Nov and the six older ones
+    }
+
     [Fact]
     public void Reasons_name_the_period_in_the_time_zone()
     {
