@@ -60,12 +60,23 @@ public sealed class ResticCli
 }
 
 /// <summary>
+/// The cross-check runs many restic processes at once; it runs alone, after the parallel tests, so that it never
+/// slows down a timing-sensitive test (kill and Ctrl+C during a backup) running beside it.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ResticCollection
+{
+    public const string Name = "restic (runs alone)";
+}
+
+/// <summary>
 /// Cross-check of RetentionPlanner against `restic forget --dry-run --json` on a few hundred random histories.
 /// Snapshots are slow to create (restic derives its key with scrypt on every call), so one repository holds a few
 /// hosts' random histories (one group per host), every snapshot carries a random subset of tags, and each forget run
 /// filters by tags (`--tag a`, `--tag a,b`, `--tag a --tag b`): every run sees a different random sub-history of
 /// every host, under its own random policy.
 /// </summary>
+[Collection(ResticCollection.Name)]
 public class RetentionResticCrossCheckTests
 {
     private const int Hosts = 7;
