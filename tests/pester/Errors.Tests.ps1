@@ -122,6 +122,8 @@ Describe 'Errors carry a stable id, a category and the failing item' {
         { Remove-ExpiredBackup -Destination $script:Dest -KeepDaily 7 -MinimumKeep 0 -WhatIf } | Should -Throw -ErrorId 'ParameterArgumentValidationError,BackupTools.Commands.RemoveExpiredBackupCommand'
         $err = { Remove-ExpiredBackup -Destination $script:Dest -KeepDaily 7 -IncludeIncomplete -IncompleteOlderThan 0s -WhatIf } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -Be 'RetentionPolicyInvalid,BackupTools.Commands.RemoveExpiredBackupCommand'
+        $err = { Remove-ExpiredBackup -Destination $script:Dest -KeepDaily 7 -IncompleteOlderThan 2h -WhatIf } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be 'RetentionPolicyInvalid,BackupTools.Commands.RemoveExpiredBackupCommand'
     }
 
     It 'Remove-ExpiredBackup leaves a database with an unreadable manifest alone: RetentionBlocked' {

@@ -63,7 +63,7 @@ internal static class PruneVerb
                 Locations = pathList is { Length: > 0 } ? pathList : null,
                 Policy = policy,
                 IncludeIncomplete = parse.GetValue(includeIncomplete),
-                IncompleteOlderThan = parse.GetValue(incompleteOlderThan) ?? RetentionRequest.DefaultIncompleteOlderThan,
+                IncompleteOlderThan = parse.GetValue(incompleteOlderThan),
             }, ct).ConfigureAwait(false);
             foreach (var error in plan.Errors) context.Errors.Report(error);
 

@@ -105,7 +105,7 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
             Database = Database,
             Locations = ParameterSetName == PipelineSet ? _locations : null,
             IncludeIncomplete = IncludeIncomplete.IsPresent,
-            IncompleteOlderThan = IncompleteOlderThan ?? RetentionRequest.DefaultIncompleteOlderThan,
+            IncompleteOlderThan = IncompleteOlderThan,
         };
         if (request.Locations is { Count: 0 })
             return; // nothing was piped in

@@ -16,8 +16,8 @@ public sealed class RetentionRequest
     public required RetentionPolicy Policy { get; init; }
     /// <summary>Also remove incomplete backups (no manifest) idle for longer than <see cref="IncompleteOlderThan"/>.</summary>
     public bool IncludeIncomplete { get; init; }
-    /// <summary>How long an incomplete backup must have been idle before it is removed; default 1 day.</summary>
-    public TimeSpan IncompleteOlderThan { get; init; } = DefaultIncompleteOlderThan;
+    /// <summary>How long an incomplete backup must have been idle before it is removed; null for the default, 1 day. Only with <see cref="IncludeIncomplete"/>.</summary>
+    public TimeSpan? IncompleteOlderThan { get; init; }
     /// <summary>The current time for the age of incomplete backups; null for the clock (tests set it).</summary>
     public DateTimeOffset? Now { get; init; }
 
@@ -32,10 +32,17 @@ public static class RetentionOperation
     public static async Task<RetentionPlan> PlanAsync(RetentionRequest request, CancellationToken ct)
     {
         request.Policy.Validate();
-        if (request.IncompleteOlderThan <= TimeSpan.Zero)
-            throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
-                $"-IncompleteOlderThan {TimeSpanText.Format(request.IncompleteOlderThan)} must be a positive duration, longer than your longest backup runs (default 1d).",
-                "IncompleteOlderThan");
+        if (request.IncompleteOlderThan is { } limit)
+        {
+            if (!request.IncludeIncomplete)
+                throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
+                    "-IncompleteOlderThan only applies to incomplete backups: add -IncludeIncomplete to remove them, or leave -IncompleteOlderThan out.",
+                    "IncompleteOlderThan");
+            if (limit <= TimeSpan.Zero)
+                throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
+                    $"-IncompleteOlderThan {TimeSpanText.Format(limit)} must be a positive duration, longer than your longest backup runs (default 1d).",
+                    "IncompleteOlderThan");
+        }
         var history = new History();
         if (request.Locations is { Count: > 0 } locations)
         {
@@ -58,7 +65,7 @@ public static class RetentionOperation
         if (request.IncludeIncomplete)
         {
             var now = request.Now ?? DateTimeOffset.UtcNow;
-            var incomplete = RetentionPlanner.PlanIncomplete(history.Incomplete, request.IncompleteOlderThan, now);
+            var incomplete = RetentionPlanner.PlanIncomplete(history.Incomplete, request.IncompleteOlderThan ?? RetentionRequest.DefaultIncompleteOlderThan, now);
             decisions.AddRange(incomplete.Select(d => blocked.Contains(d.Database) ? KeepBlocked(d) : d));
         }
         var ordered = decisions.OrderBy(d => d.Database, StringComparer.Ordinal).ThenBy(d => d.IsComplete ? 0 : 1)

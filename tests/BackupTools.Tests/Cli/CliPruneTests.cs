@@ -152,6 +152,8 @@ public class CliPruneTests
 
         CliRunner.Run("prune", "--destination", dest, "--keep-last", "5", "--include-incomplete", "--incomplete-older-than", "soon").ExpectError(2, ErrorIds.DurationInvalid);
         CliRunner.Run("prune", "--destination", dest, "--keep-last", "5", "--include-incomplete", "--incomplete-older-than", "0s").ExpectError(2, ErrorIds.RetentionPolicyInvalid);
+        // Without --include-incomplete the limit would do nothing: refused rather than silently ignored.
+        CliRunner.Run("prune", "--destination", dest, "--keep-last", "5", "--incomplete-older-than", "1h").ExpectError(2, ErrorIds.RetentionPolicyInvalid);
         Assert.True(Directory.Exists(running));
     }
 

@@ -184,6 +184,10 @@ public class RetentionOperationTests
         var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RetentionOperation.PlanAsync(
             new RetentionRequest { Destination = dest, Policy = policy, IncludeIncomplete = true, IncompleteOlderThan = TimeSpan.Zero }, default));
         Assert.Equal(ErrorIds.RetentionPolicyInvalid, ex.ErrorId);
+        var withoutSwitch = await Assert.ThrowsAsync<BackupToolsException>(() => RetentionOperation.PlanAsync(
+            new RetentionRequest { Destination = dest, Policy = policy, IncompleteOlderThan = TimeSpan.FromHours(2) }, default));
+        Assert.Equal(ErrorIds.RetentionPolicyInvalid, withoutSwitch.ErrorId);
+        Assert.Contains("-IncludeIncomplete", withoutSwitch.Message);
     }
 
     [Fact]
