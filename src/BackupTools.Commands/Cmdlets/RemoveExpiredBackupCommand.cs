@@ -54,6 +54,19 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? TimeZone { get; set; }
 
+    /// <summary>Never leave fewer than this many complete backups of a database (default 1).</summary>
+    [Parameter, ValidateRange(1, int.MaxValue)]
+    public int MinimumKeep { get; set; } = 1;
+
+    /// <summary>Also remove incomplete backups (folders without a manifest) idle for longer than -IncompleteOlderThan.</summary>
+    [Parameter]
+    public SwitchParameter IncludeIncomplete { get; set; }
+
+    /// <summary>How long an incomplete backup must have been idle before -IncludeIncomplete removes it (default 1d).</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? IncompleteOlderThan { get; set; }
+
     protected override int ProgressActivityId => ProgressIds.RemoveExpiredBackup;
 
     protected override string ProgressActivity => "Removing expired backups";
@@ -68,7 +81,7 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
             {
                 KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
                 KeepMonthly = KeepMonthly, KeepYearly = KeepYearly, KeepWithin = KeepWithin, KeepTags = KeepTag,
-                TimeZone = RetentionPolicy.ParseTimeZone(TimeZone),
+                TimeZone = RetentionPolicy.ParseTimeZone(TimeZone), MinimumKeep = MinimumKeep,
             };
             _policy.Validate();
         }
@@ -93,6 +106,8 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
             Database = Database,
             Locations = ParameterSetName == PipelineSet ? _locations : null,
             Store = StoreOptions,
+            IncludeIncomplete = IncludeIncomplete.IsPresent,
+            IncompleteOlderThan = IncompleteOlderThan,
         };
         if (request.Locations is { Count: 0 })
             return; // nothing was piped in
@@ -112,7 +127,9 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
         foreach (var decision in plan.Decisions)
         {
             if (decision.Action == RetentionAction.Remove &&
-                ShouldProcess(decision.Location, $"Remove backup {decision.BackupId} of '{decision.Database}' completed {decision.CompletedAt:u}"))
+                ShouldProcess(decision.Location, decision.IsComplete
+                    ? $"Remove backup {decision.BackupId} of '{decision.Database}' completed {decision.CompletedAt:u}"
+                    : $"Remove incomplete backup {decision.BackupId} of '{decision.Database}' ({string.Join(", ", decision.Reasons)})"))
             {
                 try
                 {
