@@ -15,6 +15,7 @@ internal static class CliApp
             "(the console host of the BackupTools PowerShell module; each verb mirrors its cmdlet).");
         root.Options.Add(CommonOptions.Json);
         root.Options.Add(CommonOptions.Verbose);
+        S3Flags.AddTo(root); // --s3-* and --storage-class on every verb
         root.Subcommands.Add(BackupVerb.Create());
         root.Subcommands.Add(ListVerb.Create());
         root.Subcommands.Add(VerifyVerb.Create());

@@ -8,6 +8,9 @@
 #   BENCH_DIR            work folder (default: /tmp/backuptools-pgbench); needs about 3x the largest size free
 #   BENCH_REPEAT         runs per method and size (default: 3)
 #   PG_BIN               PostgreSQL server/client binaries (default: newest /usr/lib/postgresql/*/bin)
+#   BENCH_S3=1           also the S3 row: (f) pg_dump -Fc -f f && sha256sum f && aws s3 cp f s3://... against
+#                        (g) backuptools backup --destination s3://... (s3rver on 127.0.0.1; needs node + npm ci
+#                        --prefix tests/tools/s3rver, and awscli)
 #
 # Starts a throwaway cluster (as the postgres user when run as root) on 127.0.0.1, generates a database of about
 # SIZE_MB (pg_database_size) with realistic rows: text from a vocabulary and random hex, numerics, jsonb
@@ -47,6 +50,24 @@ as_pg "$pg_bin/pg_ctl" -D "$cluster/data" -l "$cluster/log" -w -o "-c listen_add
 trap 'as_pg "$pg_bin/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$cluster"' EXIT
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=bench
 psql() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+s3=${BENCH_S3:-0}
+if [ "$s3" = 1 ]; then
+    s3rver_js=$repo/tests/tools/s3rver/node_modules/s3rver/bin/s3rver.js
+    [ -f "$s3rver_js" ] || die "s3rver is not installed: npm ci --prefix tests/tools/s3rver"
+    command -v aws >/dev/null || die "awscli is not installed"
+    s3port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    endpoint=http://127.0.0.1:$s3port
+    rm -rf "$bench_dir/s3rver-data"; mkdir -p "$bench_dir/s3rver-data"
+    node_opts=; [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 17 ] && node_opts=--openssl-legacy-provider
+    NODE_OPTIONS=$node_opts node "$s3rver_js" -d "$bench_dir/s3rver-data" -a 127.0.0.1 -p "$s3port" -s >/dev/null 2>&1 &
+    s3pid=$!
+    trap 'kill $s3pid 2>/dev/null; as_pg "$pg_bin/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$cluster" "$bench_dir/s3rver-data"' EXIT
+    export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1
+    export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
+    for _ in $(seq 50); do aws --endpoint-url "$endpoint" s3 ls >/dev/null 2>&1 && break; sleep 0.2; done
+    aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null
+fi
 
 generate() { # generate DB SIZE_MB
     local db=$1 mb=$2
@@ -89,13 +110,14 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] :
 col() { awk -v c="$2" '{ print $c }' "$1"; }
 
 results=()
+s3results=()
 for mb in "${sizes[@]}"; do
     db="bench_${mb}"
     echo "== generating ${mb} MB database $db" >&2
     generate "$db" "$mb"
     actual=$(psql -d "$db" -At -c "SELECT pg_database_size(current_database()) / 1048576")
     work="$bench_dir/run_$mb"; rm -rf "$work"; mkdir -p "$work"
-    for m in dumpfc runbook cli restore clirestore; do : >"$work/$m.log"; done
+    for m in dumpfc runbook cli restore clirestore s3runbook s3cli; do : >"$work/$m.log"; done
     "$pg_bin/pg_dump" -Fc -d "$db" >/dev/null  # warm the cache
     for i in $(seq "$repeat"); do
         echo "   run $i/$repeat" >&2
@@ -107,6 +129,11 @@ for mb in "${sizes[@]}"; do
         measure "$work/restore.log" bash -c "'$pg_bin/createdb' r_raw && '$pg_bin/pg_restore' -j 2 --exit-on-error -d r_raw '$work/f.dump'"
         location=$(ls -d "$work/dest/$db"/*/ | head -1)
         measure "$work/clirestore.log" dotnet "$cli" restore --path "$location" --target r_cli --create-database --jobs 2 --temp-path "$work"
+        if [ "$s3" = 1 ]; then
+            rm -f "$work/f.dump"
+            measure "$work/s3runbook.log" bash -c "'$pg_bin/pg_dump' -Fc -d '$db' -f '$work/f.dump' && sha256sum '$work/f.dump' > '$work/f.dump.sha256' && aws --endpoint-url '$endpoint' s3 cp --quiet '$work/f.dump' s3://bench/runbook/$mb/$i/ && aws --endpoint-url '$endpoint' s3 cp --quiet '$work/f.dump.sha256' s3://bench/runbook/$mb/$i/"
+            measure "$work/s3cli.log" dotnet "$cli" backup --source "postgresql://bench@127.0.0.1:$port/$db" --destination "s3://bench/bt/$mb" --database-name "$db" --s3-endpoint "$endpoint"
+        fi
     done
     stored_raw=$(stat -c %s "$work/f.dump"); stored_runbook=$(stat -c %s "$work/f.sql.gz")
     stored_cli=$(du -b --max-depth=0 "$work/dest/$db" | awk '{print $1}')
@@ -115,6 +142,9 @@ for mb in "${sizes[@]}"; do
         row="$row $(col "$work/$m.log" 1 | median) $(col "$work/$m.log" 2 | sort -n | tail -1)"
     done
     results+=("$row $stored_raw $stored_runbook $stored_cli")
+    if [ "$s3" = 1 ]; then
+        s3results+=("$mb $actual $(col "$work/s3runbook.log" 1 | median) $(col "$work/s3runbook.log" 2 | sort -n | tail -1) $(col "$work/s3cli.log" 1 | median) $(col "$work/s3cli.log" 2 | sort -n | tail -1)")
+    fi
     psql -d postgres -c "DROP DATABASE IF EXISTS r_raw" -c "DROP DATABASE IF EXISTS r_cli" -c "DROP DATABASE $db"
 done
 
@@ -126,3 +156,11 @@ for r in "${results[@]}"; do
         printf "%4d MB  | %6.2fs %6.1fMiB  %6.2fs %6.1fMiB  %6.2fs %6.1fMiB  | %8.2fx %8.2fx | %6.2fs %6.1fMiB  %6.2fs %6.1fMiB  | %7.2fx | %.0f / %.0f / %.0f\n",
             $2, $3, $4/1024, $5, $6/1024, $7, $8/1024, $7/$3, $7/$5, $9, $10/1024, $11, $12/1024, $11/$9, $13/1048576, $14/1048576, $15/1048576 }'
 done
+if [ "$s3" = 1 ]; then
+    echo
+    echo "S3 (s3rver on 127.0.0.1): runbook = pg_dump -Fc -f f && sha256sum f && aws s3 cp f (+ sidecar); cli = backuptools backup --destination s3://..."
+    printf '%-8s | %-18s %-18s | %s\n' size "runbook" "backuptools" "cli/runbook"
+    for r in "${s3results[@]}"; do
+        echo "$r" | awk '{ printf "%4d MB  | %6.2fs %6.1fMiB   %6.2fs %6.1fMiB   | %6.2fx\n", $2, $3, $4/1024, $5, $6/1024, $5/$3 }'
+    done
+fi

@@ -118,6 +118,14 @@ Describe 'Errors carry a stable id, a category and the failing item' {
         $err.FullyQualifiedErrorId | Should -Be 'RetentionPolicyInvalid,BackupTools.Commands.RemoveExpiredBackupCommand'
     }
 
+    It 'Remove-ExpiredBackup refuses -MinimumKeep 0 at binding and a zero -IncompleteOlderThan' {
+        { Remove-ExpiredBackup -Destination $script:Dest -KeepDaily 7 -MinimumKeep 0 -WhatIf } | Should -Throw -ErrorId 'ParameterArgumentValidationError,BackupTools.Commands.RemoveExpiredBackupCommand'
+        $err = { Remove-ExpiredBackup -Destination $script:Dest -KeepDaily 7 -IncludeIncomplete -IncompleteOlderThan 0s -WhatIf } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be 'RetentionPolicyInvalid,BackupTools.Commands.RemoveExpiredBackupCommand'
+        $err = { Remove-ExpiredBackup -Destination $script:Dest -KeepDaily 7 -IncompleteOlderThan 2h -WhatIf } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be 'RetentionPolicyInvalid,BackupTools.Commands.RemoveExpiredBackupCommand'
+    }
+
     It 'Remove-ExpiredBackup leaves a database with an unreadable manifest alone: RetentionBlocked' {
         $dest = Join-Path $TestDrive 'blocked'
         $old = New-DbBackup -Source $script:Source -Destination $dest
@@ -126,7 +134,9 @@ Describe 'Errors carry a stable id, a category and the failing item' {
         Set-Content -LiteralPath (Join-Path $broken.Location 'manifest.json') -Value 'garbage'
         $decisions = @(Remove-ExpiredBackup -Destination $dest -KeepLast 1 -Confirm:$false -ErrorVariable ev -ErrorAction SilentlyContinue)
         $ev.FullyQualifiedErrorId | Should -Contain 'RetentionBlocked,BackupTools.Commands.RemoveExpiredBackupCommand'
+        ($ev | Where-Object { $_.FullyQualifiedErrorId -like 'RetentionBlocked,*' }).TargetObject | Should -Be 'chinook'
         @($decisions | Where-Object Removed).Count | Should -Be 0
+        $decisions | ForEach-Object { $_.Reasons | Should -Be @('blocked') }
         $old.Location | Should -Exist
     }
 

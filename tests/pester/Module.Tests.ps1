@@ -104,3 +104,32 @@ Describe 'Cmdlet metadata' {
         $set.ValidValues | Should -Be @('Gzip', 'Zstd', 'None')
     }
 }
+
+Describe 'S3 parameters (issue 4)' {
+    It '<_> takes the S3 parameters, none mandatory' -ForEach @('New-DbBackup', 'Get-DbBackup', 'Test-BackupIntegrity', 'Restore-DbBackup', 'Remove-ExpiredBackup', 'Invoke-DrDrill') {
+        $params = (Get-Command $_).Parameters
+        foreach ($name in 'S3Endpoint', 'S3Region', 'S3ForcePathStyle', 'StorageClass', 'S3ServerSideEncryption', 'S3KmsKeyId', 'S3Profile', 'S3Credential', 'S3Concurrency') {
+            $params.Keys | Should -Contain $name
+            $params[$name].Attributes.Where({ $_ -is [System.Management.Automation.ParameterAttribute] }).Mandatory | Should -Not -Contain $true
+        }
+        $params['S3Credential'].ParameterType | Should -Be ([pscredential])
+    }
+
+    It 'restricts -S3ServerSideEncryption to AES256 and aws:kms, and -S3Concurrency to 1..64' {
+        { Get-DbBackup -Destination s3://bucket/x -S3ServerSideEncryption rot13 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,BackupTools.Commands.GetDbBackupCommand'
+        { Get-DbBackup -Destination s3://bucket/x -S3Concurrency 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,BackupTools.Commands.GetDbBackupCommand'
+    }
+
+    It 'warns about an http:// endpoint and reports an unreachable one with S3EndpointUnreachable' {
+        $port = Get-Random -Minimum 40000 -Maximum 60000
+        $cred = [pscredential]::new('AKIAEXAMPLE', (ConvertTo-SecureString 'not-a-real-secret' -AsPlainText -Force))
+        $err = $null
+        try {
+            Get-DbBackup -Destination s3://bucket/x -S3Endpoint "http://127.0.0.1:$port" -S3Credential $cred -WarningVariable w 3>$null
+        } catch { $err = $_ }   # a destination that cannot be listed is a terminating error
+        $w | Should -Match 'clear text'
+        $err.FullyQualifiedErrorId | Should -BeLike 'S3EndpointUnreachable,*'
+        ($err | Out-String) | Should -Not -Match 'not-a-real-secret'
+    }
+}
+

@@ -182,9 +182,18 @@ Describe 'Backup, list, verify, restore and prune of Chinook through the pipelin
             $decisions = @(Remove-ExpiredBackup -Destination $script:Dest -KeepLast 1 -WhatIf)
             $decisions.Count | Should -Be 3
             $decisions[0].GetType().FullName | Should -Be 'BackupTools.RetentionDecision'
-            @($decisions | Where-Object { $_.Action.ToString() -eq 'Keep' }).BackupId | Should -Be @($script:Third.BackupId)
+            # Third is the newest; Second is the newest backup whose last verification passed (Test-BackupIntegrity above).
+            @($decisions | Where-Object { $_.Action.ToString() -eq 'Keep' }).BackupId | Should -Be @($script:Third.BackupId, $script:Second.BackupId)
+            ($decisions | Where-Object BackupId -EQ $script:Second.BackupId).Reasons | Should -Be @('verified')
             @($decisions | Where-Object Removed).Count | Should -Be 0
             @(Get-DbBackup $script:Dest).Count | Should -Be 3
+        }
+
+        It 'keeps -MinimumKeep backups and takes -IncompleteOlderThan as duration text' {
+            $decisions = @(Remove-ExpiredBackup -Destination $script:Dest -KeepLast 1 -MinimumKeep 3 -IncludeIncomplete -IncompleteOlderThan 2h -WhatIf)
+            @($decisions | Where-Object { $_.Action.ToString() -eq 'Keep' }).Count | Should -Be 3
+            ($decisions | Where-Object BackupId -EQ $script:First.BackupId).Reasons | Should -Be @('minimum')
+            (Get-Command Remove-ExpiredBackup).Parameters['MinimumKeep'].Attributes.Where({ $_ -is [System.Management.Automation.ValidateRangeAttribute] }).MinRange | Should -Be 1
         }
 
         It 'takes -KeepWithin as duration text' {
@@ -192,12 +201,11 @@ Describe 'Backup, list, verify, restore and prune of Chinook through the pipelin
             @($decisions | Where-Object { $_.Action.ToString() -eq 'Keep' }).Count | Should -Be 3
         }
 
-        It 'removes what the policy does not keep from piped backups, never the newest' {
+        It 'removes what the policy does not keep from piped backups, never the newest nor the newest verified' {
             $decisions = @(Get-DbBackup $script:Dest | Remove-ExpiredBackup -KeepLast 1 -Confirm:$false)
-            @($decisions | Where-Object Removed).Count | Should -Be 2
+            @($decisions | Where-Object Removed).BackupId | Should -Be @($script:First.BackupId)
             $left = @(Get-DbBackup $script:Dest)
-            $left.Count | Should -Be 1
-            $left[0].BackupId | Should -Be $script:Third.BackupId
+            $left.BackupId | Should -Be @($script:Third.BackupId, $script:Second.BackupId)
             $script:First.Location | Should -Not -Exist
         }
     }

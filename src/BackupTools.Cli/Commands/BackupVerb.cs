@@ -31,6 +31,7 @@ internal static class BackupVerb
         encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
+            var store = S3Flags.Read(parse, context);
             var info = await BackupOperation.RunAsync(new NewBackupRequest
             {
                 Source = parse.GetValue(source)!,
@@ -41,6 +42,7 @@ internal static class BackupVerb
                 Compression = parse.GetValue(compression) ?? CompressionSpec.GzipName,
                 CompressionLevel = parse.GetValue(level),
                 TempDirectory = parse.GetValue(tempPath),
+                Store = store,
                 EngineOptions = PgFlags.Options(parse, pgBin) with
                 {
                     RowCounts = parse.GetValue(rowCounts),

@@ -37,6 +37,7 @@ internal static class DrillVerb
             var pathList = parse.GetValue(paths);
             var dest = parse.GetValue(destination);
             Selection.RequireOneOf(pathList, dest);
+            var store = S3Flags.Read(parse, context);
             DrillRequest Request(string? location, string? db) => new()
             {
                 Location = location,
@@ -51,6 +52,7 @@ internal static class DrillVerb
                 RpoWindow = parse.GetValue(rpoWindow) ?? TimeSpan.FromDays(7),
                 ReportPath = parse.GetValue(reportPath),
                 TempDirectory = parse.GetValue(tempPath),
+                Store = store,
                 EngineOptions = PgFlags.Options(parse, pgBin),
                 Encryption = encryption.Get(parse),
             };
@@ -64,7 +66,7 @@ internal static class DrillVerb
             {
                 var pattern = parse.GetValue(database)
                     ?? throw CliContext.Usage(ErrorIds.BackupLocationInvalid, "With --destination, give --database <name> (wildcards allowed; * for every database).");
-                var databases = await DrillOperation.ResolveDatabasesAsync(dest!, pattern, ct).ConfigureAwait(false);
+                var databases = await DrillOperation.ResolveDatabasesAsync(dest!, pattern, store, ct).ConfigureAwait(false);
                 if (databases.Count == 0)
                     throw new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
                         $"No database matching '{pattern}' has backups in '{dest}'.", pattern);

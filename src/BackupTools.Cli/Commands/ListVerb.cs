@@ -23,7 +23,7 @@ internal static class ListVerb
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            await using var store = StoreFactory.OpenDestination(parse.GetValue(destination)!);
+            await using var store = StoreFactory.OpenDestination(parse.GetValue(destination)!, S3Flags.Read(parse, context));
             var items = await BackupCatalog.ListAsync(store, new BackupQuery
             {
                 Database = parse.GetValue(database),

@@ -27,11 +27,17 @@ internal static class PruneVerb
         var keepTag = CommonOptions.List("--keep-tag", "Keep every backup carrying one of these tags (repeat, or separate with commas).", splitCommas: true);
         var timeZone = TimeZoneOption();
         var whatIf = CommonOptions.Flag("--what-if", "Print every decision and delete nothing.");
+        var minimumKeep = CommonOptions.Number("--minimum-keep", "Never leave fewer than N complete backups of a database (default 1).",
+            min: 1, errorId: ErrorIds.RetentionPolicyInvalid);
+        var includeIncomplete = CommonOptions.Flag("--include-incomplete",
+            "Also remove incomplete backups (folders without a manifest) idle for longer than --incomplete-older-than.");
+        var incompleteOlderThan = CommonOptions.Duration("--incomplete-older-than",
+            "With --include-incomplete: how long an incomplete backup must have been idle before it is removed (default 1d).");
 
         var command = new Command("prune", "Remove backups that no retention rule keeps (Remove-ExpiredBackup).")
         {
             destination, paths, database, keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly,
-            keepWithin, keepTag, timeZone, whatIf,
+            keepWithin, keepTag, timeZone, whatIf, minimumKeep, includeIncomplete, incompleteOlderThan,
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
@@ -48,13 +54,18 @@ internal static class PruneVerb
                 KeepWithin = parse.GetValue(keepWithin),
                 KeepTags = parse.GetValue(keepTag) ?? Array.Empty<string>(),
                 TimeZone = parse.GetValue(timeZone) ?? TimeZoneInfo.Utc,
+                MinimumKeep = parse.GetValue(minimumKeep) ?? 1,
             };
+            var store = S3Flags.Read(parse, context);
             var plan = await RetentionOperation.PlanAsync(new RetentionRequest
             {
                 Destination = parse.GetValue(destination),
                 Database = parse.GetValue(database),
                 Locations = pathList is { Length: > 0 } ? pathList : null,
                 Policy = policy,
+                Store = store,
+                IncludeIncomplete = parse.GetValue(includeIncomplete),
+                IncompleteOlderThan = parse.GetValue(incompleteOlderThan),
             }, ct).ConfigureAwait(false);
             foreach (var error in plan.Errors) context.Errors.Report(error);
 
@@ -63,12 +74,12 @@ internal static class PruneVerb
             {
                 if (dryRun)
                 {
-                    context.Output.Note($"What if: remove backup {decision.BackupId} of '{decision.Database}' at {decision.Location}");
+                    context.Output.Note($"What if: remove {(decision.IsComplete ? "" : "incomplete ")}backup {decision.BackupId} of '{decision.Database}' at {decision.Location}");
                     continue;
                 }
                 try
                 {
-                    await RetentionOperation.RemoveAsync(decision, ct).ConfigureAwait(false);
+                    await RetentionOperation.RemoveAsync(decision, store, ct).ConfigureAwait(false);
                     context.Observer.Verbose($"Removed backup {decision.BackupId} of '{decision.Database}' ({decision.Location}).");
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)

@@ -36,6 +36,7 @@ internal static class RestoreVerb
         {
             var location = parse.GetValue(path)!;
             var targetPath = parse.GetValue(target)!;
+            var store = S3Flags.Read(parse, context);
             var options = PgFlags.Options(parse, pgBin) with
             {
                 CreateDatabase = parse.GetValue(createDatabase),
@@ -45,7 +46,7 @@ internal static class RestoreVerb
             };
             if (parse.GetValue(whatIf))
             {
-                var plan = await RestoreOperation.PlanAsync(location, targetPath, options, ct).ConfigureAwait(false);
+                var plan = await RestoreOperation.PlanAsync(location, targetPath, options, store, ct).ConfigureAwait(false);
                 context.Output.Note($"What if: {plan.Description}" +
                     (plan.TargetExists && !parse.GetValue(force) ? " (needs --force: the target exists)" : ""));
                 return;
@@ -59,6 +60,7 @@ internal static class RestoreVerb
                 Verify = parse.GetValue(verify),
                 TempDirectory = parse.GetValue(tempPath),
                 EngineOptions = options,
+                Store = store,
                 Encryption = encryption.Get(parse),
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(result, TextFormat.Restore);

@@ -10,7 +10,7 @@ namespace BackupTools.Cli.Commands;
 internal static class Selection
 {
     public static async Task<IReadOnlyList<string>> LocationsAsync(CliContext context, string[]? paths, string? destination,
-        string? database, bool latest, CancellationToken ct)
+        string? database, bool latest, CancellationToken ct, StoreOptions? storeOptions = null)
     {
         var hasPaths = paths is { Length: > 0 };
         if (hasPaths == !string.IsNullOrEmpty(destination))
@@ -23,7 +23,7 @@ internal static class Selection
             return paths!;
         }
 
-        await using var store = StoreFactory.OpenDestination(destination!);
+        await using var store = StoreFactory.OpenDestination(destination!, storeOptions);
         var items = await BackupCatalog.ListAsync(store, new BackupQuery { Database = database, Latest = latest }, ct).ConfigureAwait(false);
         foreach (var error in items.Select(i => i.Error).OfType<BackupToolsException>())
             context.Errors.Report(error);

@@ -30,8 +30,9 @@ internal static class VerifyVerb
         encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
+            var store = S3Flags.Read(parse, context);
             var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), parse.GetValue(destination),
-                parse.GetValue(database), parse.GetValue(latest), ct).ConfigureAwait(false);
+                parse.GetValue(database), parse.GetValue(latest), ct, store).ConfigureAwait(false);
             foreach (var location in locations)
             {
                 IntegrityResult result;
@@ -44,6 +45,7 @@ internal static class VerifyVerb
                         MaxAge = parse.GetValue(maxAge),
                         ScratchTarget = parse.GetValue(scratch),
                         TempDirectory = parse.GetValue(tempPath),
+                        Store = store,
                         EngineOptions = PgFlags.Options(parse, pgBin),
                         Encryption = encryption.Get(parse),
                     }, context.Observer, ct).ConfigureAwait(false);

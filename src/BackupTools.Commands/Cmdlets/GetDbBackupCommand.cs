@@ -8,7 +8,7 @@ namespace BackupTools.Commands;
 /// <summary>Lists the backups in a destination, newest first. CLI: <c>backuptools list</c>.</summary>
 [Cmdlet(VerbsCommon.Get, "DbBackup")]
 [OutputType(typeof(BackupInfo))]
-public sealed class GetDbBackupCommand : AsyncCmdlet
+public sealed class GetDbBackupCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -40,6 +40,7 @@ public sealed class GetDbBackupCommand : AsyncCmdlet
     protected override void ProcessRecord()
     {
         var destination = ResolvePath(Destination);
+        var storeOptions = StoreOptions;
         var query = new BackupQuery
         {
             Database = Database,
@@ -53,7 +54,7 @@ public sealed class GetDbBackupCommand : AsyncCmdlet
         {
             items = RunEngine(async (_, ct) =>
             {
-                await using var store = StoreFactory.OpenDestination(destination);
+                await using var store = StoreFactory.OpenDestination(destination, storeOptions);
                 return await BackupCatalog.ListAsync(store, query, ct).ConfigureAwait(false);
             });
         }

@@ -104,10 +104,11 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
         }
 
         var destination = ResolvePath(Destination);
+        var storeOptions = StoreOptions;
         IReadOnlyList<string> databases;
         try
         {
-            databases = RunEngine((_, ct) => DrillOperation.ResolveDatabasesAsync(destination, Database, ct));
+            databases = RunEngine((_, ct) => DrillOperation.ResolveDatabasesAsync(destination, Database, storeOptions, ct));
         }
         catch (BackupToolsException ex)
         {
@@ -139,6 +140,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
         RpoWindow = RpoWindow ?? DefaultRpoWindow,
         ReportPath = ResolveOptionalPath(ReportPath),
         TempDirectory = ResolveOptionalPath(TempPath),
+        Store = StoreOptions,
         Encryption = DecryptionOptions(),
     };
 

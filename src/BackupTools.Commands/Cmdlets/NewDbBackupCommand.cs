@@ -8,7 +8,7 @@ namespace BackupTools.Commands;
 /// <summary>Takes a backup of one database into a destination. CLI: <c>backuptools backup</c>.</summary>
 [Cmdlet(VerbsCommon.New, "DbBackup", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupInfo))]
-public sealed class NewDbBackupCommand : AsyncCmdlet
+public sealed class NewDbBackupCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -100,6 +100,7 @@ public sealed class NewDbBackupCommand : AsyncCmdlet
             Compression = Compression.ToLowerInvariant(),
             CompressionLevel = CompressionLevel,
             TempDirectory = ResolveOptionalPath(TempPath),
+            Store = StoreOptions,
             EngineOptions = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)) with
             {
                 RowCounts = Enum.Parse<RowCountMode>(RowCounts, ignoreCase: true),

@@ -11,7 +11,7 @@ namespace BackupTools.Commands;
 [Cmdlet(VerbsCommon.Remove, "ExpiredBackup", DefaultParameterSetName = DestinationSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RetentionDecision))]
-public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
+public sealed class RemoveExpiredBackupCommand : StoreCmdlet
 {
     private const string DestinationSet = "Destination";
     private const string PipelineSet = "Pipeline";
@@ -54,12 +54,26 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
     [ValidateNotNullOrEmpty]
     public string? TimeZone { get; set; }
 
+    /// <summary>Never leave fewer than this many complete backups of a database (default 1).</summary>
+    [Parameter, ValidateRange(1, int.MaxValue)]
+    public int MinimumKeep { get; set; } = 1;
+
+    /// <summary>Also remove incomplete backups (folders without a manifest) idle for longer than -IncompleteOlderThan.</summary>
+    [Parameter]
+    public SwitchParameter IncludeIncomplete { get; set; }
+
+    /// <summary>How long an incomplete backup must have been idle before -IncludeIncomplete removes it (default 1d).</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? IncompleteOlderThan { get; set; }
+
     protected override int ProgressActivityId => ProgressIds.RemoveExpiredBackup;
 
     protected override string ProgressActivity => "Removing expired backups";
 
     protected override void BeginProcessing()
     {
+        base.BeginProcessing(); // S3 warnings
         // An empty or invalid policy stops everything before a single backup is looked at.
         try
         {
@@ -67,7 +81,7 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
             {
                 KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
                 KeepMonthly = KeepMonthly, KeepYearly = KeepYearly, KeepWithin = KeepWithin, KeepTags = KeepTag,
-                TimeZone = RetentionPolicy.ParseTimeZone(TimeZone),
+                TimeZone = RetentionPolicy.ParseTimeZone(TimeZone), MinimumKeep = MinimumKeep,
             };
             _policy.Validate();
         }
@@ -91,6 +105,9 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
             Destination = ParameterSetName == DestinationSet ? ResolvePath(Destination) : null,
             Database = Database,
             Locations = ParameterSetName == PipelineSet ? _locations : null,
+            Store = StoreOptions,
+            IncludeIncomplete = IncludeIncomplete.IsPresent,
+            IncompleteOlderThan = IncompleteOlderThan,
         };
         if (request.Locations is { Count: 0 })
             return; // nothing was piped in
@@ -110,11 +127,13 @@ public sealed class RemoveExpiredBackupCommand : AsyncCmdlet
         foreach (var decision in plan.Decisions)
         {
             if (decision.Action == RetentionAction.Remove &&
-                ShouldProcess(decision.Location, $"Remove backup {decision.BackupId} of '{decision.Database}' completed {decision.CompletedAt:u}"))
+                ShouldProcess(decision.Location, decision.IsComplete
+                    ? $"Remove backup {decision.BackupId} of '{decision.Database}' completed {decision.CompletedAt:u}"
+                    : $"Remove incomplete backup {decision.BackupId} of '{decision.Database}' ({string.Join(", ", decision.Reasons)})"))
             {
                 try
                 {
-                    RunEngine((_, ct) => RetentionOperation.RemoveAsync(decision, ct));
+                    RunEngine((_, ct) => RetentionOperation.RemoveAsync(decision, request.Store, ct));
                 }
                 catch (BackupToolsException ex)
                 {

@@ -75,13 +75,14 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     {
         var location = ResolvePath(Path);
         var target = ResolveSource(Target);
+        var storeOptions = StoreOptions;
         var options = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)) with
         {
             CreateDatabase = CreateDatabase, Jobs = Jobs, IncludeGlobals = IncludeGlobals, NoOwner = NoOwner,
         };
         try
         {
-            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, options, ct));
+            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, options, storeOptions, ct));
             if (!Confirmed(plan.Target, plan.Description))
                 return;
             var result = RunEngine((observer, ct) => RestoreOperation.RunAsync(new RestoreRequest
@@ -94,6 +95,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
                 Verify = Verify,
                 TempDirectory = ResolveOptionalPath(TempPath),
                 EngineOptions = options,
+                Store = storeOptions,
                 Encryption = DecryptionOptions(),
             }, observer, ct));
             if (result.Verified == false)

@@ -68,6 +68,7 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
                 ScratchTarget = ResolveOptionalSource(ScratchTarget),
                 EngineOptions = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)),
                 TempDirectory = ResolveOptionalPath(TempPath),
+                Store = StoreOptions,
                 Encryption = DecryptionOptions(),
             };
             IntegrityResult result;

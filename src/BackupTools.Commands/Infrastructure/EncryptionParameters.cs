@@ -6,11 +6,11 @@ using BackupTools.Pipeline;
 namespace BackupTools.Commands.Infrastructure;
 
 /// <summary>
-/// Base of the cmdlets that read backups (Test-BackupIntegrity, Restore-DbBackup, Invoke-DrDrill): the OpenPGP
-/// decryption parameters, converted to plain engine options in one place. SecureString values are turned into
+/// Base of the cmdlets that read backups (Test-BackupIntegrity, Restore-DbBackup, Invoke-DrDrill): the store
+/// (S3) parameters of <see cref="StoreCmdlet"/> plus the OpenPGP decryption parameters, converted to plain engine options in one place. SecureString values are turned into
 /// strings only for the engine call and never written anywhere.
 /// </summary>
-public abstract class DecryptingCmdlet : AsyncCmdlet
+public abstract class DecryptingCmdlet : StoreCmdlet
 {
     /// <summary>Secret key file(s) (gpg --export-secret-keys) or armored secret key text, for backups encrypted to public keys.</summary>
     [Parameter]

@@ -55,6 +55,15 @@ public static class ErrorIds
     public const string DrillFailed = "DrillFailed";
     public const string ScratchTargetInvalid = "ScratchTargetInvalid";
 
+    // S3 destinations (docs/s3.md)
+    public const string S3OptionsInvalid = "S3OptionsInvalid";
+    public const string S3BucketNotFound = "S3BucketNotFound";
+    public const string S3AccessDenied = "S3AccessDenied";
+    public const string S3CredentialsMissing = "S3CredentialsMissing";
+    public const string S3EndpointUnreachable = "S3EndpointUnreachable";
+    public const string S3UploadFailed = "S3UploadFailed";
+    public const string S3RequestFailed = "S3RequestFailed";
+
     // PostgreSQL
     public const string PgConnectionStringInvalid = "PgConnectionStringInvalid";
     public const string PgClientToolMissing = "PgClientToolMissing";

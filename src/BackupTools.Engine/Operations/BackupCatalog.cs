@@ -93,9 +93,13 @@ public static class BackupCatalog
     }
 
     /// <summary>Reads the backup at a Location (what -Path takes).</summary>
-    public static async Task<(IBackupStore Store, BackupKey Key, BackupManifest Manifest, BackupInfo Info)> OpenAsync(string location, CancellationToken ct)
+    public static Task<(IBackupStore Store, BackupKey Key, BackupManifest Manifest, BackupInfo Info)> OpenAsync(string location, CancellationToken ct) =>
+        OpenAsync(location, StoreOptions.Default, ct);
+
+    /// <summary>Reads the backup at a Location; <paramref name="storeOptions"/> says how to reach an s3:// one.</summary>
+    public static async Task<(IBackupStore Store, BackupKey Key, BackupManifest Manifest, BackupInfo Info)> OpenAsync(string location, StoreOptions? storeOptions, CancellationToken ct)
     {
-        var (store, key) = StoreFactory.OpenBackup(location);
+        var (store, key) = StoreFactory.OpenBackup(location, storeOptions);
         var (manifest, info) = await ReadAsync(store, key, ct).ConfigureAwait(false);
         return (store, key, manifest, info);
     }

@@ -25,6 +25,8 @@ public sealed class NewBackupRequest
     public string? TempDirectory { get; init; }
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
     public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
+    /// <summary>How to reach an s3:// destination (endpoint, region, credentials, ...); local folders ignore it.</summary>
+    public StoreOptions Store { get; init; } = StoreOptions.Default;
     /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
     public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
 }
@@ -40,7 +42,7 @@ public static partial class BackupOperation
 
     public static async Task<BackupInfo> RunAsync(NewBackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
-        await using var store = StoreFactory.OpenDestination(request.Destination);
+        await using var store = StoreFactory.OpenDestination(request.Destination, request.Store);
         return await RunAsync(request, store, observer, ct).ConfigureAwait(false);
     }
 

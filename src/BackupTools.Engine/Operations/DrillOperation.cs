@@ -26,6 +26,8 @@ public sealed class DrillRequest
     public string? TempDirectory { get; init; }
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
     public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
+    /// <summary>How to reach an s3:// destination (endpoint, region, credentials, ...); local folders ignore it.</summary>
+    public StoreOptions Store { get; init; } = StoreOptions.Default;
     /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
     public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
 }
@@ -37,9 +39,13 @@ public sealed class DrillRequest
 public static class DrillOperation
 {
     /// <summary>The databases a drill over <paramref name="pattern"/> (wildcards allowed, * = all) covers.</summary>
-    public static async Task<IReadOnlyList<string>> ResolveDatabasesAsync(string destination, string? pattern, CancellationToken ct)
+    public static async Task<IReadOnlyList<string>> ResolveDatabasesAsync(string destination, string? pattern, CancellationToken ct) =>
+        await ResolveDatabasesAsync(destination, pattern, StoreOptions.Default, ct).ConfigureAwait(false);
+
+    /// <summary>The databases a drill over <paramref name="pattern"/> covers, in a destination reached with <paramref name="storeOptions"/>.</summary>
+    public static async Task<IReadOnlyList<string>> ResolveDatabasesAsync(string destination, string? pattern, StoreOptions? storeOptions, CancellationToken ct)
     {
-        await using var store = StoreFactory.OpenDestination(destination);
+        await using var store = StoreFactory.OpenDestination(destination, storeOptions);
         var all = await store.ListDatabasesAsync(ct).ConfigureAwait(false);
         if (string.IsNullOrEmpty(pattern)) return all;
         var matcher = BackupCatalog.Wildcard(pattern);
@@ -155,14 +161,14 @@ public static class DrillOperation
     {
         if (request.Location is { } location)
         {
-            var (store, _, _, info) = await BackupCatalog.OpenAsync(location, ct).ConfigureAwait(false);
+            var (store, _, _, info) = await BackupCatalog.OpenAsync(location, request.Store, ct).ConfigureAwait(false);
             var history = await HistoryAsync(store, info.Database, ct).ConfigureAwait(false);
             return (store, history, info);
         }
         if (string.IsNullOrEmpty(request.Destination) || string.IsNullOrEmpty(request.Database))
             throw new BackupToolsException(ErrorIds.BackupLocationInvalid, ErrorKind.InvalidArgument,
                 "A drill needs a backup: pipe one from Get-DbBackup, pass -Path, or pass -Destination and -Database.", null);
-        var s = StoreFactory.OpenDestination(request.Destination);
+        var s = StoreFactory.OpenDestination(request.Destination, request.Store);
         var all = await HistoryAsync(s, request.Database, ct).ConfigureAwait(false);
         if (all.Count == 0)
         {

@@ -21,6 +21,8 @@ public sealed class IntegrityRequest
     public bool Record { get; init; } = true;
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
     public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
+    /// <summary>How to reach an s3:// destination (endpoint, region, credentials, ...); local folders ignore it.</summary>
+    public StoreOptions Store { get; init; } = StoreOptions.Default;
     /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
     public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
 }
@@ -36,7 +38,7 @@ public static class IntegrityOperation
         var clock = Stopwatch.StartNew();
         var checks = new List<CheckResult>();
         string? errorId = null;
-        var (store, key) = StoreFactory.OpenBackup(request.Location);
+        var (store, key) = StoreFactory.OpenBackup(request.Location, request.Store);
         await using var storeLease = store;
 
         void Fail(string name, BackupToolsException ex)

@@ -19,6 +19,8 @@ public sealed class RestoreRequest
     public string? TempDirectory { get; init; }
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
     public EngineOptions EngineOptions { get; init; } = EngineOptions.Default;
+    /// <summary>How to reach an s3:// destination (endpoint, region, credentials, ...); local folders ignore it.</summary>
+    public StoreOptions Store { get; init; } = StoreOptions.Default;
     /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
     public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
 }
@@ -39,9 +41,13 @@ public static class RestoreOperation
     public const string PreRestoreTag = "pre-restore";
 
     /// <summary>Reads the backup and looks at the target without changing anything.</summary>
-    public static async Task<RestorePlan> PlanAsync(string location, string target, EngineOptions options, CancellationToken ct)
+    public static async Task<RestorePlan> PlanAsync(string location, string target, EngineOptions options, CancellationToken ct) =>
+        await PlanAsync(location, target, options, StoreOptions.Default, ct).ConfigureAwait(false);
+
+    /// <summary>Reads the backup (reached with <paramref name="storeOptions"/>) and looks at the target without changing anything.</summary>
+    public static async Task<RestorePlan> PlanAsync(string location, string target, EngineOptions options, StoreOptions? storeOptions, CancellationToken ct)
     {
-        var (store, _, manifest, info) = await BackupCatalog.OpenAsync(location, ct).ConfigureAwait(false);
+        var (store, _, manifest, info) = await BackupCatalog.OpenAsync(location, storeOptions, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, location);
         target = engine.ResolveTarget(target, manifest);
@@ -51,7 +57,7 @@ public static class RestoreOperation
     public static async Task<RestoreResult> RunAsync(RestoreRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, ct).ConfigureAwait(false);
+        var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, request.Store, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, request.Location);
         var target = engine.ResolveTarget(request.Target, manifest);
@@ -73,6 +79,7 @@ public static class RestoreOperation
                 Tags = new[] { PreRestoreTag },
                 TempDirectory = request.TempDirectory,
                 EngineOptions = request.EngineOptions,
+                Store = request.Store,
                 // An encrypted backup's pre-restore copy is encrypted too: to the given keys' public parts and/or the passphrase.
                 Encryption = Pipeline.ArtifactReader.IsEncrypted(manifest.MainArtifact) ? request.Encryption.ForPreRestoreBackup() : Pipeline.EncryptionOptions.None,
                 // zstd stays zstd; anything else gets the default (a PostgreSQL gzip archive records "none" outside pg_dump).

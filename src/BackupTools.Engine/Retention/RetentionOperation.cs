@@ -1,5 +1,7 @@
+using BackupTools.Manifest;
 using BackupTools.Operations;
 using BackupTools.Stores;
+using BackupTools.Util;
 
 namespace BackupTools.Retention;
 
@@ -12,6 +14,16 @@ public sealed class RetentionRequest
     /// <summary>Backup Locations from the pipeline; when given, the policy is applied to exactly these backups.</summary>
     public IReadOnlyList<string>? Locations { get; init; }
     public required RetentionPolicy Policy { get; init; }
+    /// <summary>Also remove incomplete backups (no manifest) idle for longer than <see cref="IncompleteOlderThan"/>.</summary>
+    public bool IncludeIncomplete { get; init; }
+    /// <summary>How long an incomplete backup must have been idle before it is removed; null for the default, 1 day. Only with <see cref="IncludeIncomplete"/>.</summary>
+    public TimeSpan? IncompleteOlderThan { get; init; }
+    /// <summary>How to reach an s3:// destination (endpoint, region, credentials, ...); local folders ignore it.</summary>
+    public StoreOptions Store { get; init; } = StoreOptions.Default;
+    /// <summary>The current time for the age of incomplete backups; null for the clock (tests set it).</summary>
+    public DateTimeOffset? Now { get; init; }
+
+    public static readonly TimeSpan DefaultIncompleteOlderThan = TimeSpan.FromDays(1);
 }
 
 /// <summary>The decisions, plus the databases left alone because something about them could not be read.</summary>
@@ -22,48 +34,75 @@ public static class RetentionOperation
     public static async Task<RetentionPlan> PlanAsync(RetentionRequest request, CancellationToken ct)
     {
         request.Policy.Validate();
-        var backups = new List<BackupInfo>();
-        var errors = new List<BackupToolsException>();
+        if (request.IncompleteOlderThan is { } limit)
+        {
+            if (!request.IncludeIncomplete)
+                throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
+                    "-IncompleteOlderThan only applies to incomplete backups: add -IncludeIncomplete to remove them, or leave -IncompleteOlderThan out.",
+                    "IncompleteOlderThan");
+            if (limit <= TimeSpan.Zero)
+                throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
+                    $"-IncompleteOlderThan {TimeSpanText.Format(limit)} must be a positive duration, longer than your longest backup runs (default 1d).",
+                    "IncompleteOlderThan");
+        }
+        var history = new History();
         if (request.Locations is { Count: > 0 } locations)
         {
-            foreach (var location in locations.Distinct(StringComparer.Ordinal))
-            {
-                try { backups.Add((await BackupCatalog.OpenAsync(location, ct).ConfigureAwait(false)).Info); }
-                catch (BackupToolsException ex) { errors.Add(ex); }
-            }
+            await ReadLocationsAsync(locations, request.Store, history, ct).ConfigureAwait(false);
         }
         else
         {
             if (string.IsNullOrEmpty(request.Destination))
                 throw new BackupToolsException(ErrorIds.DestinationNotFound, ErrorKind.InvalidArgument,
                     "Give -Destination, or pipe the backups to consider from Get-DbBackup.", null);
-            await using var store = StoreFactory.OpenDestination(request.Destination);
-            foreach (var item in await BackupCatalog.ListAsync(store, new BackupQuery { Database = request.Database }, ct).ConfigureAwait(false))
-            {
-                if (item.Backup is not null) backups.Add(item.Backup);
-                else errors.Add(item.Error!);
-            }
+            await using var store = StoreFactory.OpenDestination(request.Destination, request.Store);
+            await ReadDestinationAsync(store, request.Database, history, ct).ConfigureAwait(false);
         }
 
         // A database with any unreadable manifest is not touched at all: its history is not fully known.
-        var blocked = errors.Select(DatabaseOf).Where(d => d is not null).ToHashSet(StringComparer.Ordinal);
-        var planned = RetentionPlanner.Plan(backups.Where(b => !blocked.Contains(b.Database)), request.Policy);
-        var blockedErrors = blocked.Select(db => new BackupToolsException(ErrorIds.RetentionBlocked, ErrorKind.InvalidData,
-            $"Nothing of database '{db}' was removed because at least one of its manifests cannot be read " +
-            $"({string.Join("; ", errors.Where(e => DatabaseOf(e) == db).Select(e => e.Target?.ToString()).Take(3))}). Repair or remove that backup by hand, then run again.",
-            db)).ToList();
-        return new RetentionPlan(planned, errors.Where(e => DatabaseOf(e) is null).Concat(blockedErrors).ToList());
+        var blocked = history.Unreadable.Select(u => u.Database).ToHashSet(StringComparer.Ordinal);
+        var decisions = new List<RetentionDecision>();
+        decisions.AddRange(RetentionPlanner.Plan(history.Complete.Where(b => !blocked.Contains(b.Database)), request.Policy));
+        decisions.AddRange(RetentionPlanner.Blocked(history.Complete.Where(b => blocked.Contains(b.Database))));
+        if (request.IncludeIncomplete)
+        {
+            var now = request.Now ?? DateTimeOffset.UtcNow;
+            var incomplete = RetentionPlanner.PlanIncomplete(history.Incomplete, request.IncompleteOlderThan ?? RetentionRequest.DefaultIncompleteOlderThan, now);
+            decisions.AddRange(incomplete.Select(d => blocked.Contains(d.Database) ? KeepBlocked(d) : d));
+        }
+        var ordered = decisions.OrderBy(d => d.Database, StringComparer.Ordinal).ThenBy(d => d.IsComplete ? 0 : 1)
+            .ThenByDescending(d => d.CompletedAt).ThenByDescending(d => d.BackupId, StringComparer.Ordinal).ToList();
+
+        var errors = new List<BackupToolsException>(history.Errors);
+        foreach (var db in blocked.Order(StringComparer.Ordinal))
+        {
+            var unreadable = history.Unreadable.Where(u => u.Database == db).ToList();
+            errors.Add(new BackupToolsException(ErrorIds.RetentionBlocked, ErrorKind.InvalidData,
+                $"Nothing of database '{db}' was removed because {unreadable.Count} of its manifests cannot be read " +
+                $"({string.Join("; ", unreadable.Take(3).Select(u => u.Error.Target?.ToString() ?? u.Error.Message))}" +
+                $"{(unreadable.Count > 3 ? $"; and {unreadable.Count - 3} more" : "")}). Repair or remove that backup by hand, then run again.",
+                db));
+        }
+        return new RetentionPlan(ordered, errors);
     }
 
-    /// <summary>Deletes one backup the plan marked Remove: manifest first, then the files.</summary>
-    public static async Task RemoveAsync(RetentionDecision decision, CancellationToken ct)
+    /// <summary>
+    /// Deletes one backup the plan marked Remove: manifest first, then the files (the store's contract), so an
+    /// interrupted deletion leaves an incomplete folder, never a listed backup with missing files.
+    /// </summary>
+    public static Task RemoveAsync(RetentionDecision decision, CancellationToken ct) => RemoveAsync(decision, StoreOptions.Default, ct);
+
+    /// <summary>Deletes one backup the plan marked Remove, in a store reached with <paramref name="storeOptions"/>.</summary>
+    public static async Task RemoveAsync(RetentionDecision decision, StoreOptions? storeOptions, CancellationToken ct)
     {
         if (decision.Action != RetentionAction.Remove)
             throw new InvalidOperationException($"Backup {decision.BackupId} is to be kept.");
-        var (store, key) = StoreFactory.OpenBackup(decision.Location);
+        var (store, key) = StoreFactory.OpenBackup(decision.Location, storeOptions);
         await using var lease = store;
         try
         {
+            if (!decision.IsComplete)
+                await RecheckIncompleteAsync(store, key, decision, ct).ConfigureAwait(false);
             await store.DeleteBackupAsync(key, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -74,10 +113,124 @@ public static class RetentionOperation
         decision.Removed = true;
     }
 
-    private static string? DatabaseOf(BackupToolsException ex)
+    /// <summary>
+    /// Right before an incomplete backup is deleted: it must still have no manifest and no newer write than the plan
+    /// saw, or a backup that was running (or has just completed) would be destroyed.
+    /// </summary>
+    private static async Task RecheckIncompleteAsync(IBackupStore store, BackupKey key, RetentionDecision decision, CancellationToken ct)
     {
-        if (ex.Target is not string location) return null;
-        try { return StoreFactory.OpenBackup(location).Key.Database; }
-        catch (BackupToolsException) { return null; }
+        var now = (await store.ListBackupsAsync(key.Database, ct).ConfigureAwait(false)).FirstOrDefault(s => s.Key == key);
+        if (now is null) return; // already gone: nothing to do, deleting is idempotent
+        if (now.HasManifest || (decision.LastActivity is { } seen && now.LastModified > seen))
+            throw new BackupToolsException(ErrorIds.BackupRemoveFailed, ErrorKind.ResourceExists,
+                $"Incomplete backup '{decision.Location}' was not removed: it has been written to since the plan was made " +
+                "(a backup may be running into it, or it has completed). Run the prune again later.", decision.Location);
     }
+
+    private sealed class History
+    {
+        public List<BackupInfo> Complete { get; } = new();
+        public List<IncompleteBackup> Incomplete { get; } = new();
+        public List<(string Database, BackupToolsException Error)> Unreadable { get; } = new();
+        /// <summary>Problems that do not belong to one database's history (e.g. a location that is not a backup).</summary>
+        public List<BackupToolsException> Errors { get; } = new();
+    }
+
+    /// <summary>Manifests read at once: hides the latency of remote stores; a local folder is no slower for it.</summary>
+    private const int ReadConcurrency = 8;
+
+    private static async Task ReadDestinationAsync(IBackupStore store, string? database, History history, CancellationToken ct)
+    {
+        var matcher = database is null ? null : BackupCatalog.Wildcard(database);
+        foreach (var db in await store.ListDatabasesAsync(ct).ConfigureAwait(false))
+        {
+            if (matcher is not null && !matcher.IsMatch(db)) continue;
+            var listed = await store.ListBackupsAsync(db, ct).ConfigureAwait(false);
+            var read = new Action<History>[listed.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, listed.Count), new ParallelOptions { MaxDegreeOfParallelism = ReadConcurrency, CancellationToken = ct },
+                async (i, token) => read[i] = await ReadOneAsync(store, listed[i], token).ConfigureAwait(false)).ConfigureAwait(false);
+            foreach (var add in read) add(history); // in listing order, whatever order the reads finished in
+        }
+    }
+
+    /// <summary>Reads one listed backup; returns how to add it to the history (so reads can run in parallel).</summary>
+    private static async Task<Action<History>> ReadOneAsync(IBackupStore store, StoredBackup stored, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (!stored.HasManifest)
+        {
+            var incomplete = ToIncomplete(store, stored);
+            return h => h.Incomplete.Add(incomplete);
+        }
+        try
+        {
+            var info = (await BackupCatalog.ReadAsync(store, stored.Key, ct).ConfigureAwait(false)).Info;
+            return h => h.Complete.Add(info);
+        }
+        catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.BackupManifestMissing)
+        {
+            // The manifest went away between listing and reading (a deletion in progress): incomplete now.
+            var incomplete = ToIncomplete(store, stored);
+            return h => h.Incomplete.Add(incomplete);
+        }
+        catch (BackupToolsException ex)
+        {
+            return h => h.Unreadable.Add((stored.Key.Database, ex));
+        }
+    }
+
+    private static async Task ReadLocationsAsync(IReadOnlyList<string> locations, StoreOptions storeOptions, History history, CancellationToken ct)
+    {
+        // Piped backups of one store and database are looked up in one listing, so a manifest's absence is known exactly.
+        var listings = new Dictionary<(string Root, string Database), IReadOnlyList<StoredBackup>>();
+        foreach (var location in locations.Distinct(StringComparer.Ordinal))
+        {
+            IBackupStore store;
+            BackupKey key;
+            try
+            {
+                (store, key) = StoreFactory.OpenBackup(location, storeOptions);
+            }
+            catch (BackupToolsException ex)
+            {
+                history.Errors.Add(ex);
+                continue;
+            }
+            await using (store)
+            {
+                if (!listings.TryGetValue((store.Root, key.Database), out var listing))
+                {
+                    try { listing = await store.ListBackupsAsync(key.Database, ct).ConfigureAwait(false); }
+                    catch (BackupToolsException ex) { history.Unreadable.Add((key.Database, ex)); continue; }
+                    listings[(store.Root, key.Database)] = listing;
+                }
+                var stored = listing.FirstOrDefault(s => s.Key == key);
+                if (stored is null)
+                {
+                    history.Errors.Add(new BackupToolsException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
+                        $"Backup '{location}' no longer exists; it was left out of the plan.", location));
+                    continue;
+                }
+                (await ReadOneAsync(store, stored, ct).ConfigureAwait(false))(history);
+            }
+        }
+    }
+
+    private static IncompleteBackup ToIncomplete(IBackupStore store, StoredBackup stored)
+    {
+        BackupId.TryParseTime(stored.Key.BackupId, out var started);
+        return new IncompleteBackup(stored.Key.Database, stored.Key.BackupId, store.LocationOf(stored.Key), started, stored.LastModified, stored.TotalBytes);
+    }
+
+    private static RetentionDecision KeepBlocked(RetentionDecision d) => new()
+    {
+        BackupId = d.BackupId,
+        Database = d.Database,
+        CompletedAt = d.CompletedAt,
+        Action = RetentionAction.Keep,
+        Reasons = new[] { RetentionPlanner.BlockedReason },
+        IsComplete = d.IsComplete,
+        Location = d.Location,
+        SizeBytes = d.SizeBytes,
+    };
 }

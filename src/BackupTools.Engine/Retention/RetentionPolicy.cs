@@ -17,6 +17,8 @@ public sealed class RetentionPolicy
     public IReadOnlyList<string> KeepTags { get; init; } = Array.Empty<string>();
     /// <summary>Time zone for period boundaries (day, week, ...); UTC by default.</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+    /// <summary>Never leave fewer than this many complete backups of a database (reason <c>minimum</c>); at least 1.</summary>
+    public int MinimumKeep { get; init; } = 1;
 
     /// <summary>Finds the zone for -TimeZone (IANA or Windows id); null or empty means UTC.</summary>
     public static TimeZoneInfo ParseTimeZone(string? id)
@@ -49,6 +51,9 @@ public sealed class RetentionPolicy
                 throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
                     $"-{name} {value} is negative; give a count of 0 (rule off) or more.", name);
         }
+        if (MinimumKeep < 1)
+            throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
+                $"-MinimumKeep {MinimumKeep} is less than 1; the newest backup of each database is always kept, so give 1 (the default) or more.", "MinimumKeep");
         if (KeepWithin is { } w && w <= TimeSpan.Zero)
             throw new BackupToolsException(ErrorIds.RetentionPolicyInvalid, ErrorKind.InvalidArgument,
                 $"-KeepWithin {w} must be a positive duration.", "KeepWithin");
@@ -65,6 +70,8 @@ public sealed class RetentionPolicy
         if (KeepYearly > 0) parts.Add($"yearly {KeepYearly}");
         if (KeepWithin is { } w) parts.Add($"within {Util.TimeSpanText.Format(w)}");
         if (KeepTags.Count > 0) parts.Add($"tags {string.Join(",", KeepTags)}");
+        if (MinimumKeep > 1) parts.Add($"minimum {MinimumKeep}");
+        if (TimeZone != TimeZoneInfo.Utc) parts.Add($"time zone {TimeZone.Id}");
         return string.Join(", ", parts);
     }
 }

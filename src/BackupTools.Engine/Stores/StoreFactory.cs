@@ -3,26 +3,36 @@ namespace BackupTools.Stores;
 /// <summary>Turns a -Destination or a backup Location (-Path) into a store. New destination kinds plug in here.</summary>
 public static class StoreFactory
 {
-    /// <summary>Opens the destination root (a folder path; s3://bucket/prefix once the S3 store lands).</summary>
-    public static IBackupStore OpenDestination(string destination)
+    /// <summary>Opens the destination root (a folder path, or s3://bucket/prefix).</summary>
+    public static IBackupStore OpenDestination(string destination) => OpenDestination(destination, StoreOptions.Default);
+
+    /// <summary>Opens the destination root; <paramref name="options"/> says how to reach an s3:// destination.</summary>
+    public static IBackupStore OpenDestination(string destination, StoreOptions? options)
     {
         if (string.IsNullOrWhiteSpace(destination))
             throw new BackupToolsException(ErrorIds.DestinationNotFound, ErrorKind.InvalidArgument,
                 "No destination was given. Pass -Destination <folder>.", destination);
+        if (S3.S3Location.IsS3(destination))
+            return new S3.S3BackupStore(destination, options ?? StoreOptions.Default);
         if (IsUri(destination, out var scheme) && scheme != "file")
             throw new BackupToolsException(ErrorIds.DestinationNotSupported, ErrorKind.InvalidArgument,
-                $"Destination scheme '{scheme}://' is not supported by this version of BackupTools; use a local or mounted folder path.",
+                $"Destination scheme '{scheme}://' is not supported by this version of BackupTools; use a local or mounted folder path, or s3://bucket/prefix.",
                 destination);
         var path = destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(destination).LocalPath : destination;
         return new LocalFolderStore(ExpandHome(path));
     }
 
     /// <summary>Resolves a backup Location (the folder that holds its manifest) to its store and key.</summary>
-    public static (IBackupStore Store, BackupKey Key) OpenBackup(string location)
+    public static (IBackupStore Store, BackupKey Key) OpenBackup(string location) => OpenBackup(location, StoreOptions.Default);
+
+    /// <summary>Resolves a backup Location (a folder, or s3://bucket/prefix/&lt;database&gt;/&lt;backupId&gt;) to its store and key.</summary>
+    public static (IBackupStore Store, BackupKey Key) OpenBackup(string location, StoreOptions? options)
     {
         if (string.IsNullOrWhiteSpace(location))
             throw new BackupToolsException(ErrorIds.BackupLocationInvalid, ErrorKind.InvalidArgument,
                 "No backup location was given. Pass -Path <backup folder> or pipe Get-DbBackup output.", location);
+        if (S3.S3Location.IsS3(location))
+            return OpenS3Backup(location, options ?? StoreOptions.Default);
         if (IsUri(location, out var scheme) && scheme != "file")
             throw new BackupToolsException(ErrorIds.DestinationNotSupported, ErrorKind.InvalidArgument,
                 $"Backup location scheme '{scheme}://' is not supported by this version of BackupTools.", location);
@@ -42,6 +52,20 @@ public static class StoreFactory
             throw new BackupToolsException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
                 $"Backup folder '{path}' does not exist. List the destination with Get-DbBackup to find it.", location);
         return (new LocalFolderStore(root), new BackupKey(database, backupId));
+    }
+
+    private static (IBackupStore Store, BackupKey Key) OpenS3Backup(string location, StoreOptions options)
+    {
+        var parsed = S3.S3Location.Parse(location);
+        var segments = parsed.Prefix.Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
+        // A path to the manifest itself is accepted too.
+        if (segments.Count > 0 && segments[^1] == Manifest.BackupManifest.FileName) segments.RemoveAt(segments.Count - 1);
+        if (segments.Count < 2 || !Manifest.BackupId.IsValid(segments[^1]) || !Util.DatabaseName.IsValid(segments[^2]))
+            throw new BackupToolsException(ErrorIds.BackupLocationInvalid, ErrorKind.InvalidArgument,
+                $"'{location}' is not a backup location. A location is s3://<bucket>/<prefix>/<database>/<backupId>, " +
+                "as shown in the Location property of Get-DbBackup.", location);
+        var root = S3.S3Location.Scheme + parsed.Bucket + (segments.Count > 2 ? "/" + string.Join('/', segments.Take(segments.Count - 2)) : "");
+        return (new S3.S3BackupStore(root, options), new BackupKey(segments[^2], segments[^1]));
     }
 
     private static bool IsUri(string value, out string scheme)

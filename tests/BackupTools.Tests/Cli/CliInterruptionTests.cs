@@ -75,7 +75,7 @@ public class CliInterruptionTests(ITestOutputHelper output)
         var dest = tmp.Combine("backups");
         var staging = Directory.CreateDirectory(tmp.Combine("staging")).FullName;
 
-        using var process = CliRunner.Start("backup", "--source", source, "--destination", dest, "--temp-path", staging);
+        using var process = CliRunner.StartAsFromTerminal("backup", "--source", source, "--destination", dest, "--temp-path", staging);
         var drained = CliRunner.CollectOutput(process);
         var folder = WaitForNewBackupFolder(Path.Combine(dest, "big"), [], process);
         Thread.Sleep(100);

@@ -77,9 +77,26 @@ public static class CliRunner
     /// <summary>Starts the CLI with redirected output (the caller reads or discards it, and may kill the process).</summary>
     public static Process Start(params string[] args) => StartWithEnvironment(new Dictionary<string, string?>(), args);
 
-    public static Process StartWithEnvironment(IDictionary<string, string?> environment, string[] args)
+    public static Process StartWithEnvironment(IDictionary<string, string?> environment, string[] args) => Start(environment, args, resetSigint: false);
+
+    /// <summary>
+    /// Starts the CLI with SIGINT at its default disposition, as from a terminal. A shell starts background jobs with
+    /// SIGINT ignored, children inherit that, and .NET keeps an inherited ignore (the Unix rule for background jobs),
+    /// so a test run from such a job would see Ctrl+C ignored by the CLI: python3 resets it before exec.
+    /// </summary>
+    public static Process StartAsFromTerminal(params string[] args) =>
+        Start(new Dictionary<string, string?>(), args, resetSigint: SigintIgnoredHere());
+
+    private static bool SigintIgnoredHere()
     {
-        var psi = new ProcessStartInfo(DotnetHost())
+        if (!OperatingSystem.IsLinux()) return false;
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0x2) != 0;
+    }
+
+    private static Process Start(IDictionary<string, string?> environment, string[] args, bool resetSigint)
+    {
+        var psi = new ProcessStartInfo(resetSigint ? "python3" : DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -88,6 +105,12 @@ public static class CliRunner
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (resetSigint)
+        {
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])");
+            psi.ArgumentList.Add(DotnetHost());
+        }
         psi.ArgumentList.Add(DllPath);
         foreach (var a in args) psi.ArgumentList.Add(a);
         // The CLI targets net8.0 with RollForward=LatestMajor; say so explicitly in case only a newer runtime exists.

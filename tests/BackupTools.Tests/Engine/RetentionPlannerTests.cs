@@ -1,15 +1,10 @@
 using BackupTools.Retention;
+using static BackupTools.Tests.Engine.RetentionTestData;
 
 namespace BackupTools.Tests.Engine;
 
 public class RetentionPlannerTests
 {
-    private static BackupInfo B(string completedUtc, string db = "app", params string[] tags)
-    {
-        var t = DateTimeOffset.Parse(completedUtc + "Z", System.Globalization.CultureInfo.InvariantCulture);
-        var id = t.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'.'fff'Z'") + "-0000abcd";
-        return new BackupInfo { BackupId = id, Database = db, CreatedAt = t.AddMinutes(-1), CompletedAt = t, Location = $"/b/{db}/{id}", Destination = "/b", Tags = tags };
-    }
 
     private static HashSet<string> Kept(IEnumerable<RetentionDecision> d) =>
         d.Where(x => x.Action == RetentionAction.Keep).Select(x => x.CompletedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm")).ToHashSet();
@@ -58,10 +53,11 @@ public class RetentionPlannerTests
     [Fact]
     public void Keep_within_is_anchored_at_the_newest_backup_not_now()
     {
-        var history = new[] { B("2020-01-10T00:00"), B("2020-01-05T00:00"), B("2020-01-01T00:00") };
+        // As restic: kept when completed strictly after newest - d; exactly d older is outside the window.
+        var history = new[] { B("2020-01-10T00:00"), B("2020-01-05T00:01"), B("2020-01-05T00:00"), B("2020-01-01T00:00") };
         var plan = RetentionPlanner.Plan(history, new RetentionPolicy { KeepWithin = TimeSpan.FromDays(5) });
-        Assert.Equal(new[] { "2020-01-10 00:00", "2020-01-05 00:00" }.ToHashSet(), Kept(plan));
-        Assert.Contains("within 5.00:00:00", plan.Single(d => d.CompletedAt.Day == 5).Reasons);
+        Assert.Equal(new[] { "2020-01-10 00:00", "2020-01-05 00:01" }.ToHashSet(), Kept(plan));
+        Assert.Contains("within 5.00:00:00", plan.Single(d => d.CompletedAt.Day == 5 && d.CompletedAt.Minute == 1).Reasons);
     }
 
     [Fact]

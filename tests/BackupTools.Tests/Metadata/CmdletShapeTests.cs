@@ -111,14 +111,16 @@ public class CmdletShapeTests
             ["Get-DbBackup"] = new[] { "Destination:String", "Database:String", "Latest:SwitchParameter", "Since:Nullable`1", "Until:Nullable`1", "IncludeIncomplete:SwitchParameter" },
             ["Test-BackupIntegrity"] = new[] { "Path:String[]", "Level:IntegrityLevel", "MaxAge:Nullable`1", "ScratchTarget:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String" },
             ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter" },
-            ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String" },
+            ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String", "MinimumKeep:Int32", "IncludeIncomplete:SwitchParameter", "IncompleteOlderThan:Nullable`1" },
             ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String" },
         };
+        // Every cmdlet reads or writes a store, so every one takes the S3 options (StoreCmdlet; see S3CmdletMetadataTests).
+        var s3 = new[] { "S3Endpoint:String", "S3Region:String", "S3ForcePathStyle:SwitchParameter", "StorageClass:String", "S3ServerSideEncryption:String", "S3KmsKeyId:String", "S3Profile:String", "S3Credential:PSCredential", "S3Concurrency:Int32" };
         foreach (var (name, added) in Crypto.EncryptionParameterTests.Surface) surface[name] = surface[name].Concat(added).ToArray();
         foreach (var c in M.Cmdlets)
         {
             var actual = c.Parameters.Select(p => $"{p.Name}:{p.Type.Name}").OrderBy(s => s, StringComparer.Ordinal);
-            Assert.Equal(surface[c.Name].OrderBy(s => s, StringComparer.Ordinal), actual);
+            Assert.Equal(surface[c.Name].Concat(s3).OrderBy(s => s, StringComparer.Ordinal), actual);
         }
     }
 
@@ -128,8 +130,20 @@ public class CmdletShapeTests
         var timeSpans = M.Cmdlets.SelectMany(c => c.Parameters.Select(p => (c, p)))
             .Where(x => ModuleMetadata.UnwrapNullable(x.p.Type).FullName == "System.TimeSpan")
             .ToList();
-        Assert.Equal(5, timeSpans.Count); // MaxAge, KeepWithin, RtoObjective, RpoObjective, RpoWindow
+        Assert.Equal(6, timeSpans.Count); // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow
         foreach (var (c, p) in timeSpans)
             Assert.True(ModuleMetadata.Attribute(p.Property, "TimeSpanTransformationAttribute") is not null, $"{c} -{p.Name} lacks [TimeSpanTransformation]");
+    }
+
+    [Fact]
+    public void Remove_ExpiredBackup_retention_safety_parameters_are_shaped_as_agreed()
+    {
+        var c = M.Cmdlet("Remove-ExpiredBackup");
+        var range = ModuleMetadata.Attribute(c.Parameter("MinimumKeep").Property, "ValidateRangeAttribute");
+        Assert.NotNull(range);
+        Assert.Equal(1, Convert.ToInt32(range!.ConstructorArguments[0].Value));
+        // Every safety/policy parameter is in both parameter sets (destination and pipeline).
+        foreach (var name in new[] { "MinimumKeep", "IncludeIncomplete", "IncompleteOlderThan", "KeepDaily", "TimeZone" })
+            Assert.Contains("__AllParameterSets", c.Parameter(name).Sets.Select(s => s.Name));
     }
 }

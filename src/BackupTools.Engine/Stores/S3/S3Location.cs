@@ -1,0 +1,44 @@
+namespace BackupTools.Stores.S3;
+
+/// <summary>An s3://bucket/prefix address, split into bucket and key prefix ("" or "a/b/", always ending in '/').</summary>
+public sealed record S3Location(string Bucket, string Prefix)
+{
+    public const string Scheme = "s3://";
+
+    public static bool IsS3(string? value) => value is not null && value.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The normalised root: s3://bucket or s3://bucket/prefix (no trailing slash).</summary>
+    public string Uri => Prefix.Length == 0 ? Scheme + Bucket : Scheme + Bucket + "/" + Prefix.TrimEnd('/');
+
+    /// <summary>Parses s3://bucket[/prefix]; throws BackupLocationInvalid/DestinationNotFound for a malformed one.</summary>
+    public static S3Location Parse(string value)
+    {
+        if (!IsS3(value))
+            throw new ArgumentException("Not an s3:// address.", nameof(value));
+        var rest = value[Scheme.Length..];
+        var slash = rest.IndexOf('/');
+        var bucket = slash < 0 ? rest : rest[..slash];
+        var prefix = slash < 0 ? "" : rest[(slash + 1)..];
+        if (!IsValidBucket(bucket))
+            throw new BackupToolsException(ErrorIds.S3OptionsInvalid, ErrorKind.InvalidArgument,
+                $"'{value}' does not name a valid bucket: write s3://<bucket>/<optional prefix>, where the bucket is 3-63 " +
+                "lower-case letters, digits, '.' or '-'.", value);
+        var parts = prefix.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Any(p => p is "." or ".."))
+            throw new BackupToolsException(ErrorIds.S3OptionsInvalid, ErrorKind.InvalidArgument,
+                $"'{value}' has a '.' or '..' segment in its prefix; give a plain key prefix.", value);
+        return new S3Location(bucket, parts.Length == 0 ? "" : string.Join('/', parts) + "/");
+    }
+
+    /// <summary>The key of a file of a backup: &lt;prefix&gt;&lt;database&gt;/&lt;backupId&gt;/&lt;file&gt;.</summary>
+    public string KeyOf(BackupKey key, string fileName) => $"{Prefix}{key.Database}/{key.BackupId}/{fileName}";
+
+    public string BackupPrefix(BackupKey key) => $"{Prefix}{key.Database}/{key.BackupId}/";
+
+    public string DatabasePrefix(string database) => $"{Prefix}{database}/";
+
+    private static bool IsValidBucket(string bucket) =>
+        bucket.Length is >= 3 and <= 63
+        && bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-' or '_')
+        && char.IsAsciiLetterOrDigit(bucket[0]);
+}
