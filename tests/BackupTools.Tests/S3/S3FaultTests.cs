@@ -63,7 +63,9 @@ public class S3FaultTests
 
         var upload = ArtifactWriter.WriteAsync(writer, "db.bin", "raw", source, CompressionSpec.None, null, NullObserver.Instance, default);
         await source.Reached.Task.WaitAsync(TimeSpan.FromSeconds(60)); // two parts are on their way or stored
-        Assert.Contains(server.Log, l => l.Contains("db.bin?uploads", StringComparison.Ordinal)); // a multipart upload was started
+        // A multipart upload was started (s3rver's log is read asynchronously: give the line time to arrive on a busy machine).
+        Assert.True(SpinWait.SpinUntil(() => server.Log.Any(l => l.Contains("db.bin?uploads", StringComparison.Ordinal)), TimeSpan.FromSeconds(30)),
+            "s3rver never logged the multipart upload's initiation");
         server.Stop();
         source.Release();
 

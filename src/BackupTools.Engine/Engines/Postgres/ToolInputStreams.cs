@@ -1,7 +1,10 @@
 namespace BackupTools.Engines.Postgres;
 
-/// <summary>Base for the write-only pipes into client tools: everything but writing is unsupported.</summary>
-internal abstract class WriteOnlyStream : Stream
+/// <summary>
+/// Base for the pipes into client tools: async-first (the pipeline writes asynchronously), the sync path blocks on it.
+/// Pipeline.WriteOnlyStream is the opposite (sync-first, for BouncyCastle's synchronous streams).
+/// </summary>
+internal abstract class ToolInputStream : Stream
 {
     public override bool CanRead => false;
     public override bool CanSeek => false;
@@ -21,7 +24,7 @@ internal abstract class WriteOnlyStream : Stream
 /// (and commit its single transaction) before it has the archive's last bytes, so holding them until the artifact's
 /// checksums are proven means a damaged backup is never committed into the target.
 /// </summary>
-internal sealed class HoldBackStream : WriteOnlyStream
+internal sealed class HoldBackStream : ToolInputStream
 {
     private readonly Stream _inner;
     private byte[] _held = new byte[1 << 16];
@@ -49,7 +52,7 @@ internal sealed class HoldBackStream : WriteOnlyStream
 }
 
 /// <summary>Writes to a primary pipe and to a secondary one that may stop reading early (pg_restore --list stops after the TOC).</summary>
-internal sealed class TeeStream : WriteOnlyStream
+internal sealed class TeeStream : ToolInputStream
 {
     private readonly Stream _primary;
     private Stream? _secondary;
