@@ -8,11 +8,17 @@
 #   BACKUPTOOLS_S3RVER   path to s3rver's bin/s3rver.js (default: tests/tools/s3rver/node_modules/s3rver/bin/s3rver.js)
 #   BENCH_S3_DATA        s3rver's data folder (default: $BENCH_DIR/s3rver-retention). Kept between runs: a bucket
 #                        uploaded once (marked by the object `uploaded`) is reused; delete the folder to upload again.
+#   BENCH_S3_SEED        direct (default) or sync: how the generated backups get into the bucket (see below).
 # Needs: node + tests/tools/s3rver (npm ci --prefix tests/tools/s3rver), awscli, python3, /usr/bin/time.
 #
 # The backups are generated as a local tree by retention-plan.sh's generator (one definition), then put into the
-# bucket `rp-<count>` under the prefix `backups/` with `aws s3 sync` (every object: manifest.json and artifact, so
-# the listing is as long as a real one). Uploading is not timed. Timed, like retention-plan.sh: `prune --destination
+# bucket `rp-<count>` under the prefix `backups/` (every object: manifest.json and artifact, so the listing is as long
+# as a real one), not timed, in one of two ways (BENCH_S3_SEED):
+#   direct (default)  writes s3rver's own folder layout (<key>._S3rver_object, ._S3rver_object.md5,
+#                     ._S3rver_metadata.json) into its data folder: seconds for 100,000 backups;
+#   sync              `aws s3 sync` of the tree through the S3 API: about 100 s per 10,000 backups on 2 shared cores.
+# Either way the objects are then served by s3rver over HTTP like any upload; the run checks that prune outputs
+# exactly COUNT decisions and list exactly COUNT backups. Timed, like retention-plan.sh: `prune --destination
 # s3://rp-<count>/backups --s3-endpoint ... <policy> --what-if --json` (paginated listing of every key, every manifest
 # read with one GET, plan, one decision per backup) and `list --json`. Credentials come from the environment
 # (AWS_ACCESS_KEY_ID=S3RVER), as in production. Wall time median (best) and peak RSS of the backuptools process.
@@ -24,12 +30,14 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bench_dir=${BENCH_DIR:-/tmp/backuptools-bench}
 repeat=${BENCH_REPEAT:-3}
 databases=${BENCH_DATABASES:-4}
+seed=${BENCH_S3_SEED:-direct}
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(10000 100000)
 
 die() { echo "retention-plan-s3.sh: $*" >&2; exit 2; }
 for tool in python3 dotnet node aws; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian/Ubuntu: apt-get install time)"
+case $seed in direct|sync) ;; *) die "BENCH_S3_SEED must be direct or sync, not '$seed'" ;; esac
 s3rver_js=${BACKUPTOOLS_S3RVER:-$repo/tests/tools/s3rver/node_modules/s3rver/bin/s3rver.js}
 [ -f "$s3rver_js" ] || die "s3rver is not installed: npm ci --prefix tests/tools/s3rver"
 
@@ -68,11 +76,35 @@ upload() {
     local src=$1 bucket=$2
     if aws --endpoint-url "$endpoint" s3api head-object --bucket "$bucket" --key uploaded >/dev/null 2>&1; then return 0; fi
     aws --endpoint-url "$endpoint" s3 mb "s3://$bucket" >/dev/null 2>&1 || true
-    echo "Uploading $src to s3://$bucket/backups (aws s3 sync, not timed) ..." >&2
+    echo "Putting $src into s3://$bucket/backups ($seed, not timed) ..." >&2
     local t0=$SECONDS
-    aws --endpoint-url "$endpoint" s3 sync "$src" "s3://$bucket/backups" --exclude ".complete" --only-show-errors \
-        || die "aws s3 sync into s3://$bucket failed"
-    echo "  uploaded in $((SECONDS - t0)) s" >&2
+    if [ "$seed" = sync ]; then
+        aws --endpoint-url "$endpoint" s3 sync "$src" "s3://$bucket/backups" --exclude ".complete" --only-show-errors \
+            || die "aws s3 sync into s3://$bucket failed"
+    else
+        python3 - "$src" "$s3data/$bucket/backups" <<'PY' || die "seeding s3rver's folder for $bucket failed"
+import hashlib, json, os, sys
+src, dst = sys.argv[1], sys.argv[2]
+for root, dirs, files in os.walk(src):
+    rel = os.path.relpath(root, src)
+    out = os.path.normpath(os.path.join(dst, rel))
+    os.makedirs(out, exist_ok=True)
+    for name in files:
+        if rel == "." and name == ".complete":
+            continue
+        with open(os.path.join(root, name), "rb") as f:
+            data = f.read()
+        base = os.path.join(out, name + "._S3rver_")
+        with open(base + "object", "wb") as f:
+            f.write(data)
+        with open(base + "object.md5", "w") as f:
+            f.write(hashlib.md5(data).hexdigest())
+        ctype = "application/json" if name.endswith(".json") else "application/octet-stream"
+        with open(base + "metadata.json", "w") as f:
+            json.dump({"content-type": ctype}, f)
+PY
+    fi
+    echo "  done in $((SECONDS - t0)) s" >&2
     aws --endpoint-url "$endpoint" s3api put-object --bucket "$bucket" --key uploaded >/dev/null
 }
 
