@@ -9,6 +9,7 @@
 #   BENCH_S3_DATA        s3rver's data folder (default: $BENCH_DIR/s3rver-retention). Kept between runs: a bucket
 #                        uploaded once (marked by the object `uploaded`) is reused; delete the folder to upload again.
 #   BENCH_S3_SEED        direct (default) or sync: how the generated backups get into the bucket (see below).
+#   BENCH_WARMUP         1 (default): one untimed run first, as retention-plan.sh; 0: none (each run is timed).
 # Needs: node + tests/tools/s3rver (npm ci --prefix tests/tools/s3rver), awscli, python3, /usr/bin/time.
 #
 # The backups are generated as a local tree by retention-plan.sh's generator (one definition), then put into the
@@ -51,7 +52,9 @@ fi
 export DOTNET_ROLL_FORWARD=Major DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # The generator and the timing helpers of retention-plan.sh (one definition each).
-eval "$(sed -n '/^generate() {/,/^}/p; /^median() {/p; /^measure() {/,/^}/p' "$repo/tests/bench/retention-plan.sh")"
+# BENCH_WARMUP=0 drops measure()'s untimed warm-up run (for 100,000 backups, where one run takes minutes).
+warmup_filter=cat; [ "${BENCH_WARMUP:-1}" = 0 ] && warmup_filter="grep -v warm-up"
+eval "$(sed -n '/^generate() {/,/^}/p; /^median() {/p; /^measure() {/,/^}/p' "$repo/tests/bench/retention-plan.sh" | $warmup_filter)"
 for f in generate median measure; do declare -F "$f" >/dev/null || die "cannot load $f() from retention-plan.sh"; done
 
 mkdir -p "$bench_dir"
