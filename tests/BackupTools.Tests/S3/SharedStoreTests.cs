@@ -127,7 +127,8 @@ public class SharedStoreTests(S3rverServer server)
         return plan;
     }
 
-    private static RetentionRequest Request(StoreUnderTest store, RetentionPolicy policy) => new() { Destination = store.Destination, Policy = policy, Store = store.Options };
+    private static RetentionRequest Request(StoreUnderTest store, RetentionPolicy policy, bool includeIncomplete = false, TimeSpan? olderThan = null, DateTimeOffset? now = null) =>
+        new() { Destination = store.Destination, Policy = policy, IncludeIncomplete = includeIncomplete, IncompleteOlderThan = olderThan, Now = now, Store = store.Options };
 
     /// <summary>A kept backup still has all three files; a removed one has none left.</summary>
     private static void AssertWhole(StoreUnderTest store, string location) =>
@@ -197,7 +198,7 @@ public class SharedStoreTests(S3rverServer server)
         Assert.Equal(crm.Take(1), crm.Where(l => store.FilesOf(l).Count > 0));
 
         // With -IncludeIncomplete the blocked database keeps its incomplete backups too.
-        var again = await PruneAsync(store, new RetentionRequest { Destination = store.Destination, Policy = new RetentionPolicy { KeepLast = 1 }, IncludeIncomplete = true, Now = T0, Store = store.Options });
+        var again = await PruneAsync(store, Request(store, new RetentionPolicy { KeepLast = 1 }, includeIncomplete: true, now: T0));
         Assert.Equal(ErrorIds.RetentionBlocked, Assert.Single(again.Errors).ErrorId);
         Assert.Equal(new[] { "blocked" }, again.Decisions.Single(d => d.Location == stale).Reasons);
         Assert.All(app.Append(stale), l => Assert.NotEmpty(store.FilesOf(l)));
@@ -222,7 +223,7 @@ public class SharedStoreTests(S3rverServer server)
         Assert.All(new[] { stale, running, fresh }, l => Assert.NotEmpty(store.FilesOf(l)));
 
         // The default limit (1 day) reaches only the stale one.
-        var plan = await PruneAsync(store, new RetentionRequest { Destination = store.Destination, Policy = policy, IncludeIncomplete = true, Store = store.Options });
+        var plan = await PruneAsync(store, Request(store, policy, includeIncomplete: true));
         Assert.Equal(4, plan.Decisions.Count);
         var removed = Assert.Single(plan.Decisions, d => d.Action == RetentionAction.Remove);
         Assert.Equal(stale, removed.Location);
@@ -232,7 +233,7 @@ public class SharedStoreTests(S3rverServer server)
         Assert.All(new[] { complete, running, fresh }, l => Assert.NotEmpty(store.FilesOf(l)));
 
         // -IncompleteOlderThan 2h reaches the 5-hour-old one; the one written a minute ago may be running and stays.
-        var shorter = await PruneAsync(store, new RetentionRequest { Destination = store.Destination, Policy = policy, IncludeIncomplete = true, IncompleteOlderThan = TimeSpan.FromHours(2), Store = store.Options });
+        var shorter = await PruneAsync(store, Request(store, policy, includeIncomplete: true, olderThan: TimeSpan.FromHours(2)));
         Assert.True(shorter.Decisions.Single(d => d.Location == fresh).Removed);
         Assert.Contains("may be running", shorter.Decisions.Single(d => d.Location == running).Reasons.Single());
         Assert.Empty(store.FilesOf(fresh));
@@ -248,7 +249,7 @@ public class SharedStoreTests(S3rverServer server)
         var store = StoreUnderTest.Create(kind, tmp, server);
         await store.WriteBackupAsync("app", T0);
         var stale = await store.WriteIncompleteAsync("app", T0.AddDays(-3), T0.AddDays(-3));
-        var plan = await RetentionOperation.PlanAsync(new RetentionRequest { Destination = store.Destination, Policy = new RetentionPolicy { KeepLast = 1 }, IncludeIncomplete = true, Now = T0, Store = store.Options }, default);
+        var plan = await RetentionOperation.PlanAsync(Request(store, new RetentionPolicy { KeepLast = 1 }, includeIncomplete: true, now: T0), default);
         var decision = plan.Decisions.Single(d => d.Location == stale);
         Assert.Equal(RetentionAction.Remove, decision.Action);
 
@@ -272,7 +273,7 @@ public class SharedStoreTests(S3rverServer server)
         Assert.Contains(before, f => f.EndsWith("manifest.json", StringComparison.Ordinal));
 
         // -WhatIf is the plan without the removals: every decision is made (and output), nothing is touched.
-        var plan = await RetentionOperation.PlanAsync(new RetentionRequest { Destination = store.Destination, Policy = new RetentionPolicy { KeepLast = 1 }, IncludeIncomplete = true, Now = T0, Store = store.Options }, default);
+        var plan = await RetentionOperation.PlanAsync(Request(store, new RetentionPolicy { KeepLast = 1 }, includeIncomplete: true, now: T0), default);
         Assert.Empty(plan.Errors);
         Assert.Equal(history.Append(stale), plan.Decisions.Select(d => d.Location));
         Assert.Equal(new[] { history[0], history[1] }, plan.Decisions.Where(d => d.Action == RetentionAction.Keep).Select(d => d.Location));
@@ -296,7 +297,7 @@ public class SharedStoreTests(S3rverServer server)
         Assert.Equal(new[] { history[0], history[1] }, plain.Decisions.Select(d => d.Location));
         Assert.Empty(plain.Errors);
 
-        var plan = await PruneAsync(store, new RetentionRequest { Destination = store.Destination, Policy = new RetentionPolicy { KeepLast = 5 }, IncludeIncomplete = true, Now = T0.AddDays(1), Store = store.Options });
+        var plan = await PruneAsync(store, Request(store, new RetentionPolicy { KeepLast = 5 }, includeIncomplete: true, now: T0.AddDays(1)));
         var incomplete = plan.Decisions.Single(d => !d.IsComplete);
         Assert.Equal(history[2], incomplete.Location);
         Assert.True(incomplete.Removed);
