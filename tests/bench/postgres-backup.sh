@@ -110,6 +110,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] :
 col() { awk -v c="$2" '{ print $c }' "$1"; }
 
 results=()
+best=()
 s3results=()
 for mb in "${sizes[@]}"; do
     db="bench_${mb}"
@@ -142,6 +143,7 @@ for mb in "${sizes[@]}"; do
         row="$row $(col "$work/$m.log" 1 | median) $(col "$work/$m.log" 2 | sort -n | tail -1)"
     done
     results+=("$row $stored_raw $stored_runbook $stored_cli")
+    best+=("$mb $actual $(col "$work/dumpfc.log" 1 | sort -n | head -1) $(col "$work/runbook.log" 1 | sort -n | head -1) $(col "$work/cli.log" 1 | sort -n | head -1) $(col "$work/restore.log" 1 | sort -n | head -1) $(col "$work/clirestore.log" 1 | sort -n | head -1)")
     if [ "$s3" = 1 ]; then
         s3results+=("$mb $actual $(col "$work/s3runbook.log" 1 | median) $(col "$work/s3runbook.log" 2 | sort -n | tail -1) $(col "$work/s3cli.log" 1 | median) $(col "$work/s3cli.log" 2 | sort -n | tail -1)")
     fi
@@ -155,6 +157,12 @@ for r in "${results[@]}"; do
     echo "$r" | awk '{
         printf "%4d MB  | %6.2fs %6.1fMiB  %6.2fs %6.1fMiB  %6.2fs %6.1fMiB  | %8.2fx %8.2fx | %6.2fs %6.1fMiB  %6.2fs %6.1fMiB  | %7.2fx | %.0f / %.0f / %.0f\n",
             $2, $3, $4/1024, $5, $6/1024, $7, $8/1024, $7/$3, $7/$5, $9, $10/1024, $11, $12/1024, $11/$9, $13/1048576, $14/1048576, $15/1048576 }'
+done
+echo
+echo "Best of $repeat runs (s): the least disturbed run of each method, for a busy machine"
+printf '%-8s | %-12s %-14s %-12s | %-9s %-9s | %-14s %-14s | %s\n' size "pg_dump -Fc" "dump|gzip+sha" "backuptools" "cli/-Fc" "cli/gzip" "pg_restore -j2" "bt restore -j2" "rst ratio"
+for r in "${best[@]}"; do
+    echo "$r" | awk '{ printf "%4d MB  | %10.2fs %12.2fs %10.2fs | %8.2fx %8.2fx | %12.2fs %12.2fs | %7.2fx\n", $2, $3, $4, $5, $5/$3, $5/$4, $6, $7, $7/$6 }'
 done
 if [ "$s3" = 1 ]; then
     echo

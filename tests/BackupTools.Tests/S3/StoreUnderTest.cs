@@ -78,5 +78,85 @@ public sealed class StoreUnderTest
         Write(info, info.ArtifactName!, bytes);
     }
 
+    // --- Retention (issue 6): histories with chosen times, damaged or half-written backups, on either kind ---
+
+    /// <summary>A complete backup of <paramref name="database"/> completed at <paramref name="completedAt"/> (manifest written last); returns its Location.</summary>
+    public async Task<string> WriteBackupAsync(string database, DateTimeOffset completedAt, params string[] tags)
+    {
+        await using var store = StoreFactory.OpenDestination(Destination, Options);
+        return await RetentionFixtures.WriteBackupAsync(store, database, completedAt, tags);
+    }
+
+    /// <summary>Daily backups of <paramref name="database"/> going back from <paramref name="newest"/>; Locations newest first.</summary>
+    public async Task<List<string>> DailyHistoryAsync(string database, DateTimeOffset newest, int days)
+    {
+        var locations = new List<string>();
+        for (var i = 0; i < days; i++) locations.Add(await WriteBackupAsync(database, newest.AddDays(-i)));
+        return locations;
+    }
+
+    /// <summary>A backup without a manifest (started at <paramref name="startedAt"/>, last written at <paramref name="lastWrite"/>), written through the store's own writer.</summary>
+    public async Task<string> WriteIncompleteAsync(string database, DateTimeOffset startedAt, DateTimeOffset lastWrite)
+    {
+        await using var store = StoreFactory.OpenDestination(Destination, Options);
+        var key = new BackupKey(database, RetentionFixtures.IdAt(startedAt));
+        await using (var writer = await store.CreateBackupAsync(key, default))
+            await writer.WriteFileAsync(database + ".sqlite3", "partial"u8.ToArray(), default);
+        var location = store.LocationOf(key);
+        SetLastWrite(location, lastWrite);
+        return location;
+    }
+
+    /// <summary>
+    /// Backdates every file of a backup: the folder's files, or (S3) the objects' LastModified, which s3rver takes from
+    /// the modification time of the object files in its data folder.
+    /// </summary>
+    public void SetLastWrite(string location, DateTimeOffset time)
+    {
+        if (_bucket is null) { RetentionFixtures.Touch(location, time); return; }
+        var dir = Path.Combine(_server!.DataDirectory, _bucket, PrefixOf(location));
+        var objects = Directory.GetFiles(dir, "*._S3rver_object");
+        Assert.NotEmpty(objects);
+        foreach (var f in objects) File.SetLastWriteTimeUtc(f, time.UtcDateTime);
+    }
+
+    /// <summary>Records a verification result beside the backup, as Test-BackupIntegrity does.</summary>
+    public async Task RecordVerificationAsync(string location, VerificationRecord record)
+    {
+        var (store, key) = StoreFactory.OpenBackup(location, Options);
+        await using var _ = store;
+        await BackupCatalog.RecordVerificationAsync(store, key, record, default);
+    }
+
+    public void Write(string location, string file, byte[] content)
+    {
+        if (_bucket is null) File.WriteAllBytes(Path.Combine(location, file), content);
+        else _server!.Put(_bucket, PrefixOf(location) + "/" + file, content);
+    }
+
+    public void Delete(string location, string file)
+    {
+        if (_bucket is null) File.Delete(Path.Combine(location, file));
+        else
+        {
+            using var c = _server!.Client();
+            c.DeleteObjectAsync(_bucket, PrefixOf(location) + "/" + file).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Every file (local, relative to the destination) or object key (S3) of the destination, sorted: to show nothing changed.</summary>
+    public IReadOnlyList<string> Snapshot() =>
+        _bucket is null
+            ? (Directory.Exists(Destination)
+                ? Directory.GetFiles(Destination, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Destination, f)).Order(StringComparer.Ordinal).ToList()
+                : [])
+            : _server!.Keys(_bucket).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The bucket (null for a local folder) and the server: for tests that inspect S3 itself.</summary>
+    public string? Bucket => _bucket;
+    public S3rverServer? Server => _server;
+
+    private string PrefixOf(string location) => location[$"s3://{_bucket}/".Length..];
+
     public override string ToString() => Kind;
 }

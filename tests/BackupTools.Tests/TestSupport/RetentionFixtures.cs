@@ -14,8 +14,14 @@ public static class RetentionFixtures
 {
     public static async Task<string> WriteBackupAsync(string destination, string database, DateTimeOffset completedAt, params string[] tags)
     {
-        var store = new LocalFolderStore(destination);
-        var id = completedAt.AddSeconds(-1).UtcDateTime.ToString("yyyyMMdd'T'HHmmss'.'fff'Z'", CultureInfo.InvariantCulture) + "-" + RandomNumberGenerator.GetHexString(8, lowercase: true);
+        await using var store = new LocalFolderStore(destination);
+        return await WriteBackupAsync(store, database, completedAt, tags);
+    }
+
+    /// <summary>The same through any store (a local folder or an S3 bucket): artifact and sidecar, then the manifest last.</summary>
+    public static async Task<string> WriteBackupAsync(IBackupStore store, string database, DateTimeOffset completedAt, params string[] tags)
+    {
+        var id = IdAt(completedAt.AddSeconds(-1));
         var key = new BackupKey(database, id);
         var content = Encoding.UTF8.GetBytes($"backup {id} of {database}\n");
         var sha = Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant();
@@ -36,7 +42,7 @@ public static class RetentionFixtures
     /// <summary>A backup folder without a manifest whose id says it started at <paramref name="startedAt"/> and whose files were last written at <paramref name="lastWrite"/>.</summary>
     public static string WriteIncomplete(string destination, string database, DateTimeOffset startedAt, DateTimeOffset lastWrite)
     {
-        var id = startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'.'fff'Z'", CultureInfo.InvariantCulture) + "-" + RandomNumberGenerator.GetHexString(8, lowercase: true);
+        var id = IdAt(startedAt);
         var dir = Path.Combine(Path.GetFullPath(destination), database, id);
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, database + ".sqlite3");
@@ -44,6 +50,10 @@ public static class RetentionFixtures
         Touch(dir, lastWrite);
         return dir;
     }
+
+    /// <summary>A fresh backup id whose time part is <paramref name="startedAt"/>.</summary>
+    public static string IdAt(DateTimeOffset startedAt) =>
+        startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'.'fff'Z'", CultureInfo.InvariantCulture) + "-" + RandomNumberGenerator.GetHexString(8, lowercase: true);
 
     /// <summary>Sets the last-write time of a folder and every file in it.</summary>
     public static void Touch(string dir, DateTimeOffset time)
