@@ -25,10 +25,11 @@ internal static class DrillVerb
         var rpoWindow = CommonOptions.Duration("--rpo-window", "The history window over which RPO is measured (default 7d).");
         var reportPath = CommonOptions.Text("--report-path", "A folder to write the drill report to (<drill>.json and <drill>.md).");
         var tempPath = CommonOptions.TempPath();
+        var assertionFile = CommonOptions.Text("--assertion-file", "A YAML file of named SQL queries with expected values, run on the scratch database as checks.");
 
         var command = new Command("drill", "Run a disaster-recovery drill: restore, verify, measure RTO/RPO (Invoke-DrDrill).")
         {
-            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath, pgBin,
+            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath, pgBin, assertionFile,
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
@@ -52,6 +53,7 @@ internal static class DrillVerb
                 TempDirectory = parse.GetValue(tempPath),
                 Store = store,
                 EngineOptions = PgFlags.Options(parse, pgBin),
+                AssertionFile = parse.GetValue(assertionFile),
             };
 
             var requests = new List<DrillRequest>();

@@ -87,6 +87,11 @@ public sealed class InvokeDrDrillCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? PgBinPath { get; set; }
 
+    /// <summary>A YAML file of named SQL queries with expected values (e.g. <c>expect: "&gt;= 1"</c>), each run on the scratch database as a check.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AssertionFile { get; set; }
+
     protected override int ProgressActivityId => ProgressIds.InvokeDrDrill;
 
     protected override string ProgressActivity => "DR drill";
@@ -141,6 +146,7 @@ public sealed class InvokeDrDrillCommand : StoreCmdlet
         ReportPath = ResolveOptionalPath(ReportPath),
         TempDirectory = ResolveOptionalPath(TempPath),
         Store = StoreOptions,
+        AssertionFile = ResolveOptionalPath(AssertionFile),
     };
 
     private void Drill(string target, DrillRequest request)
