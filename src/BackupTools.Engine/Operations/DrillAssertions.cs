@@ -74,7 +74,7 @@ public static class DrillAssertions
         }
         catch (YamlException ex)
         {
-            var reason = (ex.InnerException?.Message ?? ex.Message).Trim();
+            var reason = (ex.InnerException?.Message ?? ex.Message).Trim().TrimEnd('.');
             throw Invalid(source, ex.Start, $"it is not valid YAML: {reason}", ex);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })

@@ -50,7 +50,7 @@ internal static class PgDrillChecks
             return new[] { new CheckResult(AmcheckName, true, $"skipped: pg_amcheck {tools.Version} is too old (14 or newer is needed)") };
         }
 
-        var args = new[] { "--no-password", "--heapallindexed", "--dbname=" + PgSession.DbNameConnInfo(session.Endpoint.Database) };
+        var args = new[] { "--no-password", "--heapallindexed", PgSession.DbNameConnInfo(session.Endpoint.Database) };
         int exit;
         string stderr;
         string stdout;
