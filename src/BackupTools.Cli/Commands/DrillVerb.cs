@@ -53,7 +53,7 @@ internal static class DrillVerb
                 TempDirectory = parse.GetValue(tempPath),
                 Store = store,
                 EngineOptions = PgFlags.Options(parse, pgBin),
-                AssertionFile = parse.GetValue(assertionFile),
+                AssertionFile = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : null,
             };
 
             var requests = new List<DrillRequest>();

@@ -267,7 +267,7 @@ public static class DrillOperation
             sb.AppendLine()
               .AppendLine($"## History: last {h.Drills.Count} drill(s) of {report.Database}")
               .AppendLine()
-              .AppendLine($"- Success rate: {h.PassedDrills}/{h.Drills.Count} ({h.SuccessRate:P0})")
+              .AppendLine($"- Success rate: {h.PassedDrills}/{h.Drills.Count} ({(h.SuccessRate * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture)}%)")
               .AppendLine($"- RTO trend: {h.RtoTrend}");
             if (h.Warning is not null) sb.AppendLine($"- Warning: {h.Warning}");
             sb.AppendLine().AppendLine("| drill | started | backup | passed | RTO | RPO |").AppendLine("| --- | --- | --- | --- | ---: | ---: |");

@@ -66,7 +66,7 @@ internal static class PgDrillChecks
         return new[]
         {
             exit == 0
-                ? new CheckResult(AmcheckName, true, $"no corruption found (pg_amcheck {tools.Version}, --heapallindexed, server {serverMajor})")
+                ? new CheckResult(AmcheckName, true, $"no corruption found: pg_amcheck --heapallindexed (client {tools.Major}, server {serverMajor})")
                 : new CheckResult(AmcheckName, false, $"pg_amcheck exited {exit}: {(output.Length == 0 ? "no output" : output)}"),
         };
     }
