@@ -225,4 +225,26 @@ public class DrillTests
         Assert.Equal("stable", DrillHistoryLog.Trend(new[] { S(10), S(50), S(10.5) }));
         await Task.CompletedTask;
     }
+
+    [Fact]
+    public async Task A_destination_where_no_record_can_be_stored_warns_and_the_drill_still_passes()
+    {
+        using var tmp = new TempDir();
+        var (_, dest, info) = await SampleBackups.ChinookAsync(tmp);
+        File.WriteAllText(Path.Combine(dest, "_drills"), "a file where the _drills folder would go");
+        var warnings = new List<string>();
+        var report = await DrillOperation.RunAsync(new DrillRequest { Location = info.Location }, new Recording(warnings), default);
+        Assert.True(report.Passed, string.Join("\n", report.Checks));
+        Assert.NotNull(report.History!.Warning);
+        Assert.Contains("could not be stored", report.History.Warning);
+        Assert.Contains(warnings, w => w.Contains("could not be stored", StringComparison.Ordinal));
+        Assert.Single(report.History.Drills);
+    }
+
+    private sealed class Recording(List<string> warnings) : IOperationObserver
+    {
+        public void Progress(OperationProgress progress) { }
+        public void Verbose(string message) { }
+        public void Warning(string message) => warnings.Add(message);
+    }
 }
