@@ -38,7 +38,7 @@ try {
     $reports = @(Invoke-DrDrill @drill -ErrorAction SilentlyContinue -ErrorVariable drillErrors)
 }
 catch {
-    Write-Error "DR drill could not run: $_" -ErrorAction Continue
+    Write-Error "DR drill could not run: $($_.FullyQualifiedErrorId): $_" -ErrorAction Continue
     exit 2
 }
 

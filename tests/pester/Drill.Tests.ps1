@@ -56,7 +56,7 @@ Describe 'Invoke-DrDrill in a scheduled-task script' {
         $assertions = Join-Path $script:Work 'bad.yaml'
         Set-Content -LiteralPath $assertions -Value "- name: a`n  sql: select 1`n  expect: >= 1"
         $run = Invoke-ScheduledDrill @('-AssertionFile', $assertions)
-        $run.ExitCode | Should -Not -Be 0
+        $run.ExitCode | Should -Be 2 -Because $run.Output
         $run.Output | Should -Match 'DrillAssertionFileInvalid'
         $run.Output | Should -Match 'line 3'
     }

@@ -56,6 +56,8 @@ internal static class DrillVerb
                 AssertionFile = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : null,
             };
 
+            // A bad assertion file is one usage error (exit 2), not one failed drill per database.
+            if (parse.GetValue(assertionFile) is { } assertionPath) DrillAssertions.Load(Path.GetFullPath(assertionPath));
             var requests = new List<DrillRequest>();
             if (pathList is { Length: > 0 })
             {

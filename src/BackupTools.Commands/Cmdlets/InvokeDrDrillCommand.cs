@@ -96,6 +96,23 @@ public sealed class InvokeDrDrillCommand : StoreCmdlet
 
     protected override string ProgressActivity => "DR drill";
 
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        // A bad assertion file stops the command once, before any drill, instead of failing every database.
+        if (ResolveOptionalPath(AssertionFile) is { } assertions)
+        {
+            try
+            {
+                DrillAssertions.Load(assertions);
+            }
+            catch (BackupToolsException ex)
+            {
+                ThrowTerminatingError(ex);
+            }
+        }
+    }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PathSet)

@@ -105,5 +105,10 @@ public class CliDrillTests
         var refused = CliRunner.Run("drill", "--path", backup.Location(), "--assertion-file", bad).ExpectError(2, ErrorIds.DrillAssertionFileInvalid);
         Assert.Contains("line 4, column 3", refused.StdErr);
         Assert.Contains("unknown key 'extra'", refused.StdErr);
+        // Over every database it is still one usage error, before any drill: no report, no new record.
+        var records = Directory.GetFiles(Path.Combine(dest, "_drills", "chinook")).Length;
+        var all = CliRunner.Run("drill", "--destination", dest, "--database", "*", "--assertion-file", bad, "--json").ExpectError(2, ErrorIds.DrillAssertionFileInvalid);
+        Assert.DoesNotContain(all.Objects, o => o.TryGetProperty("DrillId", out _));
+        Assert.Equal(records, Directory.GetFiles(Path.Combine(dest, "_drills", "chinook")).Length);
     }
 }
