@@ -55,7 +55,10 @@ public sealed class PgDrillTests(PgCluster pg, S3rverServer s3) : IClassFixture<
 
             Assert.Equal(new[] { "select", "fetch", "decrypt/decompress", "restore", "verify", "cleanup" }, report.Phases.Select(p => p.Name));
             var amcheck = Assert.Single(report.Checks, c => c.Name == "pg_amcheck");
-            Assert.StartsWith("no corruption found", amcheck.Detail);
+            // The cluster started here has contrib and pg_amcheck; an external server (BACKUPTOOLS_TEST_PG) may lack them.
+            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PgCluster.EnvironmentVariable)))
+                Assert.StartsWith("no corruption found", amcheck.Detail);
+            Assert.True(amcheck.Passed, amcheck.Detail);
             Assert.Contains(report.Checks, c => c.Name == "row-counts" && c.Passed);
             Assert.Contains(report.Checks, c => c.Name == "objects" && c.Passed);
             Assert.Equal(4, report.Checks.Count(c => c.Name.StartsWith("assertion: ", StringComparison.Ordinal) && c.Passed));
