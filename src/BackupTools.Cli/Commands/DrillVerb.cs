@@ -25,10 +25,11 @@ internal static class DrillVerb
         var rpoWindow = CommonOptions.Duration("--rpo-window", "The history window over which RPO is measured (default 7d).");
         var reportPath = CommonOptions.Text("--report-path", "A folder to write the drill report to (<drill>.json and <drill>.md).");
         var tempPath = CommonOptions.TempPath();
+        var assertionFile = CommonOptions.Text("--assertion-file", "A YAML file of named SQL queries with expected values, run on the scratch database as checks.");
 
         var command = new Command("drill", "Run a disaster-recovery drill: restore, verify, measure RTO/RPO (Invoke-DrDrill).")
         {
-            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath, pgBin,
+            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath, pgBin, assertionFile,
         };
         var encryption = EncryptionCliOptions.ForRead();
         encryption.AddTo(command);
@@ -55,8 +56,11 @@ internal static class DrillVerb
                 Store = store,
                 EngineOptions = PgFlags.Options(parse, pgBin),
                 Encryption = encryption.Get(parse),
+                AssertionFile = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : null,
             };
 
+            // A bad assertion file is one usage error (exit 2), not one failed drill per database.
+            if (parse.GetValue(assertionFile) is { } assertionPath) DrillAssertions.Load(Path.GetFullPath(assertionPath));
             var requests = new List<DrillRequest>();
             if (pathList is { Length: > 0 })
             {

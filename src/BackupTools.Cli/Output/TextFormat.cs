@@ -63,6 +63,9 @@ internal static class TextFormat
             ("Phases", phases),
             ("Scratch", d.ScratchTarget),
             ("Report", d.ReportPath),
+            ("History", d.History is { } h
+                ? $"{h.PassedDrills}/{h.Drills.Count} of the last drills passed, RTO trend {h.RtoTrend}{(h.Warning is null ? "" : "; " + h.Warning)}"
+                : null),
             ("ErrorId", d.ErrorId));
     }
 

@@ -87,9 +87,31 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     [ValidateNotNullOrEmpty]
     public string? PgBinPath { get; set; }
 
+    /// <summary>A YAML file of named SQL queries with expected values (e.g. <c>expect: "&gt;= 1"</c>), each run on the scratch database as a check.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AssertionFile { get; set; }
+
     protected override int ProgressActivityId => ProgressIds.InvokeDrDrill;
 
     protected override string ProgressActivity => "DR drill";
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        // A bad assertion file stops the command once, before any drill, instead of failing every database.
+        if (ResolveOptionalPath(AssertionFile) is { } assertions)
+        {
+            try
+            {
+                DrillAssertions.Load(assertions);
+            }
+            catch (BackupToolsException ex)
+            {
+                ThrowTerminatingError(ex);
+            }
+        }
+    }
 
     protected override void ProcessRecord()
     {
@@ -142,6 +164,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
         TempDirectory = ResolveOptionalPath(TempPath),
         Store = StoreOptions,
         Encryption = DecryptionOptions(),
+        AssertionFile = ResolveOptionalPath(AssertionFile),
     };
 
     private void Drill(string target, DrillRequest request)

@@ -47,6 +47,18 @@ public interface IDatabaseEngine
     Task<IReadOnlyList<CheckResult>> CheckDatabaseAsync(string target, BackupManifest manifest, EngineOptions options, CancellationToken ct);
 
     Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, EngineOptions options, CancellationToken ct);
+
+    /// <summary>
+    /// Drills: runs one query against a restored (scratch) database, read-only, and returns the first column of the
+    /// first row as invariant text (null for SQL NULL or no row). A failing query throws DrillAssertionFailed.
+    /// </summary>
+    Task<string?> QueryScalarAsync(string target, string sql, EngineOptions options, CancellationToken ct);
+
+    /// <summary>
+    /// Drills: checks beyond <see cref="CheckDatabaseAsync"/> that are too slow for every restore (PostgreSQL:
+    /// pg_amcheck). A check that cannot run says "skipped: ..." in a passed result rather than being left out.
+    /// </summary>
+    Task<IReadOnlyList<CheckResult>> DeepCheckAsync(string target, EngineOptions options, CancellationToken ct);
 }
 
 public sealed record EngineBackupContext

@@ -54,6 +54,9 @@ public static class ErrorIds
     // Drill
     public const string DrillFailed = "DrillFailed";
     public const string ScratchTargetInvalid = "ScratchTargetInvalid";
+    public const string DrillAssertionFileInvalid = "DrillAssertionFileInvalid";
+    public const string DrillAssertionFailed = "DrillAssertionFailed";
+    public const string DrillAmcheckFailed = "DrillAmcheckFailed";
 
     // S3 destinations (docs/s3.md)
     public const string S3OptionsInvalid = "S3OptionsInvalid";

@@ -38,6 +38,28 @@ public sealed class DrillReport
     public string? ScratchTarget { get; init; }
     public string? ReportPath { get; set; }
     public string? ErrorId { get; init; }
+    /// <summary>The assertion file the drill ran (-AssertionFile), if any.</summary>
+    public string? AssertionFile { get; init; }
+    /// <summary>The last drills of this database in the destination (this one included): success rate and RTO trend.</summary>
+    public DrillHistory? History { get; set; }
 
     public override string ToString() => $"{DrillId} {Database} {(Passed ? "passed" : "FAILED")}";
+}
+
+/// <summary>One earlier drill as recorded in the destination under _drills/&lt;database&gt;/.</summary>
+public sealed record DrillHistoryEntry(string DrillId, DateTimeOffset StartedAt, string? BackupId, bool Passed, TimeSpan? RtoAchieved, TimeSpan? RpoAchieved);
+
+/// <summary>The recent drills of one database: success rate and the RTO trend over the last 10 drills.</summary>
+public sealed class DrillHistory
+{
+    public IReadOnlyList<DrillHistoryEntry> Drills { get; init; } = Array.Empty<DrillHistoryEntry>();
+    public int PassedDrills { get; init; }
+    /// <summary>Passed drills / drills, 0..1.</summary>
+    public double SuccessRate { get; init; }
+    /// <summary>"rising", "falling", "stable", or "not enough drills": the mean RTO of the newer half against the older half (±10 %).</summary>
+    public string RtoTrend { get; init; } = "";
+    /// <summary>Why the history could not be read or written, if it could not (the drill itself is unaffected).</summary>
+    public string? Warning { get; set; }
+
+    public override string ToString() => $"{PassedDrills}/{Drills.Count} passed, RTO {RtoTrend}";
 }

@@ -30,6 +30,8 @@ public sealed class DrillRequest
     public StoreOptions Store { get; init; } = StoreOptions.Default;
     /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
     public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
+    /// <summary>A YAML file of named queries with expected values, run against the scratch database (see <see cref="DrillAssertions"/>).</summary>
+    public string? AssertionFile { get; init; }
 }
 
 /// <summary>
@@ -63,10 +65,13 @@ public static class DrillOperation
         var phase = Stopwatch.StartNew();
         void EndPhase(string name) { phases.Add(new DrillPhase(name, phase.Elapsed)); phase.Restart(); }
 
+        // A bad assertion file is found before anything is downloaded or restored.
+        var assertions = request.AssertionFile is { } file ? DrillAssertions.Load(file) : Array.Empty<DrillAssertion>();
+
         // select
         var (store, history, chosen) = await SelectAsync(request, ct).ConfigureAwait(false);
         await using var lease = store;
-        EndPhase("select");
+        EndPhase(SelectPhase);
         observer.Verbose($"Drill {drillId}: restoring backup {chosen.BackupId} of '{chosen.Database}' ({chosen.CompletedAt:u}).");
 
         var manifest = (await BackupCatalog.ReadAsync(store, new BackupKey(chosen.Database, chosen.BackupId), ct).ConfigureAwait(false)).Manifest;
@@ -82,23 +87,37 @@ public static class DrillOperation
                 var bytes = await Pipeline.ArtifactReader.VerifyStoredAsync(store, key, artifact, observer, ct).ConfigureAwait(false);
                 checks.Add(new CheckResult($"checksum {artifact.Name}", true, $"{bytes} bytes match the manifest"));
             }
-            EndPhase("fetch");
+            EndPhase(FetchPhase);
 
-            var restored = await engine.RestoreAsync(new EngineReadContext
+            // decrypt/decompress: the whole plaintext stream, checked against the manifest's plaintext hash and size,
+            // through the same reader restores use (so decryption of an encrypted backup is timed here).
+            var readContext = new EngineReadContext
             {
                 Store = store, Key = key, Manifest = manifest, Observer = observer,
                 TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
                 Options = request.EngineOptions with { CreateDatabase = true },
                 Encryption = request.Encryption,
-            }, scratch, overwrite: false, ct).ConfigureAwait(false);
+            };
+            foreach (var artifact in manifest.Artifacts)
+            {
+                var plain = await Pipeline.ArtifactReader.CopyPlaintextAsync(readContext, artifact, Stream.Null, ct).ConfigureAwait(false);
+                checks.Add(new CheckResult($"plaintext {artifact.Name}", true, $"{plain} bytes ({artifact.Compression}) decoded and match the manifest"));
+            }
+            EndPhase(DecodePhase);
+
+            var restored = await engine.RestoreAsync(readContext, scratch, overwrite: false, ct).ConfigureAwait(false);
             checks.Add(new CheckResult("restore", true, $"{restored.BytesRestored} bytes restored into {scratch}"));
-            EndPhase("restore");
+            EndPhase(RestorePhase);
 
             checks.AddRange(await engine.CheckDatabaseAsync(scratch, manifest, request.EngineOptions, ct).ConfigureAwait(false));
-            EndPhase("verify");
+            checks.AddRange(await engine.DeepCheckAsync(scratch, request.EngineOptions, ct).ConfigureAwait(false));
+            foreach (var assertion in assertions)
+                checks.Add(await RunAssertionAsync(engine, scratch, assertion, request.EngineOptions, ct).ConfigureAwait(false));
+            EndPhase(VerifyPhase);
             if (checks.All(c => c.Passed)) rto = total.Elapsed;
+            else errorId = SpecificError(checks);
         }
-        catch (BackupToolsException ex)
+        catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)
         {
             checks.Add(new CheckResult("drill", false, $"{ex.ErrorId}: {ex.Message}"));
             errorId = ex.ErrorId;
@@ -108,8 +127,9 @@ public static class DrillOperation
         {
             if (!request.KeepScratch)
             {
+                // Also on cancellation (Ctrl+C, StopProcessing): the scratch database never outlives the drill.
                 await engine.DropScratchAsync(scratch, request.EngineOptions, CancellationToken.None).ConfigureAwait(false);
-                EndPhase("cleanup");
+                EndPhase(CleanupPhase);
             }
         }
 
@@ -151,10 +171,44 @@ public static class DrillOperation
             Passed = passed,
             ScratchTarget = request.KeepScratch ? scratch : null,
             ErrorId = passed ? null : errorId,
+            AssertionFile = request.AssertionFile,
         };
+        report.History = await DrillHistoryLog.RecordAsync(store, report, observer, ct).ConfigureAwait(false);
         if (request.ReportPath is { } folder)
             WriteReport(report, folder);
         return report;
+    }
+
+    public const string SelectPhase = "select";
+    public const string FetchPhase = "fetch";
+    public const string DecodePhase = "decrypt/decompress";
+    public const string RestorePhase = "restore";
+    public const string VerifyPhase = "verify";
+    public const string CleanupPhase = "cleanup";
+
+    private static async Task<CheckResult> RunAssertionAsync(IDatabaseEngine engine, string scratch, DrillAssertion assertion, EngineOptions options, CancellationToken ct)
+    {
+        var name = "assertion: " + assertion.Name;
+        try
+        {
+            var actual = await engine.QueryScalarAsync(scratch, assertion.Sql, options, ct).ConfigureAwait(false);
+            var ok = DrillAssertions.Evaluate(assertion, actual);
+            return new CheckResult(name, ok, $"returned {actual ?? "NULL"}, expected {assertion.Expectation} (line {assertion.Line})");
+        }
+        catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.DrillAssertionFailed)
+        {
+            return new CheckResult(name, false, $"{ex.Message} (line {assertion.Line})");
+        }
+    }
+
+    /// <summary>The id of a failed verification: the most specific failing check wins.</summary>
+    private static string SpecificError(IReadOnlyList<CheckResult> checks)
+    {
+        bool Failed(Func<string, bool> match) => checks.Any(c => !c.Passed && match(c.Name));
+        if (Failed(n => n == RowCountComparison.CheckName)) return ErrorIds.RowCountMismatch;
+        if (Failed(n => n == "pg_amcheck")) return ErrorIds.DrillAmcheckFailed;
+        if (Failed(n => n.StartsWith("assertion: ", StringComparison.Ordinal))) return ErrorIds.DrillAssertionFailed;
+        return ErrorIds.DrillFailed;
     }
 
     private static async Task<(IBackupStore Store, IReadOnlyList<BackupInfo> History, BackupInfo Chosen)> SelectAsync(DrillRequest request, CancellationToken ct)
@@ -198,7 +252,7 @@ public static class DrillOperation
         var json = Path.Combine(folder, $"drill_{report.Database}_{report.DrillId}.json");
         var md = Path.ChangeExtension(json, ".md");
         report.ReportPath = json;
-        File.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(json, JsonSerializer.Serialize(report, DrillHistoryLog.Json));
         var sb = new StringBuilder()
             .AppendLine($"# DR drill {report.DrillId}: {report.Database} — {(report.Passed ? "PASSED" : "FAILED")}")
             .AppendLine()
@@ -210,7 +264,20 @@ public static class DrillOperation
             .AppendLine("| phase | duration |").AppendLine("| --- | ---: |");
         foreach (var p in report.Phases) sb.AppendLine($"| {p.Name} | {p.Duration.TotalSeconds:0.000} s |");
         sb.AppendLine().AppendLine("| check | passed | detail |").AppendLine("| --- | --- | --- |");
-        foreach (var c in report.Checks) sb.AppendLine($"| {c.Name} | {(c.Passed ? "yes" : "**no**")} | {c.Detail.Replace("|", "\\|")} |");
+        foreach (var c in report.Checks) sb.AppendLine($"| {c.Name} | {(c.Passed ? "yes" : "**no**")} | {c.Detail.Replace("|", "\\|").ReplaceLineEndings(" ")} |");
+        if (report.AssertionFile is { } assertionFile) sb.AppendLine().AppendLine($"Assertions from `{assertionFile}`.");
+        if (report.History is { } h)
+        {
+            sb.AppendLine()
+              .AppendLine($"## History: last {h.Drills.Count} drill(s) of {report.Database}")
+              .AppendLine()
+              .AppendLine($"- Success rate: {h.PassedDrills}/{h.Drills.Count} ({(h.SuccessRate * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture)}%)")
+              .AppendLine($"- RTO trend: {h.RtoTrend}");
+            if (h.Warning is not null) sb.AppendLine($"- Warning: {h.Warning}");
+            sb.AppendLine().AppendLine("| drill | started | backup | passed | RTO | RPO |").AppendLine("| --- | --- | --- | --- | ---: | ---: |");
+            foreach (var e in h.Drills)
+                sb.AppendLine($"| {e.DrillId} | {e.StartedAt:u} | {e.BackupId} | {(e.Passed ? "yes" : "**no**")} | {Format(e.RtoAchieved)} | {Format(e.RpoAchieved)} |");
+        }
         File.WriteAllText(md, sb.ToString());
     }
 

@@ -43,6 +43,12 @@ public interface IBackupStore : IAsyncDisposable
     /// <summary>The records of an append-only log, oldest first; empty when there are none.</summary>
     Task<IReadOnlyList<string>> ReadRecordsAsync(BackupKey key, string log, CancellationToken ct);
 
+    /// <summary>
+    /// Writes one small whole file outside any backup, creating its folder: drill records under
+    /// <c>_drills/&lt;database&gt;/</c>. Such folders start with '_' so they are never listed as databases or backups.
+    /// </summary>
+    Task PutFileAsync(BackupKey key, string fileName, ReadOnlyMemory<byte> content, CancellationToken ct);
+
     /// <summary>Deletes a backup: the manifest first, so an interrupted deletion leaves an incomplete backup, never a listed one with missing files.</summary>
     Task DeleteBackupAsync(BackupKey key, CancellationToken ct);
 }

@@ -133,6 +133,28 @@ public sealed class LocalFolderStore : IBackupStore
         await fs.FlushAsync(ct).ConfigureAwait(false);
     }
 
+    public async Task PutFileAsync(BackupKey key, string fileName, ReadOnlyMemory<byte> content, CancellationToken ct)
+    {
+        var path = FilePath(key, fileName);
+        Directory.CreateDirectory(LocationOf(key));
+        // Whole or absent: written beside, flushed, then renamed over.
+        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            await using (var fs = FileSystem.OpenPrivateFile(temp, FileMode.CreateNew))
+            {
+                await fs.WriteAsync(content, ct).ConfigureAwait(false);
+                await fs.FlushAsync(ct).ConfigureAwait(false);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            FileSystem.DeleteQuietly(temp);
+        }
+    }
+
     public async Task<IReadOnlyList<string>> ReadRecordsAsync(BackupKey key, string log, CancellationToken ct)
     {
         var path = FilePath(key, log + RecordSuffix);

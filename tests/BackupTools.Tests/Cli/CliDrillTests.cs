@@ -70,4 +70,45 @@ public class CliDrillTests
         CliRunner.Run("drill", "--destination", dest, "--database", "nothing*").ExpectError(2, ErrorIds.NoBackupsFound);
         CliRunner.Run("drill", "--destination", dest).ExpectError(2, ErrorIds.BackupLocationInvalid);
     }
+
+    [Fact]
+    public void Assertion_files_pass_fail_with_exit_1_and_bad_ones_exit_2_with_the_line()
+    {
+        using var tmp = new TempDir("bt-cli-");
+        var source = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite");
+        var dest = tmp.Combine("backups");
+        var backup = Backup(source, dest);
+        var good = tmp.Combine("good.yaml");
+        File.WriteAllText(good, "- name: artists\n  sql: select count(*) from Artist\n  expect: 275\n- name: tracks\n  sql: select count(*) from Track\n  expect: \"> 3000\"\n");
+        var failing = tmp.Combine("failing.yaml");
+        File.WriteAllText(failing, "- name: albums\n  sql: select count(*) from Album\n  expect: \"< 10\"\n");
+        var bad = tmp.Combine("bad.yaml");
+        File.WriteAllText(bad, "- name: albums\n  sql: select 1\n  expect: 1\n  extra: 2\n");
+        var reports = tmp.Combine("reports");
+
+        var passed = CliRunner.Run("drill", "--path", backup.Location(), "--assertion-file", good, "--report-path", reports, "--json").Expect(0).Single;
+        Assert.True(passed.GetProperty("Passed").GetBoolean(), passed.ToString());
+        var names = passed.GetProperty("Checks").EnumerateArray().Select(c => c.Str("Name")).ToList();
+        Assert.Contains("assertion: artists", names);
+        Assert.Contains("assertion: tracks", names);
+        Assert.Equal(1, passed.GetProperty("History").GetProperty("Drills").GetArrayLength());
+
+        var run = CliRunner.Run("drill", "--path", backup.Location(), "--assertion-file", failing, "--report-path", reports, "--json").ExpectError(1, ErrorIds.DrillAssertionFailed);
+        var report = run.Single;
+        Assert.False(report.GetProperty("Passed").GetBoolean());
+        Assert.Equal(ErrorIds.DrillAssertionFailed, report.Str("ErrorId"));
+        var history = report.GetProperty("History");
+        Assert.Equal(2, history.GetProperty("Drills").GetArrayLength());
+        Assert.Equal(0.5, history.GetProperty("SuccessRate").GetDouble());
+        Assert.Contains("Success rate: 1/2", File.ReadAllText(Path.ChangeExtension(report.Str("ReportPath"), ".md")));
+
+        var refused = CliRunner.Run("drill", "--path", backup.Location(), "--assertion-file", bad).ExpectError(2, ErrorIds.DrillAssertionFileInvalid);
+        Assert.Contains("line 4, column 3", refused.StdErr);
+        Assert.Contains("unknown key 'extra'", refused.StdErr);
+        // Over every database it is still one usage error, before any drill: no report, no new record.
+        var records = Directory.GetFiles(Path.Combine(dest, "_drills", "chinook")).Length;
+        var all = CliRunner.Run("drill", "--destination", dest, "--database", "*", "--assertion-file", bad, "--json").ExpectError(2, ErrorIds.DrillAssertionFileInvalid);
+        Assert.DoesNotContain(all.Objects, o => o.TryGetProperty("DrillId", out _));
+        Assert.Equal(records, Directory.GetFiles(Path.Combine(dest, "_drills", "chinook")).Length);
+    }
 }

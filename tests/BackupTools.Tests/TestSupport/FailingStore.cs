@@ -27,6 +27,7 @@ public sealed class FailingStore : IBackupStore
     public Task AppendRecordAsync(BackupKey key, string log, string jsonLine, CancellationToken ct) => _inner.AppendRecordAsync(key, log, jsonLine, ct);
     public Task<IReadOnlyList<string>> ReadRecordsAsync(BackupKey key, string log, CancellationToken ct) => _inner.ReadRecordsAsync(key, log, ct);
     public Task DeleteBackupAsync(BackupKey key, CancellationToken ct) => _inner.DeleteBackupAsync(key, ct);
+    public Task PutFileAsync(BackupKey key, string fileName, ReadOnlyMemory<byte> content, CancellationToken ct) => _inner.PutFileAsync(key, fileName, content, ct);
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
 
     public async Task<IBackupWriter> CreateBackupAsync(BackupKey key, CancellationToken ct) =>

@@ -229,6 +229,12 @@ public sealed class PostgresEngine : IDatabaseEngine
         return await PgCatalog.CountRowsAsync(connection, tables, ct).ConfigureAwait(false);
     }
 
+    public Task<string?> QueryScalarAsync(string target, string sql, EngineOptions options, CancellationToken ct) =>
+        PgDrillChecks.QueryScalarAsync(PgEndpoint.Parse(target), sql, options, ct);
+
+    public Task<IReadOnlyList<CheckResult>> DeepCheckAsync(string target, EngineOptions options, CancellationToken ct) =>
+        PgDrillChecks.AmcheckAsync(PgEndpoint.Parse(target), options, ct);
+
     internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, connection);

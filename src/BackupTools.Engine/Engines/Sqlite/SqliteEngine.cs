@@ -187,6 +187,13 @@ public sealed class SqliteEngine : IDatabaseEngine
     public Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, EngineOptions options, CancellationToken ct) =>
         Task.Run(() => SqliteInspector.CountRowsOnly(SqliteSource.ResolvePath(target), ct), ct);
 
+    public Task<string?> QueryScalarAsync(string target, string sql, EngineOptions options, CancellationToken ct) =>
+        Task.Run(() => SqliteInspector.QueryScalar(SqliteSource.ResolvePath(target), sql, ct), ct);
+
+    /// <summary>SQLite's own checks (integrity_check, foreign_key_check) already run in <see cref="CheckDatabaseAsync"/>; nothing slower exists.</summary>
+    public Task<IReadOnlyList<CheckResult>> DeepCheckAsync(string target, EngineOptions options, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<CheckResult>>(Array.Empty<CheckResult>());
+
     private static List<CheckResult> DatabaseChecks(SqliteInspection inspection, BackupManifest manifest)
     {
         var checks = new List<CheckResult>

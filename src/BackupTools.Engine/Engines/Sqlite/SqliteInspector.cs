@@ -58,6 +58,29 @@ internal static class SqliteInspector
         return CountRows(conn, ct).Tables;
     }
 
+    /// <summary>One user query on a read-only connection (drill assertions): the first column of the first row, or null.</summary>
+    public static string? QueryScalar(string path, string sql, CancellationToken ct)
+    {
+        using var conn = SqliteNative.Open(path, readOnly: true);
+        using var interrupt = ct.Register(() => raw.sqlite3_interrupt(conn.Handle));
+        try
+        {
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.CommandTimeout = 0;
+            return Operations.DrillAssertions.FormatValue(cmd.ExecuteScalar());
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == raw.SQLITE_INTERRUPT)
+        {
+            throw new OperationCanceledException("The SQLite query was interrupted.", ex, ct);
+        }
+        catch (SqliteException ex)
+        {
+            throw new BackupToolsException(ErrorIds.DrillAssertionFailed, ErrorKind.InvalidData,
+                $"The query failed on the scratch database: {ex.Message}", path, ex);
+        }
+    }
+
     private static (IReadOnlyList<TableRowCount> Tables, IReadOnlyList<string> Skipped) CountRows(SqliteConnection conn, CancellationToken ct)
     {
         var names = Strings(conn, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name;");

@@ -170,6 +170,13 @@ public sealed class S3BackupStore : IBackupStore
         if (_listedFiles.TryGetValue(Location.BackupPrefix(key), out var files)) files[KeyOf(key, name)] = 0;
     }
 
+    public async Task PutFileAsync(BackupKey key, string fileName, ReadOnlyMemory<byte> content, CancellationToken ct)
+    {
+        var objectKey = KeyOf(key, fileName);
+        await PutAsync(objectKey, content, $"writing {LocationOf(key)}/{fileName}", LocationOf(key), ct).ConfigureAwait(false);
+        if (_listedFiles.TryGetValue(Location.BackupPrefix(key), out var files)) files[objectKey] = 0;
+    }
+
     public async Task<IReadOnlyList<string>> ReadRecordsAsync(BackupKey key, string log, CancellationToken ct)
     {
         var bytes = await ReadAllAsync(key, log + LocalFolderStore.RecordSuffix, ct).ConfigureAwait(false);
