@@ -126,8 +126,10 @@ for mb in "${sizes[@]}"; do
         measure "$work/dumpfc.log" "$pg_bin/pg_dump" -Fc -d "$db" -f "$work/f.dump"
         measure "$work/runbook.log" bash -c "'$pg_bin/pg_dump' -d '$db' | gzip > '$work/f.sql.gz' && sha256sum '$work/f.sql.gz'"
         measure "$work/cli.log" dotnet "$cli" backup --source "postgresql://bench@127.0.0.1:$port/$db" --destination "$work/dest" --database-name "$db"
-        psql -d postgres -c "DROP DATABASE IF EXISTS r_raw" -c "DROP DATABASE IF EXISTS r_cli"
+        # Each restore starts from the same state: the other's database dropped (its autovacuum would compete) and a checkpoint.
+        psql -d postgres -c "DROP DATABASE IF EXISTS r_raw" -c "DROP DATABASE IF EXISTS r_cli" -c "CHECKPOINT"
         measure "$work/restore.log" bash -c "'$pg_bin/createdb' r_raw && '$pg_bin/pg_restore' -j 2 --exit-on-error -d r_raw '$work/f.dump'"
+        psql -d postgres -c "DROP DATABASE IF EXISTS r_raw" -c "CHECKPOINT"
         location=$(ls -d "$work/dest/$db"/*/ | head -1)
         measure "$work/clirestore.log" dotnet "$cli" restore --path "$location" --target r_cli --create-database --jobs 2 --temp-path "$work"
         if [ "$s3" = 1 ]; then
