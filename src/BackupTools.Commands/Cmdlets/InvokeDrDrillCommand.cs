@@ -77,16 +77,6 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     [ValidateNotNullOrEmpty]
     public string? TempPath { get; set; }
 
-    /// <summary>PostgreSQL: user name and password (else the connection string's user, PGPASSWORD or ~/.pgpass).</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>PostgreSQL: folder with pg_dump/pg_restore/psql (else BACKUPTOOLS_PG_BIN, PATH, /usr/lib/postgresql/*/bin).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PgBinPath { get; set; }
-
     /// <summary>A YAML file of named SQL queries with expected values (e.g. <c>expect: "&gt;= 1"</c>), each run on the scratch database as a check.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -155,7 +145,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
         Select = Select,
         Seed = Seed,
         ScratchTarget = ResolveOptionalSource(ScratchTarget),
-        EngineOptions = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)),
+        EngineOptions = BaseEngineOptions(),
         KeepScratch = KeepScratch,
         RtoObjective = RtoObjective,
         RpoObjective = RpoObjective,

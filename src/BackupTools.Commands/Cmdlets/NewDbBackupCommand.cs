@@ -8,7 +8,7 @@ namespace BackupTools.Commands;
 /// <summary>Takes a backup of one database into a destination. CLI: <c>backuptools backup</c>.</summary>
 [Cmdlet(VerbsCommon.New, "DbBackup", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupInfo))]
-public sealed class NewDbBackupCommand : StoreCmdlet
+public sealed class NewDbBackupCommand : DatabaseCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -61,16 +61,6 @@ public sealed class NewDbBackupCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? TempPath { get; set; }
 
-    /// <summary>PostgreSQL: user name and password (else the connection string's user, PGPASSWORD or ~/.pgpass).</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>PostgreSQL: folder with pg_dump/pg_restore/psql (else BACKUPTOOLS_PG_BIN, PATH, /usr/lib/postgresql/*/bin).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PgBinPath { get; set; }
-
     /// <summary>PostgreSQL: Exact (count(*) in the dump's snapshot, default), Estimate (pg_class.reltuples) or None.</summary>
     [Parameter]
     [ValidateSet("Exact", "Estimate", "None")]
@@ -101,7 +91,7 @@ public sealed class NewDbBackupCommand : StoreCmdlet
             CompressionLevel = CompressionLevel,
             TempDirectory = ResolveOptionalPath(TempPath),
             Store = StoreOptions,
-            EngineOptions = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)) with
+            EngineOptions = BaseEngineOptions() with
             {
                 RowCounts = Enum.Parse<RowCountMode>(RowCounts, ignoreCase: true),
                 IncludeGlobals = IncludeGlobals,

@@ -40,16 +40,6 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     [ValidateNotNullOrEmpty]
     public string? TempPath { get; set; }
 
-    /// <summary>PostgreSQL: user name and password (else the connection string's user, PGPASSWORD or ~/.pgpass).</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>PostgreSQL: folder with pg_dump/pg_restore/psql (else BACKUPTOOLS_PG_BIN, PATH, /usr/lib/postgresql/*/bin).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PgBinPath { get; set; }
-
     /// <summary>PostgreSQL: create the target database when it does not exist.</summary>
     [Parameter]
     public SwitchParameter CreateDatabase { get; set; }
@@ -76,7 +66,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
         var location = ResolvePath(Path);
         var target = ResolveSource(Target);
         var storeOptions = StoreOptions;
-        var options = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)) with
+        var options = BaseEngineOptions() with
         {
             CreateDatabase = CreateDatabase, Jobs = Jobs, IncludeGlobals = IncludeGlobals, NoOwner = NoOwner,
         };

@@ -42,16 +42,6 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
     [ValidateNotNullOrEmpty]
     public string? TempPath { get; set; }
 
-    /// <summary>PostgreSQL: user name and password (else the connection string's user, PGPASSWORD or ~/.pgpass).</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>PostgreSQL: folder with pg_dump/pg_restore/psql (else BACKUPTOOLS_PG_BIN, PATH, /usr/lib/postgresql/*/bin).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PgBinPath { get; set; }
-
     protected override int ProgressActivityId => ProgressIds.TestBackupIntegrity;
 
     protected override string ProgressActivity => "Verifying backups";
@@ -66,7 +56,7 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
                 Level = Level,
                 MaxAge = MaxAge,
                 ScratchTarget = ResolveOptionalSource(ScratchTarget),
-                EngineOptions = EngineOptionsFactory.From(Credential, ResolveOptionalPath(PgBinPath)),
+                EngineOptions = BaseEngineOptions(),
                 TempDirectory = ResolveOptionalPath(TempPath),
                 Store = StoreOptions,
                 Encryption = DecryptionOptions(),

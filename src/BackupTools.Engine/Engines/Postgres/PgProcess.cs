@@ -34,8 +34,6 @@ internal sealed class PgProcess : IDisposable
         _cancel = ct.Register(Kill);
     }
 
-    public string ToolName { get; private init; } = "";
-
     public static PgProcess Start(string exe, IEnumerable<string> args, IDictionary<string, string?> environment, bool redirectStdin, bool redirectStdout, CancellationToken ct)
     {
         var psi = new ProcessStartInfo(exe)
@@ -63,7 +61,7 @@ internal sealed class PgProcess : IDisposable
             throw new BackupToolsException(ErrorIds.PgClientToolMissing, ErrorKind.NotInstalled,
                 $"Cannot run '{exe}': {ex.Message}. Install the PostgreSQL client tools or pass -PgBinPath.", exe, ex);
         }
-        return new PgProcess(process, ct) { ToolName = Path.GetFileNameWithoutExtension(exe) };
+        return new PgProcess(process, ct);
     }
 
     public Stream Stdout => _process.StandardOutput.BaseStream;

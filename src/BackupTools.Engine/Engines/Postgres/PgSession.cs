@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using BackupTools.Util;
 using Npgsql;
@@ -26,9 +25,6 @@ internal sealed class PgSession : IDisposable
     public PgEndpoint Endpoint { get; }
 
     public string User { get; }
-
-    /// <summary>The same credentials against another database of the same server.</summary>
-    public PgSession For(string database) => new(Endpoint.WithDatabase(database), new EngineOptions { User = User, Password = _password });
 
     public string ConnectionString(string? database = null) => new NpgsqlConnectionStringBuilder
     {
