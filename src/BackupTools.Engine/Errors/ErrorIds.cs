@@ -97,4 +97,13 @@ public static class ErrorIds
     public const string ZstdFailed = "ZstdFailed";
 
     public const string OperationCancelled = "OperationCancelled";
+
+    // Configuration file (issue 8)
+    public const string ConfigFileNotFound = "ConfigFileNotFound";
+    public const string ConfigFileInvalid = "ConfigFileInvalid";
+    public const string ConfigProfileNotFound = "ConfigProfileNotFound";
+    public const string ConfigValueMissing = "ConfigValueMissing";
+    public const string ConfigSecretUnresolved = "ConfigSecretUnresolved";
+    public const string ConfigSecretFileInsecure = "ConfigSecretFileInsecure";
+    public const string ConfigSecretVaultUnavailable = "ConfigSecretVaultUnavailable";
 }
