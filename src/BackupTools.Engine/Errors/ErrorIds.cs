@@ -106,4 +106,9 @@ public static class ErrorIds
     public const string ConfigSecretUnresolved = "ConfigSecretUnresolved";
     public const string ConfigSecretFileInsecure = "ConfigSecretFileInsecure";
     public const string ConfigSecretVaultUnavailable = "ConfigSecretVaultUnavailable";
+
+    // Backup plan (issue 8b: Invoke-BackupPlan, backuptools run, --log-file)
+    public const string ThrottleLimitInvalid = "ThrottleLimitInvalid";
+    public const string BackupPlanStepFailed = "BackupPlanStepFailed";
+    public const string LogFileUnwritable = "LogFileUnwritable";
 }
