@@ -19,6 +19,7 @@
         'Restore-DbBackup'
         'Remove-ExpiredBackup'
         'Invoke-DrDrill'
+        'Invoke-BackupPlan'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -15,6 +15,7 @@ internal static class CliApp
             "(the console host of the BackupTools PowerShell module; each verb mirrors its cmdlet).");
         root.Options.Add(CommonOptions.Json);
         root.Options.Add(CommonOptions.Verbose);
+        root.Options.Add(CommonOptions.LogFile);
         S3Flags.AddTo(root); // --s3-* and --storage-class on every verb
         root.Subcommands.Add(BackupVerb.Create());
         root.Subcommands.Add(ListVerb.Create());
@@ -22,6 +23,7 @@ internal static class CliApp
         root.Subcommands.Add(RestoreVerb.Create());
         root.Subcommands.Add(PruneVerb.Create());
         root.Subcommands.Add(DrillVerb.Create());
+        root.Subcommands.Add(RunVerb.Create());
         return root;
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BackupTools.Cli.Logging;
 using BackupTools.Cli.Output;
 
 namespace BackupTools.Cli;
@@ -6,12 +7,14 @@ namespace BackupTools.Cli;
 /// <summary>What one verb invocation writes to: stdout objects, stderr errors, and the engine observer.</summary>
 internal sealed class CliContext
 {
-    private CliContext(bool json, bool verbose)
+    private CliContext(bool json, bool verbose, string command)
     {
         Json = json;
         Console = ConsoleObserver.ForConsole(verbose);
-        Errors = new ErrorReporter(json, Console);
-        Output = new OutputWriter(json, Console);
+        Log = new CliLog(json) { Command = command };
+        Errors = new ErrorReporter(json, Console, Log);
+        Output = new OutputWriter(json, Console, Log);
+        Observer = new CliObserver(Console, Log, Errors, json, verbose);
     }
 
     /// <summary>The id of a failure the engine did not map (a bug or an unforeseen environment problem).</summary>
@@ -19,7 +22,10 @@ internal sealed class CliContext
 
     public bool Json { get; }
     public ConsoleObserver Console { get; }
-    public IOperationObserver Observer => Console;
+    /// <summary>To the log file (when one is open) and stderr; plan-aware (database and step of each message).</summary>
+    public CliObserver Observer { get; }
+    /// <summary>--log-file; `run` may open plan.logFile instead (<see cref="OpenLog"/>).</summary>
+    public CliLog Log { get; }
     public ErrorReporter Errors { get; }
     public OutputWriter Output { get; }
 
@@ -31,9 +37,11 @@ internal sealed class CliContext
     {
         command.SetAction(async (parse, ct) =>
         {
-            var context = new CliContext(parse.GetValue(CommonOptions.Json), parse.GetValue(CommonOptions.Verbose));
+            var context = new CliContext(parse.GetValue(CommonOptions.Json), parse.GetValue(CommonOptions.Verbose), command.Name);
             try
             {
+                if (parse.GetValue(CommonOptions.LogFile) is { Length: > 0 } logFile)
+                    context.OpenLog(logFile);
                 await body(parse, context, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -58,8 +66,20 @@ internal sealed class CliContext
             {
                 context.Console.Complete();
             }
-            return context.Errors.ExitCode;
+            var exitCode = context.Errors.ExitCode;
+            context.Log.Write(new LogEntry(DateTimeOffset.UtcNow, exitCode == ExitCodes.Ok ? "info" : "error",
+                $"backuptools {command.Name} finished with exit code {exitCode}."));
+            context.Log.Dispose();
+            return exitCode;
         });
+    }
+
+    /// <summary>Starts appending the log to <paramref name="path"/> (LogFileUnwritable when impossible) and logs the start of the run.</summary>
+    public void OpenLog(string path)
+    {
+        Log.Open(path);
+        Log.Write(new LogEntry(DateTimeOffset.UtcNow, "info",
+            $"backuptools {Log.Command} {Operations.BackupOperation.BackupToolsVersion} started (process {Environment.ProcessId} on {Environment.MachineName})."));
     }
 
     /// <summary>A usage error found after parsing (e.g. conflicting options): reported, exit 2, the verb does nothing.</summary>

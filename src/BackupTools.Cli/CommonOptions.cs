@@ -24,6 +24,14 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>Append a log of the run (every message, error and result; JSON lines with --json) to a file. See docs/backup-plan.md#log-file.</summary>
+    public static readonly Option<string?> LogFile = new("--log-file")
+    {
+        Description = "Append a log of the run to this file: one line per message, error and result, each with an RFC 3339 UTC time " +
+                      "(JSON lines with --json). Created with mode 0640. For `run`, plan.logFile of the configuration file is the default.",
+        Recursive = true,
+    };
+
     public static Option<string> Text(string name, string description, bool required = false, params string[] aliases) =>
         new(name, aliases) { Description = description, Required = required };
 

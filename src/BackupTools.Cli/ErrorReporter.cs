@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BackupTools.Cli.Logging;
 using BackupTools.Cli.Output;
 
 namespace BackupTools.Cli;
@@ -7,15 +8,33 @@ namespace BackupTools.Cli;
 /// Writes errors to stderr as "backuptools: &lt;ErrorId&gt;: &lt;message&gt;" (plus one JSON line with --json) and
 /// remembers the most severe exit code. Reporting an error never stops the verb: like a non-terminating error.
 /// </summary>
-internal sealed class ErrorReporter(bool json, ConsoleObserver console)
+internal sealed class ErrorReporter(bool json, ConsoleObserver console, CliLog? log = null)
 {
-    public int ExitCode { get; private set; } = ExitCodes.Ok;
+    private readonly object _gate = new();
+    private int _exitCode = ExitCodes.Ok;
+
+    public int ExitCode
+    {
+        get { lock (_gate) return _exitCode; }
+    }
 
     public void Report(BackupToolsException ex) => Report(ex.ErrorId, ex.Kind, ex.Message, ex.Target, ExitCodes.For(ex));
 
-    public void Report(string errorId, ErrorKind kind, string message, object? target, int exitCode)
+    /// <summary>Raises the exit code without printing anything (e.g. a plan whose failures were already reported).</summary>
+    public void AtLeast(int exitCode)
     {
-        ExitCode = ExitCodes.Worst(ExitCode, exitCode);
+        lock (_gate) _exitCode = ExitCodes.Worst(_exitCode, exitCode);
+    }
+
+    /// <summary>
+    /// One error: stderr, the JSON error line with --json, the log file. <paramref name="database"/> and
+    /// <paramref name="phase"/> say where in a backup plan it happened (stderr shows "[database] phase: message").
+    /// </summary>
+    public void Report(string errorId, ErrorKind kind, string message, object? target, int exitCode, string? database = null, string? phase = null)
+    {
+        AtLeast(exitCode);
+        log?.Write(new LogEntry(DateTimeOffset.UtcNow, "error", message) { Database = database, Phase = phase, ErrorId = errorId });
+        if (database is not null) message = $"[{database}] {(phase is null ? "" : phase + ": ")}{message}";
         console.WriteError($"backuptools: {errorId}: {message}");
         if (json)
         {

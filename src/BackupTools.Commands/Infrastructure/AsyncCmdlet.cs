@@ -115,6 +115,9 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
             case ObserverEvent.WarningEvent w:
                 WriteWarning(w.Message);
                 break;
+            case ObserverEvent.CallbackEvent c:
+                c.Write();
+                break;
         }
         return activity;
     }

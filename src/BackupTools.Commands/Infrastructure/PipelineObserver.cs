@@ -9,6 +9,8 @@ internal abstract record ObserverEvent
     public sealed record ProgressEvent(OperationProgress Progress) : ObserverEvent;
     public sealed record VerboseEvent(string Message) : ObserverEvent;
     public sealed record WarningEvent(string Message) : ObserverEvent;
+    /// <summary>Work that must run on the pipeline thread (WriteObject/WriteError of a result that is ready early).</summary>
+    public sealed record CallbackEvent(Action Write) : ObserverEvent;
 }
 
 /// <summary>
@@ -41,6 +43,9 @@ internal sealed class PipelineObserver : IOperationObserver, IDisposable
     public void Verbose(string message) => Enqueue(new ObserverEvent.VerboseEvent(message));
 
     public void Warning(string message) => Enqueue(new ObserverEvent.WarningEvent(message));
+
+    /// <summary>Runs <paramref name="write"/> on the pipeline thread in order with the messages (e.g. to output a result as soon as it is ready).</summary>
+    public void Post(Action write) => Enqueue(new ObserverEvent.CallbackEvent(write));
 
     /// <summary>Blocks the calling (pipeline) thread, handing every event to <paramref name="write"/> until <paramref name="task"/> ends.</summary>
     public void DrainUntil(Task task, Action<ObserverEvent> write)

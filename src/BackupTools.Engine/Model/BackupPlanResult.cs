@@ -21,8 +21,8 @@ public enum BackupPlanStepStatus
     Skipped,
 }
 
-/// <summary>One problem of one database in a plan: the step, the stable error id (docs/errors.md) and what to do.</summary>
-public sealed record BackupPlanError(BackupPlanPhase Phase, string ErrorId, string Message)
+/// <summary>One problem of one database in a plan: the step, the stable error id (docs/errors.md), its class and what to do.</summary>
+public sealed record BackupPlanError(BackupPlanPhase Phase, string ErrorId, string Message, ErrorKind Category = ErrorKind.InvalidOperation)
 {
     public override string ToString() => $"{Phase}: {ErrorId}: {Message}";
 }

@@ -260,15 +260,15 @@ public static class BackupPlanOperation
 
         public void Fail(BackupPlanPhase phase, Exception ex, PlanDatabaseObserver observer)
         {
-            var (id, message) = ex is BackupToolsException bt
-                ? (bt.ErrorId, bt.Message)
-                : (ErrorIds.BackupPlanStepFailed, $"{phase} of database '{profile.Name}' failed unexpectedly: {ex.GetType().Name}: {ex.Message}");
-            Fail(phase, id, message, observer);
+            var (id, message, kind) = ex is BackupToolsException bt
+                ? (bt.ErrorId, bt.Message, bt.Kind)
+                : (ErrorIds.BackupPlanStepFailed, $"{phase} of database '{profile.Name}' failed unexpectedly: {ex.GetType().Name}: {ex.Message}", ErrorKind.InvalidOperation);
+            Fail(phase, id, message, observer, kind);
         }
 
-        public void Fail(BackupPlanPhase phase, string errorId, string message, PlanDatabaseObserver observer)
+        public void Fail(BackupPlanPhase phase, string errorId, string message, PlanDatabaseObserver observer, ErrorKind kind = ErrorKind.InvalidData)
         {
-            _errors.Add(new BackupPlanError(phase, errorId, message));
+            _errors.Add(new BackupPlanError(phase, errorId, message, kind));
             _failedPhase ??= phase;
             switch (phase)
             {

@@ -10,12 +10,16 @@ public class CmdletShapeTests
     public static readonly string[] AgreedCmdlets =
     {
         "Get-DbBackup", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup", "Test-BackupIntegrity",
+        "Invoke-BackupPlan", // issue 8b
     };
+
+    /// <summary>Cmdlets that take their stores from the configuration file, so they have no S3 parameters.</summary>
+    public static readonly string[] ConfigDrivenCmdlets = { "Invoke-BackupPlan" };
 
     [Fact]
     public void The_agreed_six_cmdlets_exist()
     {
-        Assert.Equal(AgreedCmdlets, M.Cmdlets.Select(c => c.Name).ToArray());
+        Assert.Equal(AgreedCmdlets.Order(StringComparer.Ordinal), M.Cmdlets.Select(c => c.Name).ToArray());
     }
 
     [Fact]
@@ -57,6 +61,7 @@ public class CmdletShapeTests
             ["Restore-DbBackup"] = "BackupTools.RestoreResult",
             ["Remove-ExpiredBackup"] = "BackupTools.RetentionDecision",
             ["Invoke-DrDrill"] = "BackupTools.DrillReport",
+            ["Invoke-BackupPlan"] = "BackupTools.BackupPlanResult",
         };
         foreach (var c in M.Cmdlets)
             Assert.Equal(new[] { expected[c.Name] }, c.OutputTypes.Select(t => t.FullName).ToArray());
@@ -76,10 +81,12 @@ public class CmdletShapeTests
     public void Exactly_the_cmdlets_that_change_things_support_ShouldProcess()
     {
         var withShouldProcess = M.Cmdlets.Where(c => c.SupportsShouldProcess).Select(c => c.Name).ToArray();
-        Assert.Equal(new[] { "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess);
+        Assert.Equal(new[] { "Invoke-BackupPlan", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess);
         // Creating a backup or running a drill is routine: no prompt by default.
         Assert.Equal("Medium", M.Cmdlet("New-DbBackup").ConfirmImpact);
         Assert.Equal("Medium", M.Cmdlet("Invoke-DrDrill").ConfirmImpact);
+        // The plan deletes only what its retention expires after a passed verification; scheduled runs must not prompt.
+        Assert.Equal("Medium", M.Cmdlet("Invoke-BackupPlan").ConfirmImpact);
     }
 
     [Fact]
@@ -100,6 +107,8 @@ public class CmdletShapeTests
         Assert.Equal(new[] { "Path" }, Mandatory("Remove-ExpiredBackup", "Pipeline"));
         Assert.Equal(new[] { "Path" }, Mandatory("Invoke-DrDrill", "Path"));
         Assert.Equal(new[] { "Database", "Destination" }, Mandatory("Invoke-DrDrill", "Destination"));
+        Assert.Empty(Mandatory("Invoke-BackupPlan", "__AllParameterSets"));
+        Assert.Equal(0, M.Cmdlet("Invoke-BackupPlan").Parameter("Database").Sets.Single().Position);
     }
 
     [Fact]
@@ -113,6 +122,7 @@ public class CmdletShapeTests
             ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter" },
             ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String", "MinimumKeep:Int32", "IncludeIncomplete:SwitchParameter", "IncompleteOlderThan:Nullable`1" },
             ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "AssertionFile:String" },
+            ["Invoke-BackupPlan"] = new[] { "Database:String[]", "ConfigPath:String", "ThrottleLimit:Int32" },
         };
         // Every cmdlet reads or writes a store, so every one takes the S3 options (StoreCmdlet; see S3CmdletMetadataTests).
         var s3 = new[] { "S3Endpoint:String", "S3Region:String", "S3ForcePathStyle:SwitchParameter", "StorageClass:String", "S3ServerSideEncryption:String", "S3KmsKeyId:String", "S3Profile:String", "S3Credential:PSCredential", "S3Concurrency:Int32" };
@@ -120,7 +130,7 @@ public class CmdletShapeTests
         foreach (var c in M.Cmdlets)
         {
             var actual = c.Parameters.Select(p => $"{p.Name}:{p.Type.Name}").OrderBy(s => s, StringComparer.Ordinal);
-            Assert.Equal(surface[c.Name].Concat(s3).OrderBy(s => s, StringComparer.Ordinal), actual);
+            Assert.Equal(surface[c.Name].Concat(ConfigDrivenCmdlets.Contains(c.Name) ? [] : s3).OrderBy(s => s, StringComparer.Ordinal), actual);
         }
     }
 
@@ -133,6 +143,20 @@ public class CmdletShapeTests
         Assert.Equal(6, timeSpans.Count); // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow
         foreach (var (c, p) in timeSpans)
             Assert.True(ModuleMetadata.Attribute(p.Property, "TimeSpanTransformationAttribute") is not null, $"{c} -{p.Name} lacks [TimeSpanTransformation]");
+    }
+
+    [Fact]
+    public void Invoke_BackupPlan_throttle_limit_is_range_checked_and_database_takes_wildcards_and_pipeline_input()
+    {
+        var c = M.Cmdlet("Invoke-BackupPlan");
+        var range = ModuleMetadata.Attribute(c.Parameter("ThrottleLimit").Property, "ValidateRangeAttribute");
+        Assert.NotNull(range);
+        Assert.Equal(1, Convert.ToInt32(range!.ConstructorArguments[0].Value));
+        Assert.Equal(64, Convert.ToInt32(range.ConstructorArguments[1].Value));
+        var database = c.Parameter("Database");
+        Assert.NotNull(ModuleMetadata.Attribute(database.Property, "SupportsWildcardsAttribute"));
+        Assert.True(database.ByPropertyName);
+        Assert.Contains(database.Sets, s => s.ValueFromPipeline);
     }
 
     [Fact]
