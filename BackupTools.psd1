@@ -20,6 +20,7 @@
         'Remove-ExpiredBackup'
         'Invoke-DrDrill'
         'Invoke-BackupPlan'
+        'Test-BackupConfig'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -18,6 +18,9 @@ internal sealed class ErrorReporter(bool json, ConsoleObserver console, CliLog? 
         get { lock (_gate) return _exitCode; }
     }
 
+    /// <summary>Raises the exit code without a message (the verb already printed what failed, e.g. config test).</summary>
+    public void SetExitCode(int exitCode) => ExitCode = ExitCodes.Worst(ExitCode, exitCode);
+
     public void Report(BackupToolsException ex) => Report(ex.ErrorId, ex.Kind, ex.Message, ex.Target, ExitCodes.For(ex));
 
     /// <summary>Raises the exit code without printing anything (e.g. a plan whose failures were already reported).</summary>

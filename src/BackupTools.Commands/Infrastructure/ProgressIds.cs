@@ -10,4 +10,5 @@ internal static class ProgressIds
     public const int RemoveExpiredBackup = 0x5B05;
     public const int InvokeDrDrill = 0x5B06;
     public const int InvokeBackupPlan = 0x5B20;
+    public const int TestBackupConfig = 0x5B10;
 }

@@ -10,11 +10,12 @@ public class CmdletShapeTests
     public static readonly string[] AgreedCmdlets =
     {
         "Get-DbBackup", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup", "Test-BackupIntegrity",
+        "Test-BackupConfig", // issue 8
         "Invoke-BackupPlan", // issue 8b
     };
 
-    /// <summary>Cmdlets that take their stores from the configuration file, so they have no S3 parameters.</summary>
-    public static readonly string[] ConfigDrivenCmdlets = { "Invoke-BackupPlan" };
+    /// <summary>Cmdlets that reach no store through parameters (a configuration file says where), so they lack StoreCmdlet's S3 parameters.</summary>
+    public static readonly string[] WithoutStoreParameters = { "Test-BackupConfig", "Invoke-BackupPlan" };
 
     [Fact]
     public void The_agreed_six_cmdlets_exist()
@@ -61,6 +62,7 @@ public class CmdletShapeTests
             ["Restore-DbBackup"] = "BackupTools.RestoreResult",
             ["Remove-ExpiredBackup"] = "BackupTools.RetentionDecision",
             ["Invoke-DrDrill"] = "BackupTools.DrillReport",
+            ["Test-BackupConfig"] = "BackupTools.Configuration.ConfigValidationReport",
             ["Invoke-BackupPlan"] = "BackupTools.BackupPlanResult",
         };
         foreach (var c in M.Cmdlets)
@@ -107,6 +109,8 @@ public class CmdletShapeTests
         Assert.Equal(new[] { "Path" }, Mandatory("Remove-ExpiredBackup", "Pipeline"));
         Assert.Equal(new[] { "Path" }, Mandatory("Invoke-DrDrill", "Path"));
         Assert.Equal(new[] { "Database", "Destination" }, Mandatory("Invoke-DrDrill", "Destination"));
+        Assert.Empty(Mandatory("Test-BackupConfig", "__AllParameterSets"));
+        Assert.Equal(0, M.Cmdlet("Test-BackupConfig").Parameter("Path").Sets.Single().Position);
         Assert.Empty(Mandatory("Invoke-BackupPlan", "__AllParameterSets"));
         Assert.Equal(0, M.Cmdlet("Invoke-BackupPlan").Parameter("Database").Sets.Single().Position);
     }
@@ -122,6 +126,7 @@ public class CmdletShapeTests
             ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter" },
             ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String", "MinimumKeep:Int32", "IncludeIncomplete:SwitchParameter", "IncompleteOlderThan:Nullable`1" },
             ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "AssertionFile:String" },
+            ["Test-BackupConfig"] = new[] { "Path:String", "Online:SwitchParameter", "SkipEnvironmentCheck:SwitchParameter" },
             ["Invoke-BackupPlan"] = new[] { "Database:String[]", "ConfigPath:String", "ThrottleLimit:Int32" },
         };
         // Every cmdlet reads or writes a store, so every one takes the S3 options (StoreCmdlet; see S3CmdletMetadataTests).
@@ -130,7 +135,7 @@ public class CmdletShapeTests
         foreach (var c in M.Cmdlets)
         {
             var actual = c.Parameters.Select(p => $"{p.Name}:{p.Type.Name}").OrderBy(s => s, StringComparer.Ordinal);
-            Assert.Equal(surface[c.Name].Concat(ConfigDrivenCmdlets.Contains(c.Name) ? [] : s3).OrderBy(s => s, StringComparer.Ordinal), actual);
+            Assert.Equal(surface[c.Name].Concat(WithoutStoreParameters.Contains(c.Name) ? Array.Empty<string>() : s3).OrderBy(s => s, StringComparer.Ordinal), actual);
         }
     }
 
