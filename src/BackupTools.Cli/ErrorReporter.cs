@@ -19,15 +19,12 @@ internal sealed class ErrorReporter(bool json, ConsoleObserver console, CliLog? 
     }
 
     /// <summary>Raises the exit code without a message (the verb already printed what failed, e.g. config test).</summary>
-    public void SetExitCode(int exitCode) => ExitCode = ExitCodes.Worst(ExitCode, exitCode);
+    public void SetExitCode(int exitCode)
+    {
+        lock (_gate) _exitCode = ExitCodes.Worst(_exitCode, exitCode); // plan databases report from several threads
+    }
 
     public void Report(BackupToolsException ex) => Report(ex.ErrorId, ex.Kind, ex.Message, ex.Target, ExitCodes.For(ex));
-
-    /// <summary>Raises the exit code without printing anything (e.g. a plan whose failures were already reported).</summary>
-    public void AtLeast(int exitCode)
-    {
-        lock (_gate) _exitCode = ExitCodes.Worst(_exitCode, exitCode);
-    }
 
     /// <summary>
     /// One error: stderr, the JSON error line with --json, the log file. <paramref name="database"/> and
@@ -35,7 +32,7 @@ internal sealed class ErrorReporter(bool json, ConsoleObserver console, CliLog? 
     /// </summary>
     public void Report(string errorId, ErrorKind kind, string message, object? target, int exitCode, string? database = null, string? phase = null)
     {
-        AtLeast(exitCode);
+        SetExitCode(exitCode);
         log?.Write(new LogEntry(DateTimeOffset.UtcNow, "error", message) { Database = database, Phase = phase, ErrorId = errorId });
         if (database is not null) message = $"[{database}] {(phase is null ? "" : phase + ": ")}{message}";
         console.WriteError($"backuptools: {errorId}: {message}");

@@ -13,28 +13,22 @@ namespace BackupTools.Cli.Commands;
 /// </summary>
 internal static class RunVerb
 {
-    /// <summary>
-    /// --config: helper "config" adds the shared ConfigFlags.Config (recursive, on every verb); until it is merged,
-    /// run declares its own. The lead unifies them.
-    /// </summary>
-    private static Option<string?> ConfigOption() =>
-        CommonOptions.Text("--config", $"The configuration file (default: ${ConfigFileLocator.EnvironmentVariable}, then {ConfigFileLocator.DefaultPath}).")!;
-
     public static Command Create()
     {
         var database = CommonOptions.List("--database", "Only these databases of the file (names or wildcards * and ?; repeat, or separate with commas). Default: all.", splitCommas: true);
-        var config = ConfigOption();
         var throttleLimit = CommonOptions.Number("--throttle-limit", $"Databases processed at once, 1 to {BackupPlanOperation.MaxThrottleLimit} (default: plan.throttleLimit of the file, else 1).",
             min: 1, max: BackupPlanOperation.MaxThrottleLimit, errorId: ErrorIds.ThrottleLimitInvalid);
         var whatIf = CommonOptions.Flag("--what-if", "Print which databases would be backed up, verified and pruned, and run nothing.");
 
         var command = new Command("run", "Run the configuration file's backup plan: back up, verify and apply retention for each database (Invoke-BackupPlan).")
         {
-            database, config, throttleLimit, whatIf,
+            database, throttleLimit, whatIf,
         };
+        // --config (ConfigFlags, recursive): added here as ConfigVerb does, until the root command carries it.
+        command.Options.Add(ConfigFlags.Config);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var path = ConfigFileLocator.Locate(parse.GetValue(config));
+            var path = ConfigFileLocator.Locate(parse.GetValue(ConfigFlags.Config));
             var file = BackupConfigLoader.Load(path);
             if (!context.Log.IsOpen && file.Plan.LogFile is { Length: > 0 } planLog)
                 context.OpenLog(planLog);
@@ -62,7 +56,7 @@ internal static class RunVerb
             if (!context.Json) context.Output.WriteTable(results, ResultTable);
 
             var failed = results.Where(r => !r.Succeeded).ToList();
-            if (failed.Count > 0) context.Errors.AtLeast(ExitCodes.CheckFailed); // each failure was reported as it happened
+            if (failed.Count > 0) context.Errors.SetExitCode(ExitCodes.CheckFailed); // each failure was reported as it happened
             context.Output.Note(failed.Count == 0
                 ? $"Backup plan: all {results.Count} database(s) succeeded."
                 : $"Backup plan: {failed.Count} of {results.Count} database(s) FAILED: {string.Join(", ", failed.Select(r => $"{r.Database} ({r.FailedPhase}: {r.ErrorId})"))}.");

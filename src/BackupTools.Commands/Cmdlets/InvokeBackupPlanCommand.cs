@@ -52,8 +52,8 @@ public sealed class InvokeBackupPlanCommand : AsyncCmdlet
                 Config = BackupConfigLoader.Load(path),
                 Databases = _databases,
                 ThrottleLimit = MyInvocation.BoundParameters.ContainsKey(nameof(ThrottleLimit)) ? ThrottleLimit : null,
-                // secret: references need SecretManagement (helper config's SecretManagementVault); env:/file: work here.
-                Secrets = SecretResolver.Default,
+                // secret:Vault/Name through Microsoft.PowerShell.SecretManagement when it is installed; env:/file: always.
+                Secrets = SecretManagementVault.Create(this),
             };
             selected = BackupPlanOperation.Select(request);
         }
