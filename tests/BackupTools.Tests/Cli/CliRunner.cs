@@ -13,8 +13,12 @@ public sealed record CliResult(string[] Args, int ExitCode, string StdOut, strin
             .Select(line => JsonDocument.Parse(line).RootElement.Clone())
             .ToList();
 
-    /// <summary>The JSON error lines on stderr (with --json).</summary>
+    /// <summary>The JSON error lines on stderr (with --json): the ones with an ErrorId (not the verbose/warning event lines).</summary>
     public IReadOnlyList<JsonElement> ErrorObjects =>
+        StderrJson.Where(e => e.TryGetProperty("ErrorId", out _)).ToList();
+
+    /// <summary>Every JSON line on stderr (with --json): error records and the event lines (time, level, message, ...).</summary>
+    public IReadOnlyList<JsonElement> StderrJson =>
         StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => l.StartsWith('{'))
             .Select(line => JsonDocument.Parse(line).RootElement.Clone())
