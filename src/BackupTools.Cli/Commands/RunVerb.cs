@@ -43,7 +43,7 @@ internal static class RunVerb
             if (parse.GetValue(whatIf))
             {
                 foreach (var p in selected)
-                    context.Output.Note($"What if: back up database '{p.Name}' to '{p.Destination.Name}' ({p.Destination.Location}), " +
+                    Note(context, $"What if: back up database '{p.Name}' to '{p.Destination.Name}' ({p.Destination.Location}), " +
                                         $"verify ({(p.Verify is { } level ? level.ToString() : "none")}), apply retention ({p.RetentionName ?? "none"}).");
                 return;
             }
@@ -57,11 +57,18 @@ internal static class RunVerb
 
             var failed = results.Where(r => !r.Succeeded).ToList();
             if (failed.Count > 0) context.Errors.SetExitCode(ExitCodes.CheckFailed); // each failure was reported as it happened
-            context.Output.Note(failed.Count == 0
+            Note(context, failed.Count == 0
                 ? $"Backup plan: all {results.Count} database(s) succeeded."
                 : $"Backup plan: {failed.Count} of {results.Count} database(s) FAILED: {string.Join(", ", failed.Select(r => $"{r.Database} ({r.FailedPhase}: {r.ErrorId})"))}.");
         });
         return command;
+    }
+
+    /// <summary>Text: a line on stdout. --json: stdout holds only results, so a JSON event line on stderr.</summary>
+    private static void Note(CliContext context, string line)
+    {
+        if (context.Json) context.Observer.Notice(line);
+        else context.Output.Note(line);
     }
 
     public static readonly TextTable<BackupPlanResult> ResultTable = new(

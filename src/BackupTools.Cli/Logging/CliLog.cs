@@ -43,10 +43,10 @@ internal sealed record LogEntry(DateTimeOffset Time, string Level, string Messag
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary>2026-11-21T02:00:00.123Z ERROR [app] backup: message (PgDatabaseNotFound)</summary>
+    /// <summary>2026-11-21T02:00:00.123Z ERROR    [app] backup: message (PgDatabaseNotFound)</summary>
     public string ToText()
     {
-        var sb = new StringBuilder(FormatTime(Time)).Append(' ').Append(Level.ToUpperInvariant().PadRight(8));
+        var sb = new StringBuilder(FormatTime(Time)).Append(' ').Append(Level.ToUpperInvariant().PadRight(8)).Append(' ');
         if (Database is not null) sb.Append('[').Append(Database).Append("] ");
         if (Phase is not null) sb.Append(Phase).Append(": ");
         sb.Append(Message.ReplaceLineEndings(" "));

@@ -19,12 +19,20 @@ internal sealed class CliObserver(ConsoleObserver console, CliLog log, ErrorRepo
 
     public void Warning(string message) => Event(PlanEventLevel.Warning, null, null, message);
 
-    public void Event(PlanEventLevel level, string? database, BackupPlanPhase? phase, string message, string? errorId = null)
+    /// <summary>A message people should always see (a run's summary): stdout in text mode is the verb's job; here the log and, with --json, a JSON line on stderr.</summary>
+    public void Notice(string message)
+    {
+        var entry = new LogEntry(DateTimeOffset.UtcNow, "info", message) { Command = log.Command };
+        log.Write(entry);
+        if (json) console.WriteError(entry.ToJson());
+    }
+
+    public void Event(PlanEventLevel level, string? database, BackupPlanPhase? phase, string message, string? errorId = null, ErrorKind? kind = null)
     {
         if (level == PlanEventLevel.Error)
         {
-            // Through the reporter: stderr "backuptools: <id>: [db] message", the JSON error line, the log, exit 1.
-            errors.Report(errorId ?? ErrorIds.BackupPlanStepFailed, ErrorKind.InvalidData, message, database, ExitCodes.CheckFailed, database, PhaseName(phase));
+            // Through the reporter: stderr "backuptools: <id>: [db] message", the JSON error line, the log; a failed database is exit 1.
+            errors.Report(errorId ?? ErrorIds.BackupPlanStepFailed, kind ?? ErrorKind.InvalidData, message, database, ExitCodes.CheckFailed, database, PhaseName(phase));
             return;
         }
         var entry = new LogEntry(DateTimeOffset.UtcNow, LevelName(level), message) { Database = database, Phase = PhaseName(phase), ErrorId = errorId };

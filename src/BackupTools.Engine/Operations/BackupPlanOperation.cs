@@ -276,7 +276,7 @@ public static class BackupPlanOperation
                 case BackupPlanPhase.Verify: VerifyStatus = BackupPlanStepStatus.Failed; break;
                 case BackupPlanPhase.Retention: RetentionStatus = BackupPlanStepStatus.Failed; break;
             }
-            observer.Error(errorId, message);
+            observer.Error(errorId, message, kind);
         }
 
         public BackupPlanResult Finish(DateTimeOffset completedAt, TimeSpan duration)

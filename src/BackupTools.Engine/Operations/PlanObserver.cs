@@ -16,7 +16,8 @@ public enum PlanEventLevel
 /// </summary>
 public interface IPlanObserver : IOperationObserver
 {
-    void Event(PlanEventLevel level, string? database, BackupPlanPhase? phase, string message, string? errorId = null);
+    /// <summary>A message; for <see cref="PlanEventLevel.Error"/> also the error id and class of what failed.</summary>
+    void Event(PlanEventLevel level, string? database, BackupPlanPhase? phase, string message, string? errorId = null, ErrorKind? kind = null);
 
     void Progress(string? database, BackupPlanPhase? phase, OperationProgress progress);
 }
@@ -55,9 +56,9 @@ internal sealed class PlanDatabaseObserver(IOperationObserver inner, string data
     /// A step failed: an Error event in a plan-aware host (the CLI logs and prints it); verbose elsewhere, because the
     /// PowerShell host writes each failed database as an error record from its result.
     /// </summary>
-    public void Error(string errorId, string message)
+    public void Error(string errorId, string message, ErrorKind kind)
     {
-        if (inner is IPlanObserver plan) plan.Event(PlanEventLevel.Error, database, Phase, message, errorId);
+        if (inner is IPlanObserver plan) plan.Event(PlanEventLevel.Error, database, Phase, message, errorId, kind);
         else inner.Verbose($"[{database}] {Phase} failed: {errorId}: {message}");
     }
 

@@ -80,12 +80,12 @@ internal class RecordingObserver : IOperationObserver
 internal sealed class RecordingPlanObserver : RecordingObserver, IPlanObserver
 {
     private readonly object _gate = new();
-    public List<(PlanEventLevel Level, string? Database, BackupPlanPhase? Phase, string Message, string? ErrorId)> Events { get; } = new();
+    public List<(PlanEventLevel Level, string? Database, BackupPlanPhase? Phase, string Message, string? ErrorId, ErrorKind? Kind)> Events { get; } = new();
     public List<(string? Database, BackupPlanPhase? Phase, OperationProgress Progress)> DatabaseProgress { get; } = new();
 
-    public void Event(PlanEventLevel level, string? database, BackupPlanPhase? phase, string message, string? errorId = null)
+    public void Event(PlanEventLevel level, string? database, BackupPlanPhase? phase, string message, string? errorId = null, ErrorKind? kind = null)
     {
-        lock (_gate) Events.Add((level, database, phase, message, errorId));
+        lock (_gate) Events.Add((level, database, phase, message, errorId, kind));
     }
 
     public void Progress(string? database, BackupPlanPhase? phase, OperationProgress progress)

@@ -251,7 +251,8 @@ public sealed class PlanEngineTests
         // Plan-aware observer: database and step as fields, phases in order per database, the failure as an error event.
         Assert.All(aware.Events, e => Assert.Contains(e.Database, names));
         var error = Assert.Single(aware.Events, e => e.Level == PlanEventLevel.Error);
-        Assert.Equal(("broken", BackupPlanPhase.Backup, ErrorIds.SourceNotFound), (error.Database, error.Phase, error.ErrorId));
+        Assert.Equal(("broken", BackupPlanPhase.Backup, ErrorIds.SourceNotFound, ErrorKind.ObjectNotFound), (error.Database, error.Phase, error.ErrorId, error.Kind));
+        Assert.Equal(ErrorKind.ObjectNotFound, parallelAware.Single(r => r.Database == "broken").Errors[0].Category);
         foreach (var name in names.Where(n => n != "broken"))
         {
             var phases = aware.Events.Where(e => e.Database == name && e.Level == PlanEventLevel.Info).Select(e => e.Phase!.Value).Distinct().ToList();
