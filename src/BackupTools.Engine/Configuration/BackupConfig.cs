@@ -20,6 +20,8 @@ public sealed class BackupConfig
     public PlanConfig Plan { get; init; } = PlanConfig.Default;
     /// <summary>In file order.</summary>
     public IReadOnlyList<DatabaseProfile> Databases { get; init; } = Array.Empty<DatabaseProfile>();
+    /// <summary>Warnings found while loading (e.g. an unused destination, an http:// S3 endpoint); hosts may show them.</summary>
+    public IReadOnlyList<ConfigProblem> Warnings { get; init; } = Array.Empty<ConfigProblem>();
 
     /// <summary>The profile named <paramref name="name"/> (case-sensitive, as database names are), or ConfigProfileNotFound.</summary>
     public DatabaseProfile GetDatabase(string name) =>
