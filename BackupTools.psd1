@@ -19,6 +19,7 @@
         'Restore-DbBackup'
         'Remove-ExpiredBackup'
         'Invoke-DrDrill'
+        'Test-BackupConfig'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -24,6 +24,7 @@ internal static class CliApp
         root.Subcommands.Add(RestoreVerb.Create());
         root.Subcommands.Add(PruneVerb.Create());
         root.Subcommands.Add(DrillVerb.Create());
+        root.Subcommands.Add(ConfigVerb.Create());
         return root;
     }
 

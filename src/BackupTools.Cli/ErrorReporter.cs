@@ -11,6 +11,9 @@ internal sealed class ErrorReporter(bool json, ConsoleObserver console)
 {
     public int ExitCode { get; private set; } = ExitCodes.Ok;
 
+    /// <summary>Raises the exit code without a message (the verb already printed what failed, e.g. config test).</summary>
+    public void SetExitCode(int exitCode) => ExitCode = ExitCodes.Worst(ExitCode, exitCode);
+
     public void Report(BackupToolsException ex) => Report(ex.ErrorId, ex.Kind, ex.Message, ex.Target, ExitCodes.For(ex));
 
     public void Report(string errorId, ErrorKind kind, string message, object? target, int exitCode)

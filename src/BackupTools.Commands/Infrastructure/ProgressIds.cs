@@ -9,4 +9,5 @@ internal static class ProgressIds
     public const int RestoreDbBackup = 0x5B04;
     public const int RemoveExpiredBackup = 0x5B05;
     public const int InvokeDrDrill = 0x5B06;
+    public const int TestBackupConfig = 0x5B10;
 }

@@ -24,7 +24,7 @@ public static class BackupConfigLoader
         {
             var errors = reader.Problems.Where(p => p.Severity == ConfigProblemSeverity.Error).OrderBy(p => p.Line).ThenBy(p => p.Column).ToList();
             var lines = string.Join(Environment.NewLine, errors.Select(p => $"  {p.Location}: {p.Message}"));
-            throw new BackupToolsException(ErrorIds.ConfigFileInvalid, ErrorKind.InvalidData,
+            throw new BackupToolsException(ErrorIds.ConfigFileInvalid, ErrorKind.InvalidArgument,
                 $"Configuration file '{full}' has {errors.Count} problem{(errors.Count == 1 ? "" : "s")}:{Environment.NewLine}{lines}{Environment.NewLine}" +
                 "Fix them (Test-BackupConfig / backuptools config test lists them with warnings).", full);
         }
@@ -110,7 +110,7 @@ public static class BackupConfigLoader
         }
         catch (DecoderFallbackException ex)
         {
-            throw new BackupToolsException(ErrorIds.ConfigFileInvalid, ErrorKind.InvalidData,
+            throw new BackupToolsException(ErrorIds.ConfigFileInvalid, ErrorKind.InvalidArgument,
                 $"Configuration file '{full}' is not UTF-8 text. Save it as UTF-8.", full, ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

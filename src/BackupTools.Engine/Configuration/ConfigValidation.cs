@@ -67,7 +67,8 @@ public sealed class ConfigValidationReport
     public IReadOnlyList<string> Destinations { get; init; } = Array.Empty<string>();
     /// <summary>Whether -Online checks ran.</summary>
     public bool Online { get; init; }
-    /// <summary>The loaded configuration when the file has no error in its content; null otherwise.</summary>
+    /// <summary>The loaded configuration when the file has no error in its content; null otherwise. Not in --json output.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public BackupConfig? Config { get; init; }
 
     public override string ToString() =>
