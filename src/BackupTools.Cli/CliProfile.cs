@@ -25,5 +25,8 @@ internal sealed class CliProfile
 
     /// <summary>The flag's value when it was given on the command line, else <paramref name="fromProfile"/>.</summary>
     public static T Pick<T>(ParseResult parse, Option<T> option, T fromProfile) =>
-        parse.GetResult(option) is not null ? parse.GetValue(option)! : fromProfile;
+        Given(parse, option) ? parse.GetValue(option)! : fromProfile;
+
+    /// <summary>True when the option was written on the command line (not merely defaulted).</summary>
+    public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 }

@@ -58,7 +58,7 @@ internal sealed class EncryptionCliOptions
     /// </summary>
     public EncryptionOptions Get(ParseResult parse, EncryptionOptions? fromProfile = null) =>
         fromProfile is not null && !new Option?[] { _recipients, _privateKeys, _privateKeyPassphraseEnv, _passphraseFile, _passphraseEnv }
-            .Any(o => o is not null && parse.GetResult(o) is not null)
+            .Any(o => o is not null && CliProfile.Given(parse, o))
             ? fromProfile
             : Explicit(parse);
 

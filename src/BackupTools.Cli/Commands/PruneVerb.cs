@@ -47,7 +47,7 @@ internal static class PruneVerb
             Selection.RequireOneOf(pathList, from);
             var rules = new Option[] { keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepTag, timeZone, minimumKeep };
             // The profile's policy applies as a whole unless a rule flag is given: two policies are never mixed.
-            var policy = !rules.Any(o => parse.GetResult(o) is not null) && profile.Profile?.Retention is { } configured
+            var policy = !rules.Any(o => CliProfile.Given(parse, o)) && profile.Profile?.Retention is { } configured
                 ? configured
                 : new RetentionPolicy
                 {
