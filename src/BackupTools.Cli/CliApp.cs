@@ -17,6 +17,8 @@ internal static class CliApp
         root.Options.Add(CommonOptions.Verbose);
         root.Options.Add(CommonOptions.LogFile);
         S3Flags.AddTo(root); // --s3-* and --storage-class on every verb
+        root.Options.Add(ConfigFlags.Config); // --config / --profile: a database profile's settings as defaults of every verb
+        root.Options.Add(ConfigFlags.Profile);
         root.Subcommands.Add(BackupVerb.Create());
         root.Subcommands.Add(ListVerb.Create());
         root.Subcommands.Add(VerifyVerb.Create());

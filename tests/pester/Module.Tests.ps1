@@ -57,17 +57,24 @@ Describe 'The BackupTools module' {
 }
 
 Describe 'Cmdlet metadata' {
+    # Values a -Profile can supply are not mandatory (ConfigValueMissing names them when neither is given);
+    # the restore target never comes from a profile.
     It '<Name> has the mandatory parameters <Mandatory> in parameter set <Set>' -ForEach @(
-        @{ Name = 'New-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Destination', 'Source') }
-        @{ Name = 'Get-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Destination') }
-        @{ Name = 'Test-BackupIntegrity'; Set = '__AllParameterSets'; Mandatory = @('Path') }
-        @{ Name = 'Restore-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Path', 'Target') }
-        @{ Name = 'Remove-ExpiredBackup'; Set = 'Destination'; Mandatory = @('Destination') }
+        @{ Name = 'Restore-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Target') }
         @{ Name = 'Remove-ExpiredBackup'; Set = 'Pipeline'; Mandatory = @('Path') }
-        @{ Name = 'Invoke-DrDrill'; Set = 'Path'; Mandatory = @('Path') }
         @{ Name = 'Invoke-DrDrill'; Set = 'Destination'; Mandatory = @('Database', 'Destination') }
     ) {
         Get-MandatoryParameterName -Command $Name -ParameterSet $Set | Should -Be $Mandatory
+    }
+
+    It '<Name> has no mandatory parameter in parameter set <Set> (a -Profile can supply them)' -ForEach @(
+        @{ Name = 'New-DbBackup'; Set = '__AllParameterSets' }
+        @{ Name = 'Get-DbBackup'; Set = '__AllParameterSets' }
+        @{ Name = 'Test-BackupIntegrity'; Set = '__AllParameterSets' }
+        @{ Name = 'Remove-ExpiredBackup'; Set = 'Destination' }
+        @{ Name = 'Invoke-DrDrill'; Set = 'Path' }
+    ) {
+        Get-MandatoryParameterName -Command $Name -ParameterSet $Set | Should -BeNullOrEmpty
     }
 
     It '<_> takes -Path from the pipeline by property name, also as Location' -ForEach @(
