@@ -24,8 +24,7 @@ internal static class RunVerb
         {
             database, throttleLimit, whatIf,
         };
-        // --config (ConfigFlags, recursive): added here as ConfigVerb does, until the root command carries it.
-        command.Options.Add(ConfigFlags.Config);
+        // --config is the root's recursive ConfigFlags.Config.
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var path = ConfigFileLocator.Locate(parse.GetValue(ConfigFlags.Config));
