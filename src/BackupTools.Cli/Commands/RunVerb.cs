@@ -27,6 +27,9 @@ internal static class RunVerb
         // --config is the root's recursive ConfigFlags.Config.
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
+            if (parse.GetValue(ConfigFlags.Profile) is { Length: > 0 })
+                throw CliContext.Usage(UsageError.CommandLineInvalid,
+                    "run takes every database of the configuration file, or those named with --database; --profile is for the single-database verbs.");
             var path = ConfigFileLocator.Locate(parse.GetValue(ConfigFlags.Config));
             var file = BackupConfigLoader.Load(path);
             if (!context.Log.IsOpen && file.Plan.LogFile is { Length: > 0 } planLog)

@@ -182,6 +182,7 @@ public sealed partial class CliRunTests(S3rverServer s3) : IClassFixture<S3rverS
         CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--database", "nope"]).ExpectError(2, ErrorIds.ConfigProfileNotFound);
         CliRunner.RunWithEnvironment(env, ["run", "--config", tmp.Combine("absent.yaml")]).ExpectError(2, ErrorIds.ConfigFileNotFound);
         CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--throttle-limit", "0"]).ExpectError(2, ErrorIds.ThrottleLimitInvalid);
+        CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--profile", "chinook"]).ExpectError(2, "CommandLineInvalid");
         var badLog = CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--log-file", tmp.Combine("no-such-folder", "plan.log")]).ExpectError(2, ErrorIds.LogFileUnwritable);
         Assert.Contains("no-such-folder", badLog.StdErr);
         var broken = tmp.Combine("broken.yaml");
