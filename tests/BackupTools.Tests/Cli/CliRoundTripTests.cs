@@ -86,7 +86,10 @@ public class CliRoundTripTests
         using var tmp = new TempDir("bt-cli-");
         var source = SmallDatabase(tmp.Path, "shop", 5);
         var run = CliRunner.Run("backup", "--source", source, "--destination", tmp.Combine("b"), "--verbose", "--json").Expect(0);
-        Assert.Contains("VERBOSE: ", run.StdErr);
+        // With --json, verbose messages are JSON event lines on stderr too (docs/backup-plan.md#log-file).
+        Assert.Contains(run.StderrJson, e => e.Str("level") == "verbose" && e.Str("message").StartsWith("Backing up", StringComparison.Ordinal));
         Assert.Equal("shop", run.Single.Str("Database")); // stdout stays pure JSON
+        var text = CliRunner.Run("backup", "--source", source, "--destination", tmp.Combine("b"), "--verbose").Expect(0);
+        Assert.Contains("VERBOSE: ", text.StdErr);
     }
 }
