@@ -107,7 +107,11 @@ public static class BackupPlanOperation
             requests = new ProfileRequests(profile, request.Secrets);
             backupRequest = requests.Backup();
             if (profile.Verify is not null) requests.Verify(profile.Destination.Location);
-            if (profile.Retention is not null) requests.Prune();
+            if (profile.Retention is not null)
+            {
+                requests.Prune();
+                profile.Retention.Validate(); // an empty or invalid policy fails the database before its backup, not after
+            }
         }
         catch (Exception ex) when (!IsCancellation(ex, ct))
         {

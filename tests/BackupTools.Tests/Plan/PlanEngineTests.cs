@@ -172,9 +172,12 @@ public sealed class PlanEngineTests
         var chinook = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path);
         var config = PlanConfigs.Config(tmp.Path,
             PlanConfigs.Sqlite("offsite", chinook, offsite),
-            PlanConfigs.Sqlite("chinook", chinook, local));
+            PlanConfigs.Sqlite("chinook", chinook, local),
+            PlanConfigs.Sqlite("emptypolicy", chinook, local, retention: new BackupTools.Retention.RetentionPolicy()));
 
         var results = await BackupPlanOperation.RunAsync(new BackupPlanRequest { Config = config }, NullObserver.Instance, null, default);
+        Assert.Equal((BackupPlanPhase.Setup, ErrorIds.RetentionPolicyEmpty), (results[2].FailedPhase, results[2].ErrorId));
+        Assert.Empty(await PlanConfigs.ListAsync(local, "emptypolicy"));
 
         Assert.Equal(BackupPlanPhase.Setup, results[0].FailedPhase);
         Assert.Equal(ErrorIds.ConfigSecretUnresolved, results[0].ErrorId);
