@@ -22,6 +22,8 @@ internal static class CliApp
         root.Subcommands.Add(RestoreVerb.Create());
         root.Subcommands.Add(PruneVerb.Create());
         root.Subcommands.Add(DrillVerb.Create());
+        root.Subcommands.Add(HealthVerb.Create());
+        root.Subcommands.Add(MetricsVerb.Create());
         return root;
     }
 

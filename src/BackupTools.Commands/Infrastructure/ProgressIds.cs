@@ -9,4 +9,7 @@ internal static class ProgressIds
     public const int RestoreDbBackup = 0x5B04;
     public const int RemoveExpiredBackup = 0x5B05;
     public const int InvokeDrDrill = 0x5B06;
+    // Health and metrics (issue 9)
+    public const int GetBackupHealth = 0x5B21;
+    public const int ExportBackupMetric = 0x5B22;
 }
