@@ -19,6 +19,8 @@
         'Restore-DbBackup'
         'Remove-ExpiredBackup'
         'Invoke-DrDrill'
+        'Get-BackupHealth'
+        'Export-BackupMetric'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

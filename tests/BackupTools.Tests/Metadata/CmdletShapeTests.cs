@@ -10,12 +10,14 @@ public class CmdletShapeTests
     public static readonly string[] AgreedCmdlets =
     {
         "Get-DbBackup", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup", "Test-BackupIntegrity",
+        // Health and metrics (issue 9)
+        "Export-BackupMetric", "Get-BackupHealth",
     };
 
     [Fact]
     public void The_agreed_six_cmdlets_exist()
     {
-        Assert.Equal(AgreedCmdlets, M.Cmdlets.Select(c => c.Name).ToArray());
+        Assert.Equal(AgreedCmdlets.Order(StringComparer.Ordinal), M.Cmdlets.Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -57,6 +59,8 @@ public class CmdletShapeTests
             ["Restore-DbBackup"] = "BackupTools.RestoreResult",
             ["Remove-ExpiredBackup"] = "BackupTools.RetentionDecision",
             ["Invoke-DrDrill"] = "BackupTools.DrillReport",
+            ["Get-BackupHealth"] = "BackupTools.BackupHealth",
+            ["Export-BackupMetric"] = "BackupTools.MetricsExportResult",
         };
         foreach (var c in M.Cmdlets)
             Assert.Equal(new[] { expected[c.Name] }, c.OutputTypes.Select(t => t.FullName).ToArray());
@@ -76,7 +80,7 @@ public class CmdletShapeTests
     public void Exactly_the_cmdlets_that_change_things_support_ShouldProcess()
     {
         var withShouldProcess = M.Cmdlets.Where(c => c.SupportsShouldProcess).Select(c => c.Name).ToArray();
-        Assert.Equal(new[] { "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess);
+        Assert.Equal(new[] { "Export-BackupMetric", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess.Order(StringComparer.Ordinal));
         // Creating a backup or running a drill is routine: no prompt by default.
         Assert.Equal("Medium", M.Cmdlet("New-DbBackup").ConfirmImpact);
         Assert.Equal("Medium", M.Cmdlet("Invoke-DrDrill").ConfirmImpact);
@@ -100,6 +104,13 @@ public class CmdletShapeTests
         Assert.Equal(new[] { "Path" }, Mandatory("Remove-ExpiredBackup", "Pipeline"));
         Assert.Equal(new[] { "Path" }, Mandatory("Invoke-DrDrill", "Path"));
         Assert.Equal(new[] { "Database", "Destination" }, Mandatory("Invoke-DrDrill", "Destination"));
+        Assert.Equal(new[] { "Destination" }, Mandatory("Get-BackupHealth", "__AllParameterSets"));
+        Assert.Equal(0, M.Cmdlet("Get-BackupHealth").Parameter("Destination").Sets.Single().Position);
+        Assert.Equal(1, M.Cmdlet("Get-BackupHealth").Parameter("Database").Sets.Single().Position);
+        Assert.True(M.Cmdlet("Get-BackupHealth").Parameter("Database").ByPropertyName); // Get-DbBackup -Latest | Get-BackupHealth -Destination ...
+        Assert.Equal(new[] { "Destination", "Path" }, Mandatory("Export-BackupMetric", "__AllParameterSets"));
+        Assert.Equal(0, M.Cmdlet("Export-BackupMetric").Parameter("Path").Sets.Single().Position);
+        Assert.Equal(1, M.Cmdlet("Export-BackupMetric").Parameter("Destination").Sets.Single().Position);
     }
 
     [Fact]
@@ -112,6 +123,8 @@ public class CmdletShapeTests
             ["Test-BackupIntegrity"] = new[] { "Path:String[]", "Level:IntegrityLevel", "MaxAge:Nullable`1", "ScratchTarget:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String" },
             ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter" },
             ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String", "MinimumKeep:Int32", "IncludeIncomplete:SwitchParameter", "IncompleteOlderThan:Nullable`1" },
+            ["Get-BackupHealth"] = new[] { "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
+            ["Export-BackupMetric"] = new[] { "Path:String", "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
             ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "AssertionFile:String" },
         };
         // Every cmdlet reads or writes a store, so every one takes the S3 options (StoreCmdlet; see S3CmdletMetadataTests).
@@ -130,7 +143,7 @@ public class CmdletShapeTests
         var timeSpans = M.Cmdlets.SelectMany(c => c.Parameters.Select(p => (c, p)))
             .Where(x => ModuleMetadata.UnwrapNullable(x.p.Type).FullName == "System.TimeSpan")
             .ToList();
-        Assert.Equal(6, timeSpans.Count); // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow
+        Assert.Equal(8, timeSpans.Count); // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow; MaxAge of Get-BackupHealth and Export-BackupMetric
         foreach (var (c, p) in timeSpans)
             Assert.True(ModuleMetadata.Attribute(p.Property, "TimeSpanTransformationAttribute") is not null, $"{c} -{p.Name} lacks [TimeSpanTransformation]");
     }
