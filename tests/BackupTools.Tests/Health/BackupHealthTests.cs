@@ -413,3 +413,18 @@ public class BackupAttemptTests
         public void Warning(string message) { lock (Warnings) Warnings.Add(message); }
     }
 }
+
+/// <summary>The ids this feature added are documented.</summary>
+public class HealthErrorDocsTests
+{
+    [Theory]
+    [InlineData(ErrorIds.HealthThresholdInvalid)]
+    [InlineData(ErrorIds.BackupHealthCritical)]
+    [InlineData(ErrorIds.MetricsPathInvalid)]
+    [InlineData(ErrorIds.MetricsWriteFailed)]
+    public void Every_health_error_id_has_a_row_in_docs_errors_md(string id)
+    {
+        var doc = File.ReadAllText(Path.Combine(Datasets.RepoRoot, "docs", "errors.md"));
+        Assert.Contains($"| `{id}` |", doc);
+    }
+}
