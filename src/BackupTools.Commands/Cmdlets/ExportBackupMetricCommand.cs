@@ -10,7 +10,7 @@ namespace BackupTools.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Export, "BackupMetric", SupportsShouldProcess = true)]
 [OutputType(typeof(MetricsExportResult))]
-public sealed class ExportBackupMetricCommand : StoreCmdlet
+public sealed class ExportBackupMetricCommand : HealthCmdlet
 {
     /// <summary>The .prom file to write, in node_exporter's --collector.textfile.directory.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -26,18 +26,6 @@ public sealed class ExportBackupMetricCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? Database { get; set; }
 
-    [Parameter]
-    [TimeSpanTransformation]
-    public TimeSpan? MaxAge { get; set; }
-
-    [Parameter]
-    [ValidateRange(0.0001, 1000.0)]
-    public double? SizeChangeThreshold { get; set; }
-
-    [Parameter]
-    [ValidateRange(0.0, 100.0)]
-    public double? MinFreeSpacePercent { get; set; }
-
     protected override int ProgressActivityId => ProgressIds.ExportBackupMetric;
 
     protected override string ProgressActivity => "Exporting backup metrics";
@@ -47,15 +35,7 @@ public sealed class ExportBackupMetricCommand : StoreCmdlet
         var request = new MetricsExportRequest
         {
             Path = ResolvePath(Path),
-            Health = new BackupHealthRequest
-            {
-                Destination = ResolvePath(Destination),
-                Database = Database,
-                MaxAge = MaxAge ?? BackupHealthRequest.DefaultMaxAge,
-                SizeChangeThreshold = SizeChangeThreshold ?? BackupHealthRequest.DefaultSizeChangeThreshold,
-                MinFreeSpacePercent = MinFreeSpacePercent ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
-                Store = StoreOptions,
-            },
+            Health = HealthRequest(Destination, Database),
         };
         try
         {

@@ -11,7 +11,7 @@ namespace BackupTools.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "BackupHealth")]
 [OutputType(typeof(BackupHealth))]
-public sealed class GetBackupHealthCommand : StoreCmdlet
+public sealed class GetBackupHealthCommand : HealthCmdlet
 {
     private readonly HashSet<string> _done = new(StringComparer.Ordinal);
 
@@ -25,21 +25,6 @@ public sealed class GetBackupHealthCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? Database { get; set; }
 
-    /// <summary>The newest backup may be at most this old (default 26h).</summary>
-    [Parameter]
-    [TimeSpanTransformation]
-    public TimeSpan? MaxAge { get; set; }
-
-    /// <summary>Allowed change of the newest backup's size against the median of the previous 7 (default 0.5 = +/-50 %).</summary>
-    [Parameter]
-    [ValidateRange(0.0001, 1000.0)]
-    public double? SizeChangeThreshold { get; set; }
-
-    /// <summary>Minimum free space of a local destination in percent (default 10; Critical below half of it).</summary>
-    [Parameter]
-    [ValidateRange(0.0, 100.0)]
-    public double? MinFreeSpacePercent { get; set; }
-
     protected override int ProgressActivityId => ProgressIds.GetBackupHealth;
 
     protected override string ProgressActivity => "Checking backup health";
@@ -48,15 +33,7 @@ public sealed class GetBackupHealthCommand : StoreCmdlet
     {
         // Piped backups of the same database are evaluated once.
         if (!_done.Add(Database ?? "*")) return;
-        var request = new BackupHealthRequest
-        {
-            Destination = ResolvePath(Destination),
-            Database = Database,
-            MaxAge = MaxAge ?? BackupHealthRequest.DefaultMaxAge,
-            SizeChangeThreshold = SizeChangeThreshold ?? BackupHealthRequest.DefaultSizeChangeThreshold,
-            MinFreeSpacePercent = MinFreeSpacePercent ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
-            Store = StoreOptions,
-        };
+        var request = HealthRequest(Destination, Database);
         IReadOnlyList<BackupHealth> healths;
         try
         {
