@@ -25,6 +25,8 @@ internal static class CliApp
         root.Subcommands.Add(PruneVerb.Create());
         root.Subcommands.Add(DrillVerb.Create());
         root.Subcommands.Add(ConfigVerb.Create());
+        root.Subcommands.Add(HealthVerb.Create());
+        root.Subcommands.Add(MetricsVerb.Create());
         return root;
     }
 
