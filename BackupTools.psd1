@@ -21,6 +21,8 @@
         'Invoke-DrDrill'
         'Invoke-BackupPlan'
         'Test-BackupConfig'
+        'Get-BackupHealth'
+        'Export-BackupMetric'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -27,6 +27,8 @@ internal static class CliApp
         root.Subcommands.Add(DrillVerb.Create());
         root.Subcommands.Add(RunVerb.Create());
         root.Subcommands.Add(ConfigVerb.Create());
+        root.Subcommands.Add(HealthVerb.Create());
+        root.Subcommands.Add(MetricsVerb.Create());
         return root;
     }
 

@@ -4,11 +4,11 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-BackupToolsModule
-    $script:Cmdlets = @('Get-DbBackup', 'Invoke-DrDrill', 'New-DbBackup', 'Remove-ExpiredBackup', 'Restore-DbBackup', 'Test-BackupIntegrity')
+    $script:Cmdlets = @('Export-BackupMetric', 'Get-BackupHealth', 'Get-DbBackup', 'Invoke-DrDrill', 'New-DbBackup', 'Remove-ExpiredBackup', 'Restore-DbBackup', 'Test-BackupIntegrity')
 }
 
 Describe 'The BackupTools module' {
-    It 'exports exactly the six cmdlets and nothing else' {
+    It 'exports exactly its cmdlets and nothing else' {
         $module = Get-Module BackupTools
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be $script:Cmdlets
         $module.ExportedFunctions.Count | Should -Be 0
@@ -29,13 +29,15 @@ Describe 'The BackupTools module' {
         @{ Name = 'Restore-DbBackup'; Type = 'BackupTools.RestoreResult' }
         @{ Name = 'Remove-ExpiredBackup'; Type = 'BackupTools.RetentionDecision' }
         @{ Name = 'Invoke-DrDrill'; Type = 'BackupTools.DrillReport' }
+        @{ Name = 'Get-BackupHealth'; Type = 'BackupTools.BackupHealth' }
+        @{ Name = 'Export-BackupMetric'; Type = 'BackupTools.MetricsExportResult' }
     ) {
         (Get-Command $Name).OutputType.Name | Should -Be $Type
     }
 
     It 'has a default table view for <_>' -ForEach @(
         'BackupTools.BackupInfo', 'BackupTools.IntegrityResult', 'BackupTools.RestoreResult',
-        'BackupTools.RetentionDecision', 'BackupTools.DrillReport'
+        'BackupTools.RetentionDecision', 'BackupTools.DrillReport', 'BackupTools.BackupHealth', 'BackupTools.MetricsExportResult'
     ) {
         $view = Get-FormatData -TypeName $_ -PowerShellVersion $PSVersionTable.PSVersion
         $view | Should -Not -BeNullOrEmpty
@@ -91,6 +93,7 @@ Describe 'Cmdlet metadata' {
         @{ Name = 'Remove-ExpiredBackup'; Impact = 'High' }
         @{ Name = 'New-DbBackup'; Impact = 'Medium' }
         @{ Name = 'Invoke-DrDrill'; Impact = 'Medium' }
+        @{ Name = 'Export-BackupMetric'; Impact = 'Medium' }
     ) {
         $command = Get-Command $Name
         $command.Parameters.Keys | Should -Contain 'WhatIf'
@@ -99,7 +102,7 @@ Describe 'Cmdlet metadata' {
         $attribute.ConfirmImpact.ToString() | Should -Be $Impact
     }
 
-    It '<_> changes nothing and has no -WhatIf' -ForEach @('Get-DbBackup', 'Test-BackupIntegrity') {
+    It '<_> changes nothing and has no -WhatIf' -ForEach @('Get-DbBackup', 'Test-BackupIntegrity', 'Get-BackupHealth') {
         (Get-Command $_).Parameters.Keys | Should -Not -Contain 'WhatIf'
     }
 

@@ -12,6 +12,8 @@ public class CmdletShapeTests
         "Get-DbBackup", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup", "Test-BackupIntegrity",
         "Test-BackupConfig", // issue 8
         "Invoke-BackupPlan", // issue 8b
+        // Health and metrics (issue 9)
+        "Export-BackupMetric", "Get-BackupHealth",
     };
 
     /// <summary>Cmdlets that reach no store through parameters (a configuration file says where), so they lack StoreCmdlet's S3 parameters.</summary>
@@ -20,7 +22,7 @@ public class CmdletShapeTests
     [Fact]
     public void The_agreed_six_cmdlets_exist()
     {
-        Assert.Equal(AgreedCmdlets.Order(StringComparer.Ordinal), M.Cmdlets.Select(c => c.Name).ToArray());
+        Assert.Equal(AgreedCmdlets.Order(StringComparer.Ordinal), M.Cmdlets.Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -64,6 +66,8 @@ public class CmdletShapeTests
             ["Invoke-DrDrill"] = "BackupTools.DrillReport",
             ["Test-BackupConfig"] = "BackupTools.Configuration.ConfigValidationReport",
             ["Invoke-BackupPlan"] = "BackupTools.BackupPlanResult",
+            ["Get-BackupHealth"] = "BackupTools.BackupHealth",
+            ["Export-BackupMetric"] = "BackupTools.MetricsExportResult",
         };
         foreach (var c in M.Cmdlets)
             Assert.Equal(new[] { expected[c.Name] }, c.OutputTypes.Select(t => t.FullName).ToArray());
@@ -83,7 +87,7 @@ public class CmdletShapeTests
     public void Exactly_the_cmdlets_that_change_things_support_ShouldProcess()
     {
         var withShouldProcess = M.Cmdlets.Where(c => c.SupportsShouldProcess).Select(c => c.Name).ToArray();
-        Assert.Equal(new[] { "Invoke-BackupPlan", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess);
+        Assert.Equal(new[] { "Export-BackupMetric", "Invoke-BackupPlan", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess.Order(StringComparer.Ordinal));
         // Creating a backup or running a drill is routine: no prompt by default.
         Assert.Equal("Medium", M.Cmdlet("New-DbBackup").ConfirmImpact);
         Assert.Equal("Medium", M.Cmdlet("Invoke-DrDrill").ConfirmImpact);
@@ -115,6 +119,13 @@ public class CmdletShapeTests
         Assert.Equal(0, M.Cmdlet("Test-BackupConfig").Parameter("Path").Sets.Single().Position);
         Assert.Empty(Mandatory("Invoke-BackupPlan", "__AllParameterSets"));
         Assert.Equal(0, M.Cmdlet("Invoke-BackupPlan").Parameter("Database").Sets.Single().Position);
+        Assert.Equal(new[] { "Destination" }, Mandatory("Get-BackupHealth", "__AllParameterSets"));
+        Assert.Equal(0, M.Cmdlet("Get-BackupHealth").Parameter("Destination").Sets.Single().Position);
+        Assert.Equal(1, M.Cmdlet("Get-BackupHealth").Parameter("Database").Sets.Single().Position);
+        Assert.True(M.Cmdlet("Get-BackupHealth").Parameter("Database").ByPropertyName); // Get-DbBackup -Latest | Get-BackupHealth -Destination ...
+        Assert.Equal(new[] { "Destination", "Path" }, Mandatory("Export-BackupMetric", "__AllParameterSets"));
+        Assert.Equal(0, M.Cmdlet("Export-BackupMetric").Parameter("Path").Sets.Single().Position);
+        Assert.Equal(1, M.Cmdlet("Export-BackupMetric").Parameter("Destination").Sets.Single().Position);
     }
 
     [Fact]
@@ -127,6 +138,8 @@ public class CmdletShapeTests
             ["Test-BackupIntegrity"] = new[] { "Path:String[]", "Level:IntegrityLevel", "MaxAge:Nullable`1", "ScratchTarget:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String" },
             ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter" },
             ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String", "MinimumKeep:Int32", "IncludeIncomplete:SwitchParameter", "IncompleteOlderThan:Nullable`1" },
+            ["Get-BackupHealth"] = new[] { "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
+            ["Export-BackupMetric"] = new[] { "Path:String", "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
             ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "AssertionFile:String" },
             ["Test-BackupConfig"] = new[] { "Path:String", "Online:SwitchParameter", "SkipEnvironmentCheck:SwitchParameter" },
             ["Invoke-BackupPlan"] = new[] { "Database:String[]", "ConfigPath:String", "ThrottleLimit:Int32" },
@@ -149,7 +162,7 @@ public class CmdletShapeTests
         var timeSpans = M.Cmdlets.SelectMany(c => c.Parameters.Select(p => (c, p)))
             .Where(x => ModuleMetadata.UnwrapNullable(x.p.Type).FullName == "System.TimeSpan")
             .ToList();
-        Assert.Equal(6, timeSpans.Count); // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow
+        Assert.Equal(8, timeSpans.Count); // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow; MaxAge of Get-BackupHealth and Export-BackupMetric
         foreach (var (c, p) in timeSpans)
             Assert.True(ModuleMetadata.Attribute(p.Property, "TimeSpanTransformationAttribute") is not null, $"{c} -{p.Name} lacks [TimeSpanTransformation]");
     }
