@@ -28,7 +28,8 @@ param(
 )
 
 function Get-UtcStamp { [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [Globalization.CultureInfo]::InvariantCulture) }
-function Write-Line([string] $Text) { Write-Output "$(Get-UtcStamp) $Text" }
+# To the host (stdout of pwsh, and the transcript), not the output stream: Invoke-Plan's output is its exit code.
+function Write-Line([string] $Text) { Write-Host "$(Get-UtcStamp) $Text" }
 
 function Invoke-Plan {
     $ErrorActionPreference = 'Stop'

@@ -161,8 +161,9 @@ Describe 'docs/examples/BackupPlan-AzureAutomation.ps1 (runbook)' {
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
         }
         $script:AutomationPrelude = @'
-function Get-AutomationVariable([string] $Name) { if ($Name -eq 'BackupToolsConfig') { Get-Content -Raw -LiteralPath $env:BT_PESTER_CONFIG_SOURCE } }
-function Get-AutomationPSCredential([string] $Name) {
+function Get-AutomationVariable { [CmdletBinding()] param([string] $Name)
+    if ($Name -eq 'BackupToolsConfig') { Get-Content -Raw -LiteralPath $env:BT_PESTER_CONFIG_SOURCE } }
+function Get-AutomationPSCredential { [CmdletBinding()] param([string] $Name)
     if ($Name -eq 'backup-passphrase') {
         [pscredential]::new('passphrase', (ConvertTo-SecureString $env:BT_PESTER_PASSPHRASE_ASSET -AsPlainText -Force))
     }

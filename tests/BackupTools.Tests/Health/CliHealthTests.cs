@@ -20,7 +20,9 @@ public class CliHealthTests
 
         var ok = CliRunner.Run("health", "--destination", store.Root, "--min-free-space-percent", "0", "--json").Expect(0);
         Assert.Equal(new[] { "Healthy", "Warning" }, ok.Objects.Select(o => o.GetProperty("Status").GetString()));
-        Assert.Contains("WARNING: Backups of 'grown': newest backup is 90 % larger", ok.StdErr);
+        // With --json, warnings on stderr are JSON event lines (docs/backup-plan.md#log-file).
+        Assert.Contains(ok.StderrJson, e => e.TryGetProperty("level", out var level) && level.GetString() == "warning" &&
+            e.GetProperty("message").GetString()!.StartsWith("Backups of 'grown': newest backup is 90 % larger", StringComparison.Ordinal));
         Assert.Equal(1000, ok.Objects[0].GetProperty("NewestSizeBytes").GetInt64());
 
         await DailyAsync(store, "stale", now.AddDays(-3), 1000);
