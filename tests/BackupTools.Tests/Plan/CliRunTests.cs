@@ -183,6 +183,8 @@ public sealed partial class CliRunTests(S3rverServer s3) : IClassFixture<S3rverS
         CliRunner.RunWithEnvironment(env, ["run", "--config", tmp.Combine("absent.yaml")]).ExpectError(2, ErrorIds.ConfigFileNotFound);
         CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--throttle-limit", "0"]).ExpectError(2, ErrorIds.ThrottleLimitInvalid);
         CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--profile", "chinook"]).ExpectError(2, "CommandLineInvalid");
+        Assert.Contains("--s3-endpoint would be ignored",
+            CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--s3-endpoint", "http://127.0.0.1:9"]).ExpectError(2, "CommandLineInvalid").StdErr);
         var badLog = CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--log-file", tmp.Combine("no-such-folder", "plan.log")]).ExpectError(2, ErrorIds.LogFileUnwritable);
         Assert.Contains("no-such-folder", badLog.StdErr);
         var broken = tmp.Combine("broken.yaml");
