@@ -69,7 +69,7 @@ internal static class S3Flags
             SessionToken = baseline.SessionToken,
             Concurrency = parse.GetValue(Concurrency) ?? baseline.Concurrency,
         };
-        foreach (var warning in options.Warnings) context.Console.Warning(warning);
+        foreach (var warning in options.Warnings) context.Observer.Warning(warning); // stderr, --json event line, log
         return options;
     }
 }

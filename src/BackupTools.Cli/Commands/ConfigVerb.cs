@@ -56,7 +56,7 @@ internal static class ConfigVerb
         {
             var path = ConfigFileLocator.Locate(parse.GetValue(ConfigFlags.Config));
             var config = BackupConfigLoader.Load(path);
-            foreach (var warning in config.Warnings) context.Console.Warning(warning.ToString());
+            foreach (var warning in config.Warnings) context.Observer.Warning(warning.ToString());
             var name = parse.GetValue(ConfigFlags.Profile);
             var profiles = string.IsNullOrEmpty(name) ? config.Databases : new[] { config.GetDatabase(name) };
             foreach (var profile in profiles)

@@ -41,6 +41,7 @@ internal static class RunVerb
             if (!context.Log.IsOpen && file.Plan.LogFile is { Length: > 0 } planLog)
                 context.OpenLog(planLog);
             context.Observer.Verbose($"Configuration file: {path}");
+            foreach (var warning in file.Warnings) context.Observer.Warning(warning.ToString());
             var request = new BackupPlanRequest
             {
                 Config = file,

@@ -55,6 +55,7 @@ public sealed class InvokeBackupPlanCommand : AsyncCmdlet
                 // secret:Vault/Name through Microsoft.PowerShell.SecretManagement when it is installed; env:/file: always.
                 Secrets = SecretManagementVault.Create(this),
             };
+            foreach (var warning in request.Config.Warnings) WriteWarning(warning.ToString());
             selected = BackupPlanOperation.Select(request);
         }
         catch (BackupToolsException ex)
