@@ -29,9 +29,12 @@ internal static class BackupVerb
         };
         var encryption = EncryptionCliOptions.ForBackup();
         encryption.AddTo(command);
+        var notify = new NotificationFlags();
+        notify.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var store = S3Flags.Read(parse, context);
+            var notifications = notify.Read(parse);
             var info = await BackupOperation.RunAsync(new NewBackupRequest
             {
                 Source = parse.GetValue(source)!,
@@ -50,6 +53,7 @@ internal static class BackupVerb
                     IncludeRolePasswords = parse.GetValue(rolePasswords),
                 },
                 Encryption = encryption.Get(parse),
+                Notifications = notifications,
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(info, TextFormat.Backup);
         });

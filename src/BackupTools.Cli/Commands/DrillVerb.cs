@@ -33,12 +33,15 @@ internal static class DrillVerb
         };
         var encryption = EncryptionCliOptions.ForRead();
         encryption.AddTo(command);
+        var notify = new NotificationFlags();
+        notify.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var pathList = parse.GetValue(paths);
             var dest = parse.GetValue(destination);
             Selection.RequireOneOf(pathList, dest);
             var store = S3Flags.Read(parse, context);
+            var notifications = notify.Read(parse);
             DrillRequest Request(string? location, string? db) => new()
             {
                 Location = location,
@@ -57,6 +60,7 @@ internal static class DrillVerb
                 EngineOptions = PgFlags.Options(parse, pgBin),
                 Encryption = encryption.Get(parse),
                 AssertionFile = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : null,
+                Notifications = notifications,
             };
 
             // A bad assertion file is one usage error (exit 2), not one failed drill per database.
@@ -70,10 +74,20 @@ internal static class DrillVerb
             {
                 var pattern = parse.GetValue(database)
                     ?? throw CliContext.Usage(ErrorIds.BackupLocationInvalid, "With --destination, give --database <name> (wildcards allowed; * for every database).");
-                var databases = await DrillOperation.ResolveDatabasesAsync(dest!, pattern, store, ct).ConfigureAwait(false);
-                if (databases.Count == 0)
-                    throw new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
-                        $"No database matching '{pattern}' has backups in '{dest}'.", pattern);
+                IReadOnlyList<string> databases;
+                try
+                {
+                    databases = await DrillOperation.ResolveDatabasesAsync(dest!, pattern, store, ct).ConfigureAwait(false);
+                    if (databases.Count == 0)
+                        throw new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
+                            $"No database matching '{pattern}' has backups in '{dest}'.", pattern);
+                }
+                catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)
+                {
+                    // A drill that cannot start (unusable destination, no matching database) is a failed drill for the notifications.
+                    await Notifications.Notifier.NotifyFailureAsync(notifications, Notifications.NotificationOperation.Drill, pattern, ex, context.Observer, ct).ConfigureAwait(false);
+                    throw;
+                }
                 requests.AddRange(databases.Select(db => Request(null, db)));
             }
 

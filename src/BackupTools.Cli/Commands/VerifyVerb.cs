@@ -28,9 +28,12 @@ internal static class VerifyVerb
         };
         var encryption = EncryptionCliOptions.ForRead();
         encryption.AddTo(command);
+        var notify = new NotificationFlags();
+        notify.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var store = S3Flags.Read(parse, context);
+            var notifications = notify.Read(parse);
             var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), parse.GetValue(destination),
                 parse.GetValue(database), parse.GetValue(latest), ct, store).ConfigureAwait(false);
             foreach (var location in locations)
@@ -48,6 +51,7 @@ internal static class VerifyVerb
                         Store = store,
                         EngineOptions = PgFlags.Options(parse, pgBin),
                         Encryption = encryption.Get(parse),
+                        Notifications = notifications,
                     }, context.Observer, ct).ConfigureAwait(false);
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)

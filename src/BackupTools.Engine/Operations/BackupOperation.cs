@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using BackupTools.Engines;
 using BackupTools.Manifest;
+using BackupTools.Notifications;
 using BackupTools.Pipeline;
 using BackupTools.Stores;
 using BackupTools.Util;
@@ -10,7 +11,7 @@ using BackupTools.Util;
 namespace BackupTools.Operations;
 
 /// <summary>What New-DbBackup asks for.</summary>
-public sealed class NewBackupRequest
+public sealed partial class NewBackupRequest
 {
     public required string Source { get; init; }
     public required string Destination { get; init; }
@@ -40,14 +41,20 @@ public static partial class BackupOperation
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,63}$")]
     private static partial Regex TagPattern();
 
-    public static async Task<BackupInfo> RunAsync(NewBackupRequest request, IOperationObserver observer, CancellationToken ct)
-    {
-        await using var store = StoreFactory.OpenDestination(request.Destination, request.Store);
-        return await RunAsync(request, store, observer, ct).ConfigureAwait(false);
-    }
+    /// <summary>Takes the backup; sends the request's notifications (start, then success or failure) around it.</summary>
+    public static Task<BackupInfo> RunAsync(NewBackupRequest request, IOperationObserver observer, CancellationToken ct) =>
+        Notifier.RunAsync(request.Notifications, NotificationOperation.Backup, OperationOutcomes.DatabaseOf(request), observer, async (scope, c) =>
+        {
+            await using var store = StoreFactory.OpenDestination(request.Destination, request.Store);
+            return await RunCoreAsync(request, store, scope, observer, c).ConfigureAwait(false);
+        }, OperationOutcomes.Backup, ct);
 
     /// <summary>Backs up into an already opened store (request.Destination is then only descriptive).</summary>
-    public static async Task<BackupInfo> RunAsync(NewBackupRequest request, IBackupStore store, IOperationObserver observer, CancellationToken ct)
+    public static Task<BackupInfo> RunAsync(NewBackupRequest request, IBackupStore store, IOperationObserver observer, CancellationToken ct) =>
+        Notifier.RunAsync(request.Notifications, NotificationOperation.Backup, OperationOutcomes.DatabaseOf(request), observer,
+            (scope, c) => RunCoreAsync(request, store, scope, observer, c), OperationOutcomes.Backup, ct);
+
+    private static async Task<BackupInfo> RunCoreAsync(NewBackupRequest request, IBackupStore store, NotificationScope scope, IOperationObserver observer, CancellationToken ct)
     {
         foreach (var tag in request.Tags)
         {
@@ -62,6 +69,7 @@ public static partial class BackupOperation
         var engine = EngineRegistry.ForSource(request.Source, request.Engine);
         var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
         DatabaseName.Validate(database);
+        scope.Database = database;
         await engine.ValidateSourceAsync(request.Source, request.EngineOptions, ct).ConfigureAwait(false);
 
         var started = DateTimeOffset.UtcNow;
