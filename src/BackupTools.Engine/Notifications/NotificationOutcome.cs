@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace BackupTools.Notifications;
@@ -88,7 +89,7 @@ internal sealed record NotificationReport(
             : $"{emoji} {Headline} - {FirstLine(Outcome.Message)}";
 
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("text", Escape(Truncate(text, 2900)));

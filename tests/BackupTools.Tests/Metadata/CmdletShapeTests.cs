@@ -117,6 +117,7 @@ public class CmdletShapeTests
         // Every cmdlet reads or writes a store, so every one takes the S3 options (StoreCmdlet; see S3CmdletMetadataTests).
         var s3 = new[] { "S3Endpoint:String", "S3Region:String", "S3ForcePathStyle:SwitchParameter", "StorageClass:String", "S3ServerSideEncryption:String", "S3KmsKeyId:String", "S3Profile:String", "S3Credential:PSCredential", "S3Concurrency:Int32" };
         foreach (var (name, added) in Crypto.EncryptionParameterTests.Surface) surface[name] = surface[name].Concat(added).ToArray();
+        foreach (var (name, added) in Notifications.NotificationParameterTests.Surface) surface[name] = surface[name].Concat(added).ToArray();
         foreach (var c in M.Cmdlets)
         {
             var actual = c.Parameters.Select(p => $"{p.Name}:{p.Type.Name}").OrderBy(s => s, StringComparer.Ordinal);
@@ -130,7 +131,8 @@ public class CmdletShapeTests
         var timeSpans = M.Cmdlets.SelectMany(c => c.Parameters.Select(p => (c, p)))
             .Where(x => ModuleMetadata.UnwrapNullable(x.p.Type).FullName == "System.TimeSpan")
             .ToList();
-        Assert.Equal(6, timeSpans.Count); // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow
+        // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow; -NotifyTimeout (issue 9) on three cmdlets.
+        Assert.Equal(6 + Notifications.NotificationParameterTests.TimeSpanParameterCount, timeSpans.Count);
         foreach (var (c, p) in timeSpans)
             Assert.True(ModuleMetadata.Attribute(p.Property, "TimeSpanTransformationAttribute") is not null, $"{c} -{p.Name} lacks [TimeSpanTransformation]");
     }
