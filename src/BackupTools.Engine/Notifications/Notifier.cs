@@ -23,21 +23,33 @@ public static class Notifier
     /// <summary>Sends start, runs <paramref name="operation"/>, sends success (or the failure <paramref name="outcome"/> reports) or the
     /// exception's failure, and returns the result or rethrows the original exception unchanged. A cancelled operation sends nothing more.</summary>
     /// <param name="outcome">Turns a result into an outcome (e.g. a verification that ran but did not pass is a failure); null = success.</param>
-    public static Task<T> RunAsync<T>(NotificationOptions? options, NotificationOperation operation, string? database, IOperationObserver observer,
+    /// <exception cref="BackupToolsException"><see cref="ErrorIds.NotificationUrlInvalid"/> or <see cref="ErrorIds.NotificationOptionsInvalid"/>
+    /// for unusable settings, before the operation runs; otherwise only what the operation itself throws.</exception>
+    public static async Task<T> RunAsync<T>(NotificationOptions? options, NotificationOperation operation, string? database, IOperationObserver observer,
         Func<NotificationScope, CancellationToken, Task<T>> run, Func<T, NotificationOutcome>? outcome, CancellationToken ct)
     {
         var scope = NotificationScope.Start(options, operation, database, observer, ct);
-        return scope.RunAsync(c => run(scope, c), outcome, ct);
+        return await scope.RunAsync(c => run(scope, c), outcome, ct).ConfigureAwait(false);
     }
 
     /// <summary>Reports a failure that happened before the operation could start (e.g. a source that does not exist, found by a
     /// host's pre-check): a /fail ping and the webhook, without a start ping. Never throws for delivery problems.</summary>
-    public static Task NotifyFailureAsync(NotificationOptions? options, NotificationOperation operation, string? database, Exception error,
+    public static async Task NotifyFailureAsync(NotificationOptions? options, NotificationOperation operation, string? database, Exception error,
         IOperationObserver observer, CancellationToken ct)
     {
-        if (options is null || !options.IsEnabled) return Task.CompletedTask;
-        var scope = NotificationScope.Start(options with { SendStart = false }, operation, database, observer, ct);
-        return scope.CompleteAsync(NotificationOutcome.FromException(error, database), ct);
+        if (options is null || !options.IsEnabled) return;
+        NotificationScope scope;
+        try
+        {
+            scope = NotificationScope.Start(options with { SendStart = false }, operation, database, observer, ct);
+        }
+        catch (BackupToolsException ex)
+        {
+            // Unusable settings must not hide the failure being reported.
+            observer.Warning($"The failure was not notified: {ex.Message}");
+            return;
+        }
+        await scope.CompleteAsync(NotificationOutcome.FromException(error, database), ct).ConfigureAwait(false);
     }
 
     /// <summary>True when <paramref name="ex"/> means the operation was stopped (Ctrl+C, StopProcessing), which sends no notification.</summary>
