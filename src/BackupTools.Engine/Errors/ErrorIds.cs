@@ -98,6 +98,15 @@ public static class ErrorIds
 
     public const string OperationCancelled = "OperationCancelled";
 
+    // Configuration file (issue 8)
+    public const string ConfigFileNotFound = "ConfigFileNotFound";
+    public const string ConfigFileInvalid = "ConfigFileInvalid";
+    public const string ConfigProfileNotFound = "ConfigProfileNotFound";
+    public const string ConfigValueMissing = "ConfigValueMissing";
+    public const string ConfigSecretUnresolved = "ConfigSecretUnresolved";
+    public const string ConfigSecretFileInsecure = "ConfigSecretFileInsecure";
+    public const string ConfigSecretVaultUnavailable = "ConfigSecretVaultUnavailable";
+
     // Notifications (issue 9)
     public const string NotificationUrlInvalid = "NotificationUrlInvalid";
     public const string NotificationOptionsInvalid = "NotificationOptionsInvalid";

@@ -8,7 +8,7 @@ namespace BackupTools.Stores.S3;
 /// <summary>Builds the SDK client from <see cref="StoreOptions"/>; validates the options first (S3OptionsInvalid).</summary>
 internal static class S3ClientFactory
 {
-    private static readonly string[] StorageClasses =
+    internal static readonly string[] StorageClasses =
     {
         "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE",
         "REDUCED_REDUNDANCY", "EXPRESS_ONEZONE", "OUTPOSTS", "SNOW",

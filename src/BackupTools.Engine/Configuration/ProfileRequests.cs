@@ -1,0 +1,162 @@
+using BackupTools.Engines;
+using BackupTools.Operations;
+using BackupTools.Pipeline;
+using BackupTools.Retention;
+using BackupTools.Stores;
+
+namespace BackupTools.Configuration;
+
+/// <summary>
+/// Builds the engine requests that a database profile implies. Both hosts start from these and overlay the
+/// parameters the user gave explicitly (explicit wins). Secrets are resolved here, per call, through the host's
+/// <see cref="SecretResolver"/>; a passphrase given as env:/file: stays a reference (the engine reads it late).
+/// </summary>
+public sealed class ProfileRequests
+{
+    private readonly SecretResolver _secrets;
+
+    public ProfileRequests(DatabaseProfile profile, SecretResolver? secrets = null)
+    {
+        Profile = profile;
+        _secrets = secrets ?? SecretResolver.Default;
+    }
+
+    public DatabaseProfile Profile { get; }
+
+    /// <summary>How to reach the profile's destination (S3 credentials resolved).</summary>
+    public StoreOptions Store() => StoreFor(Profile.Destination, _secrets);
+
+    public static StoreOptions StoreFor(DestinationConfig destination, SecretResolver secrets)
+    {
+        if (!destination.IsS3) return StoreOptions.Default;
+        string For(string what) => $"{what} of destination '{destination.Name}'";
+        return new StoreOptions
+        {
+            S3Endpoint = destination.S3Endpoint,
+            S3Region = destination.S3Region,
+            S3ForcePathStyle = destination.S3ForcePathStyle,
+            StorageClass = destination.StorageClass,
+            ServerSideEncryption = destination.ServerSideEncryption,
+            KmsKeyId = destination.KmsKeyId,
+            Profile = destination.AwsProfile,
+            AccessKeyId = destination.AccessKeyId is { } id ? secrets.Resolve(id, For("accessKeyId")) : null,
+            SecretAccessKey = destination.SecretAccessKey is { } key ? secrets.Resolve(key, For("secretAccessKey")) : null,
+            SessionToken = destination.SessionToken is { } token ? secrets.Resolve(token, For("sessionToken")) : null,
+            Concurrency = destination.Concurrency,
+        };
+    }
+
+    /// <summary>Credentials and switches for the profile's server (the password resolved).</summary>
+    public EngineOptions Engine() => new()
+    {
+        User = Profile.User,
+        Password = Profile.Password is { } p ? _secrets.Resolve(p, $"password of database '{Profile.Name}'") : null,
+        ClientBinPath = Profile.PgBinPath,
+        RowCounts = Profile.RowCounts ?? RowCountMode.Exact,
+        IncludeGlobals = Profile.IncludeGlobals ?? false,
+        IncludeRolePasswords = Profile.IncludeRolePasswords ?? false,
+    };
+
+    /// <summary>Backup side: recipients and/or passphrase.</summary>
+    public EncryptionOptions EncryptionForBackup()
+    {
+        var e = Profile.Encryption;
+        if (e is null) return EncryptionOptions.None;
+        var passphrase = Passphrase(e.Passphrase);
+        return new EncryptionOptions
+        {
+            Recipients = e.Recipients,
+            Passphrase = passphrase.Value,
+            PassphraseFile = passphrase.File,
+            PassphraseEnvironmentVariable = passphrase.Environment,
+        };
+    }
+
+    /// <summary>Read side (verify, restore, drill): private keys and/or passphrase.</summary>
+    public EncryptionOptions EncryptionForRead()
+    {
+        var e = Profile.Encryption;
+        if (e is null) return EncryptionOptions.None;
+        var passphrase = Passphrase(e.Passphrase);
+        var keyPassphrase = e.PrivateKeyPassphrase;
+        return new EncryptionOptions
+        {
+            PrivateKeys = e.PrivateKeys,
+            Passphrase = passphrase.Value,
+            PassphraseFile = passphrase.File,
+            PassphraseEnvironmentVariable = passphrase.Environment,
+            PrivateKeyPassphraseEnvironmentVariable = keyPassphrase is { Kind: SecretReferenceKind.Environment } ? keyPassphrase.Name : null,
+            PrivateKeyPassphrase = keyPassphrase is { Kind: not SecretReferenceKind.Environment }
+                ? _secrets.Resolve(keyPassphrase, $"private key passphrase of database '{Profile.Name}'")
+                : null,
+        };
+    }
+
+    private (string? Value, string? File, string? Environment) Passphrase(SecretReference? reference) => reference switch
+    {
+        null => (null, null, null),
+        { Kind: SecretReferenceKind.Environment } => (null, null, reference.Name),
+        { Kind: SecretReferenceKind.File } => (null, reference.Name, null),
+        _ => (_secrets.Resolve(reference, $"encryption passphrase of database '{Profile.Name}'"), null, null),
+    };
+
+    public NewBackupRequest Backup() => new()
+    {
+        Source = Profile.Source,
+        Destination = Profile.Destination.Location,
+        DatabaseName = Profile.Name,
+        Engine = Profile.Engine,
+        Tags = Profile.Tags,
+        Compression = Profile.Compression ?? CompressionSpec.GzipName,
+        CompressionLevel = Profile.CompressionLevel,
+        TempDirectory = Profile.TempPath,
+        EngineOptions = Engine(),
+        Store = Store(),
+        Encryption = EncryptionForBackup(),
+    };
+
+    /// <summary>Verification of one backup of this profile at <paramref name="level"/> (default: the profile's level, else Checksum).</summary>
+    public IntegrityRequest Verify(string location, IntegrityLevel? level = null) => new()
+    {
+        Location = location,
+        Level = level ?? Profile.Verify ?? IntegrityLevel.Checksum,
+        ScratchTarget = Profile.ScratchTarget,
+        TempDirectory = Profile.TempPath,
+        EngineOptions = Engine(),
+        Store = Store(),
+        Encryption = EncryptionForRead(),
+    };
+
+    /// <summary>The profile's retention, or ConfigValueMissing when it names none.</summary>
+    public RetentionRequest Prune() => new()
+    {
+        Destination = Profile.Destination.Location,
+        Database = Profile.Name,
+        Policy = Profile.Retention ?? throw Missing("retention", "a retention policy (retention: <name>)"),
+        Store = Store(),
+    };
+
+    /// <summary>A drill of this profile's newest-but-one (or configured) backup with its objectives and drill settings.</summary>
+    public DrillRequest Drill() => new()
+    {
+        Destination = Profile.Destination.Location,
+        Database = Profile.Name,
+        Select = Profile.Drill?.Select ?? DrillSelection.RandomNotLatest,
+        ScratchTarget = Profile.Drill?.ScratchTarget,
+        KeepScratch = Profile.Drill?.KeepScratch ?? false,
+        RtoObjective = Profile.Objectives?.Rto,
+        RpoObjective = Profile.Objectives?.Rpo,
+        RpoWindow = Profile.Drill?.RpoWindow ?? TimeSpan.FromDays(7),
+        ReportPath = Profile.Drill?.ReportPath,
+        AssertionFile = Profile.Drill?.AssertionFile,
+        TempDirectory = Profile.TempPath,
+        EngineOptions = Engine(),
+        Store = Store(),
+        Encryption = EncryptionForRead(),
+    };
+
+    private BackupToolsException Missing(string key, string what) =>
+        new(ErrorIds.ConfigValueMissing, ErrorKind.InvalidArgument,
+            $"Database '{Profile.Name}' ({Profile.Position}) has no {key}: add {what} to it or to defaults:, or give the value as a parameter.",
+            Profile.Name);
+}

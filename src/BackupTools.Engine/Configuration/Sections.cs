@@ -1,0 +1,85 @@
+namespace BackupTools.Configuration;
+
+/// <summary>Recovery objectives: a drill slower than Rto or a newest backup older than Rpo fails them.</summary>
+public sealed class ObjectivesConfig
+{
+    public required string Name { get; init; }
+    public TimeSpan? Rto { get; init; }
+    public TimeSpan? Rpo { get; init; }
+    public ConfigPosition Position { get; init; }
+}
+
+/// <summary>How a database is drilled (Invoke-DrDrill -Profile).</summary>
+public sealed class DrillConfig
+{
+    public required string Name { get; init; }
+    /// <summary>Where the drill restores (a SQLite path or a PostgreSQL server/database); default: a private scratch target.</summary>
+    public string? ScratchTarget { get; init; }
+    /// <summary>YAML file of named SQL assertions (absolute; relative paths are taken from the config file's folder).</summary>
+    public string? AssertionFile { get; init; }
+    public DrillSelection? Select { get; init; }
+    public TimeSpan? RpoWindow { get; init; }
+    public bool? KeepScratch { get; init; }
+    /// <summary>Folder or file for the drill's JSON/Markdown report.</summary>
+    public string? ReportPath { get; init; }
+    public ConfigPosition Position { get; init; }
+}
+
+/// <summary>OpenPGP settings of a database: backups encrypt to Recipients and/or the passphrase; reads use PrivateKeys.</summary>
+public sealed class EncryptionConfig
+{
+    /// <summary>Public key files (absolute after loading).</summary>
+    public IReadOnlyList<string> Recipients { get; init; } = Array.Empty<string>();
+    public SecretReference? Passphrase { get; init; }
+    /// <summary>Secret key files for verify/restore/drill (absolute after loading).</summary>
+    public IReadOnlyList<string> PrivateKeys { get; init; } = Array.Empty<string>();
+    public SecretReference? PrivateKeyPassphrase { get; init; }
+    public ConfigPosition Position { get; init; }
+}
+
+/// <summary>A named notification channel (issue 9): healthchecks-style ping and/or Slack-compatible webhook.</summary>
+public sealed class NotificationConfig
+{
+    public required string Name { get; init; }
+    /// <summary>The ping URL holds a token: always a reference.</summary>
+    public SecretReference? HealthchecksUrl { get; init; }
+    /// <summary>The webhook URL holds a token: always a reference.</summary>
+    public SecretReference? SlackWebhookUrl { get; init; }
+    public TimeSpan? Timeout { get; init; }
+    public int? Retries { get; init; }
+    /// <summary>"always" or "failure" (when the webhook is sent; pings always report start/success/fail).</summary>
+    public string? On { get; init; }
+    public ConfigPosition Position { get; init; }
+}
+
+/// <summary>Thresholds of Get-BackupHealth (issue 9).</summary>
+public sealed class HealthConfig
+{
+    public static readonly HealthConfig Default = new();
+    public TimeSpan? MaxAge { get; init; }
+    /// <summary>Flag a newest backup whose size differs from the median of the previous ones by more than this ratio (0.5 = 50 %).</summary>
+    public double? SizeChangeThreshold { get; init; }
+    public double? MinFreeSpacePercent { get; init; }
+    public ConfigPosition Position { get; init; }
+}
+
+/// <summary>Export-BackupMetric defaults (issue 9).</summary>
+public sealed class MetricsConfig
+{
+    /// <summary>The .prom file for node_exporter's textfile collector (absolute after loading).</summary>
+    public string? Path { get; init; }
+    public ConfigPosition Position { get; init; }
+}
+
+/// <summary>Invoke-BackupPlan / backuptools run defaults.</summary>
+public sealed class PlanConfig
+{
+    public static readonly PlanConfig Default = new();
+    /// <summary>Databases processed at once (1 = one after another).</summary>
+    public int ThrottleLimit { get; init; } = 1;
+    /// <summary>CLI log file (JSON lines or text), absolute after loading.</summary>
+    public string? LogFile { get; init; }
+    public ConfigPosition Position { get; init; }
+
+    public override string ToString() => $"throttle {ThrottleLimit}";
+}
