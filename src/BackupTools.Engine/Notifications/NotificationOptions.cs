@@ -50,13 +50,34 @@ public sealed record NotificationOptions
     public const int DefaultRetries = 2;
     public const int MaxRetries = 10;
 
-    /// <summary>True when at least one endpoint is set.</summary>
-    public bool IsEnabled => !string.IsNullOrWhiteSpace(HealthchecksUrl) || !string.IsNullOrWhiteSpace(SlackWebhookUrl);
+    /// <summary>More channels, each with its own URLs and settings (a configuration profile may name several); see <see cref="Combine"/>.
+    /// Their own AdditionalChannels are ignored.</summary>
+    public IReadOnlyList<NotificationOptions> AdditionalChannels { get; init; } = Array.Empty<NotificationOptions>();
+
+    /// <summary>True when this channel has an endpoint (ignoring <see cref="AdditionalChannels"/>).</summary>
+    public bool HasEndpoint => !string.IsNullOrWhiteSpace(HealthchecksUrl) || !string.IsNullOrWhiteSpace(SlackWebhookUrl);
+
+    /// <summary>True when at least one endpoint is set, here or in <see cref="AdditionalChannels"/>.</summary>
+    public bool IsEnabled => HasEndpoint || AdditionalChannels.Any(c => c.HasEndpoint);
+
+    /// <summary>Several channels as one options value: the first, with the others as its <see cref="AdditionalChannels"/>.</summary>
+    public static NotificationOptions Combine(IEnumerable<NotificationOptions> channels)
+    {
+        var list = channels.Where(c => c.IsEnabled).SelectMany(c => new[] { c with { AdditionalChannels = Array.Empty<NotificationOptions>() } }.Concat(c.AdditionalChannels))
+            .Where(c => c.HasEndpoint).ToList();
+        return list.Count switch
+        {
+            0 => None,
+            1 => list[0],
+            _ => list[0] with { AdditionalChannels = list.Skip(1).ToList() },
+        };
+    }
 
     /// <summary>Throws <see cref="ErrorIds.NotificationUrlInvalid"/> / <see cref="ErrorIds.NotificationOptionsInvalid"/> for settings that can never work.
     /// Messages name the setting and at most scheme://host, never the URL.</summary>
     public void Validate()
     {
+        foreach (var channel in AdditionalChannels) channel.Validate();
         NotificationEndpoint.Parse(HealthchecksUrl, "the healthchecks URL");
         NotificationEndpoint.Parse(SlackWebhookUrl, "the Slack webhook URL");
         if (Timeout <= TimeSpan.Zero || Timeout > TimeSpan.FromMinutes(10))
@@ -79,6 +100,7 @@ public sealed record NotificationOptions
         sb.Append(", SlackWhen = ").Append(SlackWhen);
         sb.Append(", Timeout = ").Append(Timeout);
         sb.Append(", Retries = ").Append(Retries);
+        if (AdditionalChannels.Count > 0) sb.Append(", AdditionalChannels = [").AppendJoin(", ", AdditionalChannels).Append(']');
         return sb.Append(" }").ToString();
     }
 }

@@ -168,22 +168,21 @@ public static class Notifier
 /// </summary>
 public sealed class NotificationScope
 {
-    private readonly NotificationOptions _options;
-    private readonly Uri? _healthchecks;
-    private readonly Uri? _slack;
+    /// <summary>One set of endpoints with its own settings (the options themselves, then each of their AdditionalChannels).</summary>
+    private sealed record Channel(NotificationOptions Options, Uri? Healthchecks, Uri? Slack);
+
+    private readonly IReadOnlyList<Channel> _channels;
     private readonly IOperationObserver _observer;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private Task _start = Task.CompletedTask;
     private int _completed;
 
-    private NotificationScope(NotificationOptions options, NotificationOperation operation, string? database, IOperationObserver observer, Uri? healthchecks, Uri? slack)
+    private NotificationScope(IReadOnlyList<Channel> channels, NotificationOperation operation, string? database, IOperationObserver observer)
     {
-        _options = options;
+        _channels = channels;
         Operation = operation;
         Database = database;
         _observer = observer;
-        _healthchecks = healthchecks;
-        _slack = slack;
     }
 
     public NotificationOperation Operation { get; }
@@ -196,27 +195,28 @@ public sealed class NotificationScope
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
-    public bool IsEnabled => _healthchecks is not null || _slack is not null;
+    public bool IsEnabled => _channels.Count > 0;
 
     /// <summary>Validates <paramref name="options"/> (throws <see cref="ErrorIds.NotificationUrlInvalid"/> for a malformed URL) and sends the
-    /// start ping in the background. Returns at once.</summary>
+    /// start ping(s) in the background. Returns at once.</summary>
     public static NotificationScope Start(NotificationOptions? options, NotificationOperation operation, string? database, IOperationObserver observer, CancellationToken ct)
     {
         options ??= NotificationOptions.None;
-        Uri? healthchecks = null, slack = null;
+        var channels = new List<Channel>();
         if (options.IsEnabled)
         {
             options.Validate();
-            healthchecks = NotificationEndpoint.Parse(options.HealthchecksUrl, "the healthchecks URL");
-            slack = NotificationEndpoint.Parse(options.SlackWebhookUrl, "the Slack webhook URL");
+            foreach (var o in new[] { options }.Concat(options.AdditionalChannels).Where(o => o.HasEndpoint))
+                channels.Add(new Channel(o, NotificationEndpoint.Parse(o.HealthchecksUrl, "the healthchecks URL"), NotificationEndpoint.Parse(o.SlackWebhookUrl, "the Slack webhook URL")));
         }
-        var scope = new NotificationScope(options, operation, database, observer, healthchecks, slack);
-        if (healthchecks is not null && options.SendStart)
+        var scope = new NotificationScope(channels, operation, database, observer);
+        var starts = channels.Where(c => c.Healthchecks is not null && c.Options.SendStart).ToList();
+        if (starts.Count > 0)
         {
-            var url = NotificationEndpoint.Ping(healthchecks, "start", options.IncludeRunId ? scope.RunId : null);
             var body = $"BackupTools {scope.OperationName} of '{database ?? "(database not known yet)"}' started on {Environment.MachineName}\n";
-            scope._start = Task.Run(() => Notifier.SendAsync(url, "healthchecks", "start ping", body, "text/plain",
-                options, observer, scope.OperationName, ct), CancellationToken.None);
+            scope._start = Task.Run(() => Task.WhenAll(starts.Select(c => Notifier.SendAsync(
+                NotificationEndpoint.Ping(c.Healthchecks!, "start", c.Options.IncludeRunId ? scope.RunId : null), "healthchecks", "start ping", body, "text/plain",
+                c.Options, observer, scope.OperationName, ct))), CancellationToken.None);
         }
         return scope;
     }
@@ -239,16 +239,19 @@ public sealed class NotificationScope
         if (ct.IsCancellationRequested) return;
         var report = new NotificationReport(Operation, Database, Environment.MachineName, StartedAt, _clock.Elapsed, RunId, outcome);
         var sends = new List<Task>();
-        if (_healthchecks is not null)
+        foreach (var channel in _channels)
         {
-            var url = NotificationEndpoint.Ping(_healthchecks, outcome.Succeeded ? null : "fail", _options.IncludeRunId ? RunId : null);
-            sends.Add(Notifier.SendAsync(url, "healthchecks", outcome.Succeeded ? "success ping" : "failure ping", report.PingBody(), "text/plain",
-                _options, _observer, OperationName, ct));
-        }
-        if (_slack is not null && (!outcome.Succeeded || _options.SlackWhen == NotifyWhen.Always))
-        {
-            sends.Add(Notifier.SendAsync(_slack, "Slack webhook", outcome.Succeeded ? "success message" : "failure message", report.SlackPayload(), "application/json",
-                _options, _observer, OperationName, ct));
+            if (channel.Healthchecks is { } healthchecks)
+            {
+                var url = NotificationEndpoint.Ping(healthchecks, outcome.Succeeded ? null : "fail", channel.Options.IncludeRunId ? RunId : null);
+                sends.Add(Notifier.SendAsync(url, "healthchecks", outcome.Succeeded ? "success ping" : "failure ping", report.PingBody(), "text/plain",
+                    channel.Options, _observer, OperationName, ct));
+            }
+            if (channel.Slack is { } slack && (!outcome.Succeeded || channel.Options.SlackWhen == NotifyWhen.Always))
+            {
+                sends.Add(Notifier.SendAsync(slack, "Slack webhook", outcome.Succeeded ? "success message" : "failure message", report.SlackPayload(), "application/json",
+                    channel.Options, _observer, OperationName, ct));
+            }
         }
         await Task.WhenAll(sends).ConfigureAwait(false);
     }

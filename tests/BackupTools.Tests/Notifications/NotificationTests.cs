@@ -347,3 +347,58 @@ public class NotificationTests
         Assert.False(NotificationOptions.None.IsEnabled);
     }
 }
+
+/// <summary>Several channels (a configuration profile may name several): every one is told, each with its own settings.</summary>
+public class NotificationChannelTests
+{
+    [Fact]
+    public async Task Every_channel_gets_its_pings_and_its_own_slack_rule()
+    {
+        using var hc1 = new NotificationServer();
+        using var hc2 = new NotificationServer();
+        using var slackAlways = new NotificationServer();
+        using var slackOnFailure = new NotificationServer();
+        var options = NotificationOptions.Combine(new[]
+        {
+            new NotificationOptions { HealthchecksUrl = hc1.Url("/a"), SlackWebhookUrl = slackAlways.Url("/s1"), SlackWhen = NotifyWhen.Always },
+            new NotificationOptions { HealthchecksUrl = hc2.Url("/b"), SlackWebhookUrl = slackOnFailure.Url("/s2") },
+            NotificationOptions.None,
+        });
+        Assert.Single(options.AdditionalChannels);
+
+        await Notifier.RunAsync(options, NotificationOperation.Backup, "db1", NullObserver.Instance, (_, _) => Task.FromResult(1), null, default);
+
+        Assert.Equal(new[] { "/a/start", "/a" }, hc1.Requests.Select(r => r.Path).ToArray());
+        Assert.Equal(new[] { "/b/start", "/b" }, hc2.Requests.Select(r => r.Path).ToArray());
+        Assert.Single(slackAlways.Requests);
+        Assert.Empty(slackOnFailure.Requests);
+    }
+
+    [Fact]
+    public void Configuration_channels_map_to_options_with_their_references_resolved()
+    {
+        var name = "BT_TEST_SLACK_" + Guid.NewGuid().ToString("N")[..8];
+        Environment.SetEnvironmentVariable(name, "https://hooks.slack.com/services/T/B/xyz");
+        try
+        {
+            var options = NotificationConfigMapping.ToOptions(new[]
+            {
+                new Configuration.NotificationConfig
+                {
+                    Name = "ops", SlackWebhookUrl = new Configuration.SecretReference(Configuration.SecretReferenceKind.Environment, name, default),
+                    On = "always", Timeout = TimeSpan.FromSeconds(3), Retries = 0,
+                },
+            }, Configuration.SecretResolver.Default);
+            Assert.Equal("https://hooks.slack.com/services/T/B/xyz", options.SlackWebhookUrl);
+            Assert.Equal(NotifyWhen.Always, options.SlackWhen);
+            Assert.Equal(TimeSpan.FromSeconds(3), options.Timeout);
+            Assert.Equal(0, options.Retries);
+            Assert.Null(options.HealthchecksUrl);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+        Assert.Same(NotificationOptions.None, NotificationConfigMapping.ToOptions(Array.Empty<Configuration.NotificationConfig>(), Configuration.SecretResolver.Default));
+    }
+}
