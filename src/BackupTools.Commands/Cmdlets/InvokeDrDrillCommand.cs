@@ -122,7 +122,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     private Notifications.NotificationOptions _notifications = Notifications.NotificationOptions.None;
 
     private Notifications.NotificationOptions ResolveNotifications() =>
-        NotificationParameters.Build(HealthchecksUrl, HealthchecksUrlEnvironmentVariable, SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries);
+        NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable, SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries);
 
     protected override int ProgressActivityId => ProgressIds.InvokeDrDrill;
 
@@ -131,14 +131,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        try
-        {
-            _notifications = ResolveNotifications();
-        }
-        catch (BackupToolsException ex)
-        {
-            ThrowTerminatingError(ex); // a bad notification URL or setting stops the command before any drill
-        }
+        _notifications = ResolveNotifications(); // a bad notification URL or setting stops the command before anything runs
         // A bad assertion file stops the command once, before any drill, instead of failing every database.
         if (ResolveOptionalPath(AssertionFile) is { } assertions)
         {

@@ -114,7 +114,7 @@ public sealed class NewDbBackupCommand : DatabaseCmdlet
     private Notifications.NotificationOptions _notifications = Notifications.NotificationOptions.None;
 
     private Notifications.NotificationOptions ResolveNotifications() =>
-        NotificationParameters.Build(HealthchecksUrl, HealthchecksUrlEnvironmentVariable, SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries);
+        NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable, SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries);
 
     protected override int ProgressActivityId => ProgressIds.NewDbBackup;
 
@@ -123,14 +123,7 @@ public sealed class NewDbBackupCommand : DatabaseCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        try
-        {
-            _notifications = ResolveNotifications();
-        }
-        catch (BackupToolsException ex)
-        {
-            ThrowTerminatingError(ex); // a bad notification URL or setting stops the command before anything runs
-        }
+        _notifications = ResolveNotifications(); // a bad notification URL or setting stops the command before anything runs
     }
 
     protected override void ProcessRecord()

@@ -82,7 +82,7 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
     private Notifications.NotificationOptions _notifications = Notifications.NotificationOptions.None;
 
     private Notifications.NotificationOptions ResolveNotifications() =>
-        NotificationParameters.Build(HealthchecksUrl, HealthchecksUrlEnvironmentVariable, SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries);
+        NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable, SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries);
 
     protected override int ProgressActivityId => ProgressIds.TestBackupIntegrity;
 
@@ -91,14 +91,7 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        try
-        {
-            _notifications = ResolveNotifications();
-        }
-        catch (BackupToolsException ex)
-        {
-            ThrowTerminatingError(ex); // a bad notification URL or setting stops the command before anything runs
-        }
+        _notifications = ResolveNotifications(); // a bad notification URL or setting stops the command before anything runs
     }
 
     protected override void ProcessRecord()

@@ -11,6 +11,21 @@ namespace BackupTools.Commands.Infrastructure;
 /// </summary>
 internal static class NotificationParameters
 {
+    /// <summary><see cref="Build"/>, or a terminating error of <paramref name="cmdlet"/> for a bad URL or setting (nothing has run yet).</summary>
+    public static NotificationOptions BuildOrStop(PSCmdlet cmdlet, string? healthchecksUrl, string? healthchecksUrlEnvironmentVariable, string? slackWebhookUrl,
+        string? slackWebhookUrlEnvironmentVariable, string notifyOn, TimeSpan? timeout, int? retries)
+    {
+        try
+        {
+            return Build(healthchecksUrl, healthchecksUrlEnvironmentVariable, slackWebhookUrl, slackWebhookUrlEnvironmentVariable, notifyOn, timeout, retries);
+        }
+        catch (BackupToolsException ex)
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.From(ex));
+            throw; // not reached: ThrowTerminatingError always throws
+        }
+    }
+
     public static NotificationOptions Build(string? healthchecksUrl, string? healthchecksUrlEnvironmentVariable, string? slackWebhookUrl,
         string? slackWebhookUrlEnvironmentVariable, string notifyOn, TimeSpan? timeout, int? retries)
     {
