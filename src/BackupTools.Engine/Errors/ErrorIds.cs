@@ -117,4 +117,10 @@ public static class ErrorIds
     public const string ThrottleLimitInvalid = "ThrottleLimitInvalid";
     public const string BackupPlanStepFailed = "BackupPlanStepFailed";
     public const string LogFileUnwritable = "LogFileUnwritable";
+
+    // Notifications (issue 9)
+    public const string NotificationUrlInvalid = "NotificationUrlInvalid";
+    public const string NotificationOptionsInvalid = "NotificationOptionsInvalid";
+    /// <summary>Only in notifications: an operation ended with an exception that is not a BackupToolsException.</summary>
+    public const string UnexpectedError = "UnexpectedError";
 }
