@@ -24,6 +24,12 @@ public sealed class ProfileRequests
 
     public DatabaseProfile Profile { get; }
 
+    /// <summary>
+    /// False: the backup, verify and drill requests carry no notifications (Invoke-BackupPlan notifies once per
+    /// database, around all of its steps, instead of once per step). Default true.
+    /// </summary>
+    public bool StepNotifications { get; init; } = true;
+
     /// <summary>How to reach the profile's destination (S3 credentials resolved unless the caller has its own).</summary>
     public StoreOptions Store(bool resolveCredentials = true) => StoreFor(Profile.Destination, _secrets, resolveCredentials);
 
@@ -118,7 +124,7 @@ public sealed class ProfileRequests
         EngineOptions = Engine(),
         Store = Store(),
         Encryption = EncryptionForBackup(),
-        Notifications = Notifications(),
+        Notifications = StepNotifications ? Notifications() : NotificationOptions.None,
     };
 
     /// <summary>Verification of one backup of this profile at <paramref name="level"/> (default: the profile's level, else Checksum).</summary>
@@ -131,7 +137,7 @@ public sealed class ProfileRequests
         EngineOptions = Engine(),
         Store = Store(),
         Encryption = EncryptionForRead(),
-        Notifications = Notifications(),
+        Notifications = StepNotifications ? Notifications() : NotificationOptions.None,
     };
 
     /// <summary>The profile's retention, or ConfigValueMissing when it names none.</summary>
@@ -160,7 +166,7 @@ public sealed class ProfileRequests
         EngineOptions = Engine(),
         Store = Store(),
         Encryption = EncryptionForRead(),
-        Notifications = Notifications(),
+        Notifications = StepNotifications ? Notifications() : NotificationOptions.None,
     };
 
     private BackupToolsException Missing(string key, string what) =>

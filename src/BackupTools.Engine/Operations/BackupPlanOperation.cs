@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BackupTools.Configuration;
+using BackupTools.Notifications;
 using BackupTools.Retention;
 
 namespace BackupTools.Operations;
@@ -62,7 +63,6 @@ public static class BackupPlanOperation
             async (i, token) =>
             {
                 var database = new PlanDatabaseObserver(observer, profiles[i].Name);
-                // Notifications (issue 9) wrap exactly this call: one scope per database.
                 var result = await RunDatabaseAsync(request, profiles[i], database, token).ConfigureAwait(false);
                 lock (gate)
                 {
@@ -97,14 +97,46 @@ public static class BackupPlanOperation
     {
         var run = new DatabaseRun(profile, request.Now());
         var total = Stopwatch.StartNew();
-
-        // Setup: every request is built (and every secret reference resolved) before a single byte is written.
         observer.Phase = BackupPlanPhase.Setup;
-        NewBackupRequest backupRequest;
-        ProfileRequests requests;
+
+        // Notifications (issue 9): one run per database around all of its steps (start ping, then success or
+        // failure with the failed step), none per step. Resolved first, so a later setup failure is reported too.
+        var requests = new ProfileRequests(profile, request.Secrets) { StepNotifications = false };
+        NotificationScope notifications;
         try
         {
-            requests = new ProfileRequests(profile, request.Secrets);
+            notifications = NotificationScope.Start(requests.Notifications(), NotificationOperation.Plan, profile.Name, observer, ct);
+        }
+        catch (Exception ex) when (!IsCancellation(ex, ct))
+        {
+            run.Fail(BackupPlanPhase.Setup, ex, observer);
+            return run.Finish(request.Now(), total.Elapsed);
+        }
+        return await notifications.RunAsync(c => RunStepsAsync(request, profile, requests, observer, run, total, c), Outcome, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>How a database's run reads in its notification.</summary>
+    private static NotificationOutcome Outcome(BackupPlanResult r)
+    {
+        if (!r.Succeeded)
+            return NotificationOutcome.Failure(r.Database, r.ErrorId!,
+                $"Backup plan step {r.FailedPhase} failed: " + string.Join("\n", r.Errors.Select(e => $"{e.Phase}: {e.ErrorId}: {e.Message}")));
+        var verified = r.Verification is { } v ? $"verified at {v.Level} level" : "not verified (verify: none)";
+        var retention = r.RetentionStatus == BackupPlanStepStatus.Succeeded
+            ? $"retention '{r.RetentionPolicy}' kept {r.RetentionKept}, removed {r.RetentionRemoved}"
+            : "no retention policy";
+        return NotificationOutcome.Success(r.Database,
+            $"Backup {r.Backup!.BackupId}: {r.Backup.SizeBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes stored at {r.Backup.Location}, {verified}; {retention}.");
+    }
+
+    /// <summary>The steps of one database; failures become the result's errors, only cancellation propagates.</summary>
+    private static async Task<BackupPlanResult> RunStepsAsync(BackupPlanRequest request, DatabaseProfile profile, ProfileRequests requests,
+        PlanDatabaseObserver observer, DatabaseRun run, Stopwatch total, CancellationToken ct)
+    {
+        // Setup: every request is built (and every secret reference resolved) before a single byte is written.
+        NewBackupRequest backupRequest;
+        try
+        {
             backupRequest = requests.Backup();
             if (profile.Verify is not null) requests.Verify(profile.Destination.Location);
             if (profile.Retention is not null)
