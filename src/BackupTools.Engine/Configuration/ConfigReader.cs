@@ -336,6 +336,12 @@ internal sealed partial class ConfigReader
     {
         var s = Scalar(node, key, "a duration");
         if (s is null) return null;
+        if (s.Plain && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            // TimeSpan would read 10 as ten days: a unit is required.
+            Error(node.Position, key, $"{Last(key)} '{s.Value}' has no unit; write {s.Value}s, {s.Value}m, {s.Value}h or {s.Value}d (or d.hh:mm:ss)");
+            return null;
+        }
         if (!TimeSpanText.TryParse(s.Value, out var value))
         {
             Error(node.Position, key, $"{Last(key)} '{s.Value}' is not a duration; write a number with a unit (90s, 15m, 36h, 10d, 2w) or d.hh:mm:ss");
