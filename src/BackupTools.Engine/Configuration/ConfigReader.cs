@@ -336,7 +336,7 @@ internal sealed partial class ConfigReader
     {
         var s = Scalar(node, key, "a duration");
         if (s is null) return null;
-        if (s.Plain && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        if (double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
         {
             // TimeSpan would read 10 as ten days: a unit is required.
             Error(node.Position, key, $"{Last(key)} '{s.Value}' has no unit; write {s.Value}s, {s.Value}m, {s.Value}h or {s.Value}d (or d.hh:mm:ss)");
