@@ -140,8 +140,8 @@ public sealed class ConfigSchemaTests
 
             var app = report.Config!.GetDatabase("app");
             Assert.True(app.Destination.IsS3);
-            Assert.Equal(Path.Combine(tmp.Path, "app-assertions.yaml"), app.Drill!.AssertionFile);
-            Assert.Equal(2, Operations.DrillAssertions.Load(app.Drill.AssertionFile!).Count);
+            Assert.Equal(Path.Combine(tmp.Path, "pagila-assertions.yaml"), app.Drill!.AssertionFile);
+            Assert.Equal(4, Operations.DrillAssertions.Load(app.Drill.AssertionFile!).Count);
             var inventory = report.Config.GetDatabase("inventory");
             Assert.Equal("/var/backups/databases", inventory.Destination.Location);
             Assert.Equal("zstd", inventory.Compression);
