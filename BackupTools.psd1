@@ -20,6 +20,8 @@
         'Remove-ExpiredBackup'
         'Invoke-DrDrill'
         'Test-BackupConfig'
+        'Get-BackupHealth'
+        'Export-BackupMetric'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -16,6 +16,8 @@ internal static class CliApp
         root.Options.Add(CommonOptions.Json);
         root.Options.Add(CommonOptions.Verbose);
         S3Flags.AddTo(root); // --s3-* and --storage-class on every verb
+        root.Options.Add(ConfigFlags.Config); // --config / --profile: a database profile's settings as defaults of every verb
+        root.Options.Add(ConfigFlags.Profile);
         root.Subcommands.Add(BackupVerb.Create());
         root.Subcommands.Add(ListVerb.Create());
         root.Subcommands.Add(VerifyVerb.Create());
@@ -23,6 +25,8 @@ internal static class CliApp
         root.Subcommands.Add(PruneVerb.Create());
         root.Subcommands.Add(DrillVerb.Create());
         root.Subcommands.Add(ConfigVerb.Create());
+        root.Subcommands.Add(HealthVerb.Create());
+        root.Subcommands.Add(MetricsVerb.Create());
         return root;
     }
 

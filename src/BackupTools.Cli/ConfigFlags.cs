@@ -3,8 +3,8 @@ using System.CommandLine;
 namespace BackupTools.Cli;
 
 /// <summary>
-/// The configuration file flags (cmdlets: -ConfigPath / -Profile). Recursive, so a verb sees them wherever they are
-/// added: the `config` verb adds them itself until the root command does (then remove them from ConfigVerb.Create).
+/// The configuration file flags (cmdlets: -ConfigPath / -Profile), on the root command and recursive, so every verb
+/// takes them (CliProfile applies a profile's settings; `config test|show` reads the file).
 /// </summary>
 internal static class ConfigFlags
 {

@@ -52,7 +52,17 @@ internal sealed class EncryptionCliOptions
         command.Options.Add(_passphraseEnv);
     }
 
-    public EncryptionOptions Get(ParseResult parse) => new()
+    /// <summary>
+    /// The flags given, or <paramref name="fromProfile"/> when none of them is: keys and passphrases belong
+    /// together, so a profile's encryption is replaced as a whole, never mixed.
+    /// </summary>
+    public EncryptionOptions Get(ParseResult parse, EncryptionOptions? fromProfile = null) =>
+        fromProfile is not null && !new Option?[] { _recipients, _privateKeys, _privateKeyPassphraseEnv, _passphraseFile, _passphraseEnv }
+            .Any(o => o is not null && CliProfile.Given(parse, o))
+            ? fromProfile
+            : Explicit(parse);
+
+    private EncryptionOptions Explicit(ParseResult parse) => new()
     {
         Recipients = _recipients is null ? Array.Empty<string>() : parse.GetValue(_recipients) ?? Array.Empty<string>(),
         PrivateKeys = _privateKeys is null ? Array.Empty<string>() : parse.GetValue(_privateKeys) ?? Array.Empty<string>(),

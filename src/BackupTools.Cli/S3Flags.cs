@@ -47,20 +47,27 @@ internal static class S3Flags
             root.Options.Add(o);
     }
 
-    /// <summary>The store options of this invocation; prints the clear-text warning for an http:// endpoint.</summary>
-    public static StoreOptions Read(ParseResult parse, CliContext context)
+    /// <summary>
+    /// The store options of this invocation: each flag given wins over <paramref name="fromProfile"/> (the --profile's
+    /// destination settings); prints the clear-text warning for an http:// endpoint.
+    /// </summary>
+    public static StoreOptions Read(ParseResult parse, CliContext context, StoreOptions? fromProfile = null)
     {
+        var baseline = fromProfile ?? StoreOptions.Default;
         var sse = parse.GetValue(ServerSideEncryption);
         var options = new StoreOptions
         {
-            S3Endpoint = parse.GetValue(Endpoint),
-            S3Region = parse.GetValue(Region),
-            S3ForcePathStyle = parse.GetResult(ForcePathStyle) is null ? null : parse.GetValue(ForcePathStyle) ?? true,
-            StorageClass = parse.GetValue(StorageClass)?.ToUpperInvariant(),
-            ServerSideEncryption = sse is null ? null : sse == "aes256" ? "AES256" : sse,
-            KmsKeyId = parse.GetValue(KmsKeyId),
-            Profile = parse.GetValue(Profile),
-            Concurrency = parse.GetValue(Concurrency) ?? StoreOptions.DefaultConcurrency,
+            S3Endpoint = parse.GetValue(Endpoint) ?? baseline.S3Endpoint,
+            S3Region = parse.GetValue(Region) ?? baseline.S3Region,
+            S3ForcePathStyle = parse.GetResult(ForcePathStyle) is null ? baseline.S3ForcePathStyle : parse.GetValue(ForcePathStyle) ?? true,
+            StorageClass = parse.GetValue(StorageClass)?.ToUpperInvariant() ?? baseline.StorageClass,
+            ServerSideEncryption = sse is null ? baseline.ServerSideEncryption : sse == "aes256" ? "AES256" : sse,
+            KmsKeyId = parse.GetValue(KmsKeyId) ?? baseline.KmsKeyId,
+            Profile = parse.GetValue(Profile) ?? baseline.Profile,
+            AccessKeyId = baseline.AccessKeyId,
+            SecretAccessKey = baseline.SecretAccessKey,
+            SessionToken = baseline.SessionToken,
+            Concurrency = parse.GetValue(Concurrency) ?? baseline.Concurrency,
         };
         foreach (var warning in options.Warnings) context.Console.Warning(warning);
         return options;

@@ -4,11 +4,11 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-BackupToolsModule
-    $script:Cmdlets = @('Get-DbBackup', 'Invoke-DrDrill', 'New-DbBackup', 'Remove-ExpiredBackup', 'Restore-DbBackup', 'Test-BackupIntegrity')
+    $script:Cmdlets = @('Export-BackupMetric', 'Get-BackupHealth', 'Get-DbBackup', 'Invoke-DrDrill', 'New-DbBackup', 'Remove-ExpiredBackup', 'Restore-DbBackup', 'Test-BackupIntegrity')
 }
 
 Describe 'The BackupTools module' {
-    It 'exports exactly the six cmdlets and nothing else' {
+    It 'exports exactly its cmdlets and nothing else' {
         $module = Get-Module BackupTools
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be $script:Cmdlets
         $module.ExportedFunctions.Count | Should -Be 0
@@ -29,13 +29,15 @@ Describe 'The BackupTools module' {
         @{ Name = 'Restore-DbBackup'; Type = 'BackupTools.RestoreResult' }
         @{ Name = 'Remove-ExpiredBackup'; Type = 'BackupTools.RetentionDecision' }
         @{ Name = 'Invoke-DrDrill'; Type = 'BackupTools.DrillReport' }
+        @{ Name = 'Get-BackupHealth'; Type = 'BackupTools.BackupHealth' }
+        @{ Name = 'Export-BackupMetric'; Type = 'BackupTools.MetricsExportResult' }
     ) {
         (Get-Command $Name).OutputType.Name | Should -Be $Type
     }
 
     It 'has a default table view for <_>' -ForEach @(
         'BackupTools.BackupInfo', 'BackupTools.IntegrityResult', 'BackupTools.RestoreResult',
-        'BackupTools.RetentionDecision', 'BackupTools.DrillReport'
+        'BackupTools.RetentionDecision', 'BackupTools.DrillReport', 'BackupTools.BackupHealth', 'BackupTools.MetricsExportResult'
     ) {
         $view = Get-FormatData -TypeName $_ -PowerShellVersion $PSVersionTable.PSVersion
         $view | Should -Not -BeNullOrEmpty
@@ -57,17 +59,24 @@ Describe 'The BackupTools module' {
 }
 
 Describe 'Cmdlet metadata' {
+    # Values a -Profile can supply are not mandatory (ConfigValueMissing names them when neither is given);
+    # the restore target never comes from a profile.
     It '<Name> has the mandatory parameters <Mandatory> in parameter set <Set>' -ForEach @(
-        @{ Name = 'New-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Destination', 'Source') }
-        @{ Name = 'Get-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Destination') }
-        @{ Name = 'Test-BackupIntegrity'; Set = '__AllParameterSets'; Mandatory = @('Path') }
-        @{ Name = 'Restore-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Path', 'Target') }
-        @{ Name = 'Remove-ExpiredBackup'; Set = 'Destination'; Mandatory = @('Destination') }
+        @{ Name = 'Restore-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Target') }
         @{ Name = 'Remove-ExpiredBackup'; Set = 'Pipeline'; Mandatory = @('Path') }
-        @{ Name = 'Invoke-DrDrill'; Set = 'Path'; Mandatory = @('Path') }
         @{ Name = 'Invoke-DrDrill'; Set = 'Destination'; Mandatory = @('Database', 'Destination') }
     ) {
         Get-MandatoryParameterName -Command $Name -ParameterSet $Set | Should -Be $Mandatory
+    }
+
+    It '<Name> has no mandatory parameter in parameter set <Set> (a -Profile can supply them)' -ForEach @(
+        @{ Name = 'New-DbBackup'; Set = '__AllParameterSets' }
+        @{ Name = 'Get-DbBackup'; Set = '__AllParameterSets' }
+        @{ Name = 'Test-BackupIntegrity'; Set = '__AllParameterSets' }
+        @{ Name = 'Remove-ExpiredBackup'; Set = 'Destination' }
+        @{ Name = 'Invoke-DrDrill'; Set = 'Path' }
+    ) {
+        Get-MandatoryParameterName -Command $Name -ParameterSet $Set | Should -BeNullOrEmpty
     }
 
     It '<_> takes -Path from the pipeline by property name, also as Location' -ForEach @(
@@ -84,6 +93,7 @@ Describe 'Cmdlet metadata' {
         @{ Name = 'Remove-ExpiredBackup'; Impact = 'High' }
         @{ Name = 'New-DbBackup'; Impact = 'Medium' }
         @{ Name = 'Invoke-DrDrill'; Impact = 'Medium' }
+        @{ Name = 'Export-BackupMetric'; Impact = 'Medium' }
     ) {
         $command = Get-Command $Name
         $command.Parameters.Keys | Should -Contain 'WhatIf'
@@ -92,7 +102,7 @@ Describe 'Cmdlet metadata' {
         $attribute.ConfirmImpact.ToString() | Should -Be $Impact
     }
 
-    It '<_> changes nothing and has no -WhatIf' -ForEach @('Get-DbBackup', 'Test-BackupIntegrity') {
+    It '<_> changes nothing and has no -WhatIf' -ForEach @('Get-DbBackup', 'Test-BackupIntegrity', 'Get-BackupHealth') {
         (Get-Command $_).Parameters.Keys | Should -Not -Contain 'WhatIf'
     }
 

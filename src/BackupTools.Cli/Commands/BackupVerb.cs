@@ -10,8 +10,8 @@ internal static class BackupVerb
 {
     public static Command Create()
     {
-        var source = CommonOptions.Text("--source", "The database to back up: a SQLite file path or sqlite: URI, or a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...).", required: true);
-        var destination = CommonOptions.Destination(required: true);
+        var source = CommonOptions.Text("--source", "The database to back up: a SQLite file path or sqlite: URI, or a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...). Default: the --profile's source.");
+        var destination = CommonOptions.Destination(required: false);
         var databaseName = CommonOptions.Text("--database-name", "Name of the database in the destination (default: the source file name without extension).");
         var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite, postgresql).");
         var tags = CommonOptions.List("--tag", "Tags to record in the manifest (repeat, or separate with commas).", splitCommas: true);
@@ -31,25 +31,28 @@ internal static class BackupVerb
         encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var store = S3Flags.Read(parse, context);
+            var profile = CliProfile.Load(parse);
+            var p = profile.Profile;
+            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
+            var engineOptions = PgFlags.Options(parse, pgBin, profile.Requests?.Engine());
             var info = await BackupOperation.RunAsync(new NewBackupRequest
             {
-                Source = parse.GetValue(source)!,
-                Destination = parse.GetValue(destination)!,
-                DatabaseName = parse.GetValue(databaseName),
-                Engine = parse.GetValue(engine),
-                Tags = parse.GetValue(tags) ?? Array.Empty<string>(),
-                Compression = parse.GetValue(compression) ?? CompressionSpec.GzipName,
-                CompressionLevel = parse.GetValue(level),
-                TempDirectory = parse.GetValue(tempPath),
+                Source = profile.Require(parse, source, d => d.Source),
+                Destination = profile.Require(parse, destination, d => d.Destination.Location),
+                DatabaseName = parse.GetValue(databaseName) ?? p?.Name,
+                Engine = parse.GetValue(engine) ?? p?.Engine,
+                Tags = CliProfile.Pick(parse, tags, p?.Tags.ToArray() ?? Array.Empty<string>()) ?? Array.Empty<string>(),
+                Compression = parse.GetValue(compression) ?? p?.Compression ?? CompressionSpec.GzipName,
+                CompressionLevel = parse.GetValue(level) ?? (parse.GetValue(compression) is null ? p?.CompressionLevel : null),
+                TempDirectory = parse.GetValue(tempPath) ?? p?.TempPath,
                 Store = store,
-                EngineOptions = PgFlags.Options(parse, pgBin) with
+                EngineOptions = engineOptions with
                 {
-                    RowCounts = parse.GetValue(rowCounts),
-                    IncludeGlobals = parse.GetValue(globals),
-                    IncludeRolePasswords = parse.GetValue(rolePasswords),
+                    RowCounts = CliProfile.Pick(parse, rowCounts, engineOptions.RowCounts),
+                    IncludeGlobals = CliProfile.Pick(parse, globals, engineOptions.IncludeGlobals),
+                    IncludeRolePasswords = CliProfile.Pick(parse, rolePasswords, engineOptions.IncludeRolePasswords),
                 },
-                Encryption = encryption.Get(parse),
+                Encryption = encryption.Get(parse, profile.Requests?.EncryptionForBackup()),
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(info, TextFormat.Backup);
         });

@@ -15,9 +15,6 @@ internal static class ConfigVerb
     public static Command Create()
     {
         var command = new Command("config", "Check the configuration file (test) or print the effective settings of its databases (show).");
-        // Until the root command carries --config/--profile (then these two lines go).
-        command.Options.Add(ConfigFlags.Config);
-        command.Options.Add(ConfigFlags.Profile);
         command.Subcommands.Add(Test());
         command.Subcommands.Add(Show());
         return command;

@@ -35,32 +35,38 @@ internal static class DrillVerb
         encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
+            var profile = CliProfile.Load(parse);
+            var p = profile.Profile;
+            var drill = p?.Drill;
             var pathList = parse.GetValue(paths);
-            var dest = parse.GetValue(destination);
+            var (dest, profileDatabase, _) = Selection.WithProfile(profile, pathList, parse.GetValue(destination), parse.GetValue(database), latest: false);
             Selection.RequireOneOf(pathList, dest);
-            var store = S3Flags.Read(parse, context);
+            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
+            var engineOptions = PgFlags.Options(parse, pgBin, profile.Requests?.Engine());
+            var decryption = encryption.Get(parse, profile.Requests?.EncryptionForRead());
+            var assertions = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : drill?.AssertionFile;
             DrillRequest Request(string? location, string? db) => new()
             {
                 Location = location,
                 Destination = location is null ? dest : null,
                 Database = db,
-                Select = parse.GetValue(select),
+                Select = CliProfile.Pick(parse, select, drill?.Select ?? DrillSelection.RandomNotLatest),
                 Seed = parse.GetValue(seed),
-                ScratchTarget = parse.GetValue(scratch),
-                KeepScratch = parse.GetValue(keepScratch),
-                RtoObjective = parse.GetValue(rtoObjective),
-                RpoObjective = parse.GetValue(rpoObjective),
-                RpoWindow = parse.GetValue(rpoWindow) ?? TimeSpan.FromDays(7),
-                ReportPath = parse.GetValue(reportPath),
-                TempDirectory = parse.GetValue(tempPath),
+                ScratchTarget = parse.GetValue(scratch) ?? drill?.ScratchTarget,
+                KeepScratch = CliProfile.Pick(parse, keepScratch, drill?.KeepScratch ?? false),
+                RtoObjective = parse.GetValue(rtoObjective) ?? p?.Objectives?.Rto,
+                RpoObjective = parse.GetValue(rpoObjective) ?? p?.Objectives?.Rpo,
+                RpoWindow = parse.GetValue(rpoWindow) ?? drill?.RpoWindow ?? TimeSpan.FromDays(7),
+                ReportPath = parse.GetValue(reportPath) ?? drill?.ReportPath,
+                TempDirectory = parse.GetValue(tempPath) ?? p?.TempPath,
                 Store = store,
-                EngineOptions = PgFlags.Options(parse, pgBin),
-                Encryption = encryption.Get(parse),
-                AssertionFile = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : null,
+                EngineOptions = engineOptions,
+                Encryption = decryption,
+                AssertionFile = assertions,
             };
 
             // A bad assertion file is one usage error (exit 2), not one failed drill per database.
-            if (parse.GetValue(assertionFile) is { } assertionPath) DrillAssertions.Load(Path.GetFullPath(assertionPath));
+            if (assertions is not null) DrillAssertions.Load(assertions);
             var requests = new List<DrillRequest>();
             if (pathList is { Length: > 0 })
             {
@@ -68,7 +74,7 @@ internal static class DrillVerb
             }
             else
             {
-                var pattern = parse.GetValue(database)
+                var pattern = profileDatabase
                     ?? throw CliContext.Usage(ErrorIds.BackupLocationInvalid, "With --destination, give --database <name> (wildcards allowed; * for every database).");
                 var databases = await DrillOperation.ResolveDatabasesAsync(dest!, pattern, store, ct).ConfigureAwait(false);
                 if (databases.Count == 0)

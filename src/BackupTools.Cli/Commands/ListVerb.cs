@@ -10,7 +10,7 @@ internal static class ListVerb
 {
     public static Command Create()
     {
-        var destination = CommonOptions.Destination(required: true);
+        var destination = CommonOptions.Destination(required: false);
         var database = CommonOptions.Database();
         var latest = CommonOptions.Flag("--latest", "Only the newest complete backup of each database.");
         var since = CommonOptions.Time("--since", "Only backups completed at or after this time.");
@@ -23,10 +23,13 @@ internal static class ListVerb
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            await using var store = StoreFactory.OpenDestination(parse.GetValue(destination)!, S3Flags.Read(parse, context));
+            var profile = CliProfile.Load(parse);
+            await using var store = StoreFactory.OpenDestination(profile.Require(parse, destination, d => d.Destination.Location),
+                S3Flags.Read(parse, context, profile.Requests?.Store()));
             var items = await BackupCatalog.ListAsync(store, new BackupQuery
             {
-                Database = parse.GetValue(database),
+                // A profile lists its own database unless --database says otherwise.
+                Database = parse.GetValue(database) ?? profile.Profile?.Name,
                 Latest = parse.GetValue(latest),
                 Since = parse.GetValue(since),
                 Until = parse.GetValue(until),

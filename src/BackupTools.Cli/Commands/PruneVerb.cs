@@ -41,26 +41,32 @@ internal static class PruneVerb
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
+            var profile = CliProfile.Load(parse);
             var pathList = parse.GetValue(paths);
-            Selection.RequireOneOf(pathList, parse.GetValue(destination));
-            var policy = new RetentionPolicy
-            {
-                KeepLast = parse.GetValue(keepLast) ?? 0,
-                KeepHourly = parse.GetValue(keepHourly) ?? 0,
-                KeepDaily = parse.GetValue(keepDaily) ?? 0,
-                KeepWeekly = parse.GetValue(keepWeekly) ?? 0,
-                KeepMonthly = parse.GetValue(keepMonthly) ?? 0,
-                KeepYearly = parse.GetValue(keepYearly) ?? 0,
-                KeepWithin = parse.GetValue(keepWithin),
-                KeepTags = parse.GetValue(keepTag) ?? Array.Empty<string>(),
-                TimeZone = parse.GetValue(timeZone) ?? TimeZoneInfo.Utc,
-                MinimumKeep = parse.GetValue(minimumKeep) ?? 1,
-            };
-            var store = S3Flags.Read(parse, context);
+            var (from, db, _) = Selection.WithProfile(profile, pathList, parse.GetValue(destination), parse.GetValue(database), latest: false);
+            Selection.RequireOneOf(pathList, from);
+            var rules = new Option[] { keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepTag, timeZone, minimumKeep };
+            // The profile's policy applies as a whole unless a rule flag is given: two policies are never mixed.
+            var policy = !rules.Any(o => CliProfile.Given(parse, o)) && profile.Profile?.Retention is { } configured
+                ? configured
+                : new RetentionPolicy
+                {
+                    KeepLast = parse.GetValue(keepLast) ?? 0,
+                    KeepHourly = parse.GetValue(keepHourly) ?? 0,
+                    KeepDaily = parse.GetValue(keepDaily) ?? 0,
+                    KeepWeekly = parse.GetValue(keepWeekly) ?? 0,
+                    KeepMonthly = parse.GetValue(keepMonthly) ?? 0,
+                    KeepYearly = parse.GetValue(keepYearly) ?? 0,
+                    KeepWithin = parse.GetValue(keepWithin),
+                    KeepTags = parse.GetValue(keepTag) ?? Array.Empty<string>(),
+                    TimeZone = parse.GetValue(timeZone) ?? TimeZoneInfo.Utc,
+                    MinimumKeep = parse.GetValue(minimumKeep) ?? 1,
+                };
+            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
             var plan = await RetentionOperation.PlanAsync(new RetentionRequest
             {
-                Destination = parse.GetValue(destination),
-                Database = parse.GetValue(database),
+                Destination = pathList is { Length: > 0 } ? null : from,
+                Database = db,
                 Locations = pathList is { Length: > 0 } ? pathList : null,
                 Policy = policy,
                 Store = store,

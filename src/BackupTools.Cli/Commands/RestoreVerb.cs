@@ -13,7 +13,7 @@ internal static class RestoreVerb
 {
     public static Command Create()
     {
-        var path = CommonOptions.Text("--path", "The backup to restore: its location (the folder holding manifest.json).", required: true, "--location");
+        var path = CommonOptions.Text("--path", "The backup to restore: its location (the folder holding manifest.json). With --profile and no --path: the profile's newest complete backup.", false, "--location");
         var target = CommonOptions.Text("--target", "Where to restore: for SQLite, the database file to create or replace; for PostgreSQL, a connection URI or a database name on the backup's server.", required: true);
         var force = CommonOptions.Flag("--force", "Replace an existing database at the target.");
         var preBackup = CommonOptions.Flag("--pre-backup", "First take a backup (tagged pre-restore) of the database being replaced.");
@@ -34,10 +34,12 @@ internal static class RestoreVerb
         encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var location = parse.GetValue(path)!;
-            var targetPath = parse.GetValue(target)!;
-            var store = S3Flags.Read(parse, context);
-            var options = PgFlags.Options(parse, pgBin) with
+            var profile = CliProfile.Load(parse);
+            var targetPath = parse.GetValue(target)!; // never from the profile: restoring over the source is not a default
+            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
+            var location = parse.GetValue(path) ?? await BackupCatalog.LatestLocationAsync(
+                profile.Require(parse, path, d => d.Destination.Location), profile.Profile!.Name, store, ct).ConfigureAwait(false);
+            var options = PgFlags.Options(parse, pgBin, profile.Requests?.Engine()) with
             {
                 CreateDatabase = parse.GetValue(createDatabase),
                 Jobs = parse.GetValue(jobs) ?? 1,
@@ -58,10 +60,10 @@ internal static class RestoreVerb
                 Overwrite = parse.GetValue(force),
                 PreBackup = parse.GetValue(preBackup),
                 Verify = parse.GetValue(verify),
-                TempDirectory = parse.GetValue(tempPath),
+                TempDirectory = parse.GetValue(tempPath) ?? profile.Profile?.TempPath,
                 EngineOptions = options,
                 Store = store,
-                Encryption = encryption.Get(parse),
+                Encryption = encryption.Get(parse, profile.Requests?.EncryptionForRead()),
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(result, TextFormat.Restore);
             if (result.Verified == false)

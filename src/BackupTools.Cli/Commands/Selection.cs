@@ -34,6 +34,18 @@ internal static class Selection
         return locations;
     }
 
+    /// <summary>
+    /// What --profile adds when neither --path nor --destination is given: the profile's destination and database,
+    /// newest backup only (as the cmdlets do with -Profile alone). --database given explicitly still wins.
+    /// </summary>
+    public static (string? Destination, string? Database, bool Latest) WithProfile(CliProfile profile, string[]? paths, string? destination, string? database, bool latest)
+    {
+        if (profile.Profile is not { } p || paths is { Length: > 0 }) return (destination, database, latest);
+        return destination is null
+            ? (p.Destination.Location, database ?? p.Name, database is null || latest)
+            : (destination, database ?? p.Name, latest);
+    }
+
     /// <summary>With --path the policy/drill applies to exactly those backups; otherwise --destination is required.</summary>
     public static void RequireOneOf(string[]? paths, string? destination)
     {

@@ -30,9 +30,13 @@ internal static class VerifyVerb
         encryption.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var store = S3Flags.Read(parse, context);
-            var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), parse.GetValue(destination),
-                parse.GetValue(database), parse.GetValue(latest), ct, store).ConfigureAwait(false);
+            var profile = CliProfile.Load(parse);
+            var p = profile.Profile;
+            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
+            var (from, db, newest) = Selection.WithProfile(profile, parse.GetValue(paths), parse.GetValue(destination), parse.GetValue(database), parse.GetValue(latest));
+            var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), from, db, newest, ct, store).ConfigureAwait(false);
+            var engineOptions = PgFlags.Options(parse, pgBin, profile.Requests?.Engine());
+            var decryption = encryption.Get(parse, profile.Requests?.EncryptionForRead());
             foreach (var location in locations)
             {
                 IntegrityResult result;
@@ -41,13 +45,13 @@ internal static class VerifyVerb
                     result = await IntegrityOperation.RunAsync(new IntegrityRequest
                     {
                         Location = location,
-                        Level = parse.GetValue(level),
-                        MaxAge = parse.GetValue(maxAge),
-                        ScratchTarget = parse.GetValue(scratch),
-                        TempDirectory = parse.GetValue(tempPath),
+                        Level = CliProfile.Pick(parse, level, p?.Verify ?? IntegrityLevel.Checksum),
+                        MaxAge = parse.GetValue(maxAge) ?? p?.Objectives?.Rpo,
+                        ScratchTarget = parse.GetValue(scratch) ?? p?.ScratchTarget,
+                        TempDirectory = parse.GetValue(tempPath) ?? p?.TempPath,
                         Store = store,
-                        EngineOptions = PgFlags.Options(parse, pgBin),
-                        Encryption = encryption.Get(parse),
+                        EngineOptions = engineOptions,
+                        Encryption = decryption,
                     }, context.Observer, ct).ConfigureAwait(false);
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)

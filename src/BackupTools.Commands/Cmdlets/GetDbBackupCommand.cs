@@ -10,9 +10,10 @@ namespace BackupTools.Commands;
 [OutputType(typeof(BackupInfo))]
 public sealed class GetDbBackupCommand : StoreCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>The destination to list; from the profile when -Profile is given and this is not.</summary>
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
-    public string Destination { get; set; } = "";
+    public string? Destination { get; set; }
 
     [Parameter(Position = 1)]
     [SupportsWildcards]
@@ -39,11 +40,21 @@ public sealed class GetDbBackupCommand : StoreCmdlet
 
     protected override void ProcessRecord()
     {
-        var destination = ResolvePath(Destination);
+        string destination;
+        try
+        {
+            destination = Destination is null ? Require(nameof(Destination), null, p => p.Destination.Location) : ResolvePath(Destination);
+        }
+        catch (BackupToolsException ex)
+        {
+            ThrowTerminatingError(ex);
+            return;
+        }
         var storeOptions = StoreOptions;
         var query = new BackupQuery
         {
-            Database = Database,
+            // A profile lists its own database unless -Database says otherwise.
+            Database = Database ?? ConfigProfile?.Profile.Name,
             Latest = Latest,
             Since = Since is { } since ? new DateTimeOffset(since) : null,
             Until = Until is { } until ? new DateTimeOffset(until) : null,

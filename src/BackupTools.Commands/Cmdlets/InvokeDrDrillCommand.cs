@@ -21,7 +21,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     private int _select = (int)DrillSelection.RandomNotLatest;
 
     /// <summary>Backup locations to drill with (the Location property of Get-DbBackup output).</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Location")]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
@@ -90,7 +90,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     {
         base.BeginProcessing();
         // A bad assertion file stops the command once, before any drill, instead of failing every database.
-        if (ResolveOptionalPath(AssertionFile) is { } assertions)
+        if ((AssertionFile is null ? ConfigProfile?.Profile.Drill?.AssertionFile : ResolveOptionalPath(AssertionFile)) is { } assertions)
         {
             try
             {
@@ -105,6 +105,23 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == PathSet && Path.Length == 0)
+        {
+            // -Profile alone: drill the profile's database in its destination.
+            string profileDestination;
+            try
+            {
+                profileDestination = Require(nameof(Destination), null, p => p.Destination.Location);
+            }
+            catch (BackupToolsException ex)
+            {
+                ThrowTerminatingError(ex);
+                return;
+            }
+            var name = ConfigProfile!.Profile.Name;
+            Drill(name, Request(null, profileDestination, name));
+            return;
+        }
         if (ParameterSetName == PathSet)
         {
             foreach (var path in Path)
@@ -137,25 +154,31 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
             Drill(database, Request(null, destination, database));
     }
 
-    private DrillRequest Request(string? location, string? destination, string? database) => new()
+    /// <summary>The request from the bound parameters over the profile's drill settings and objectives.</summary>
+    private DrillRequest Request(string? location, string? destination, string? database)
     {
-        Location = location,
-        Destination = destination,
-        Database = database,
-        Select = Select,
-        Seed = Seed,
-        ScratchTarget = ResolveOptionalSource(ScratchTarget),
-        EngineOptions = BaseEngineOptions(),
-        KeepScratch = KeepScratch,
-        RtoObjective = RtoObjective,
-        RpoObjective = RpoObjective,
-        RpoWindow = RpoWindow ?? DefaultRpoWindow,
-        ReportPath = ResolveOptionalPath(ReportPath),
-        TempDirectory = ResolveOptionalPath(TempPath),
-        Store = StoreOptions,
-        Encryption = DecryptionOptions(),
-        AssertionFile = ResolveOptionalPath(AssertionFile),
-    };
+        var profile = ConfigProfile?.Profile;
+        var drill = profile?.Drill;
+        return new()
+        {
+            Location = location,
+            Destination = destination,
+            Database = database,
+            Select = IsBound(nameof(Select)) || drill?.Select is null ? Select : drill.Select.Value,
+            Seed = Seed,
+            ScratchTarget = ScratchTarget is null ? drill?.ScratchTarget : ResolveOptionalSource(ScratchTarget),
+            EngineOptions = BaseEngineOptions(),
+            KeepScratch = IsBound(nameof(KeepScratch)) ? KeepScratch : drill?.KeepScratch ?? false,
+            RtoObjective = RtoObjective ?? profile?.Objectives?.Rto,
+            RpoObjective = RpoObjective ?? profile?.Objectives?.Rpo,
+            RpoWindow = RpoWindow ?? drill?.RpoWindow ?? DefaultRpoWindow,
+            ReportPath = ReportPath is null ? drill?.ReportPath : ResolveOptionalPath(ReportPath),
+            TempDirectory = TempPath is null ? profile?.TempPath : ResolveOptionalPath(TempPath),
+            Store = StoreOptions,
+            Encryption = DecryptionOptions(),
+            AssertionFile = AssertionFile is null ? drill?.AssertionFile : ResolveOptionalPath(AssertionFile),
+        };
+    }
 
     private void Drill(string target, DrillRequest request)
     {

@@ -10,13 +10,15 @@ namespace BackupTools.Commands;
 [OutputType(typeof(BackupInfo))]
 public sealed class NewDbBackupCommand : DatabaseCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>The database to back up; from the profile when -Profile is given and this is not.</summary>
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
-    public string Source { get; set; } = "";
+    public string? Source { get; set; }
 
-    [Parameter(Mandatory = true, Position = 1)]
+    /// <summary>Where to store the backup; from the profile's destination when -Profile is given and this is not.</summary>
+    [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
-    public string Destination { get; set; } = "";
+    public string? Destination { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -80,31 +82,16 @@ public sealed class NewDbBackupCommand : DatabaseCmdlet
 
     protected override void ProcessRecord()
     {
-        var request = new NewBackupRequest
+        NewBackupRequest request;
+        try
         {
-            Source = ResolveSource(Source),
-            Destination = ResolvePath(Destination),
-            DatabaseName = DatabaseName,
-            Engine = Engine,
-            Tags = Tag,
-            Compression = Compression.ToLowerInvariant(),
-            CompressionLevel = CompressionLevel,
-            TempDirectory = ResolveOptionalPath(TempPath),
-            Store = StoreOptions,
-            EngineOptions = BaseEngineOptions() with
-            {
-                RowCounts = Enum.Parse<RowCountMode>(RowCounts, ignoreCase: true),
-                IncludeGlobals = IncludeGlobals,
-                IncludeRolePasswords = IncludeRolePasswords,
-            },
-            Encryption = new Pipeline.EncryptionOptions
-            {
-                Recipients = (Recipient ?? Array.Empty<string>()).Select(r => EncryptionParameters.IsArmored(r) ? r : ResolvePath(r)).ToArray(),
-                Passphrase = EncryptionParameters.Reveal(Passphrase),
-                PassphraseFile = ResolveOptionalPath(PassphraseFile),
-                PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,
-            },
-        };
+            request = BuildRequest();
+        }
+        catch (BackupToolsException ex)
+        {
+            WriteError(ex);
+            return;
+        }
         try
         {
             // Validated before ShouldProcess, so -WhatIf reports a missing or unreadable source too.
@@ -122,5 +109,41 @@ public sealed class NewDbBackupCommand : DatabaseCmdlet
         {
             WriteError(ex);
         }
+    }
+
+    /// <summary>The request from the bound parameters over the profile's values (explicit parameters win).</summary>
+    private NewBackupRequest BuildRequest()
+    {
+        var profile = ConfigProfile;
+        var p = profile?.Profile;
+        var encryptionGiven = new[] { nameof(Recipient), nameof(Passphrase), nameof(PassphraseFile), nameof(PassphraseEnvironmentVariable) }.Any(IsBound);
+        var engineOptions = BaseEngineOptions();
+        return new NewBackupRequest
+        {
+            Source = Source is null ? Require(nameof(Source), null, d => d.Source) : ResolveSource(Source),
+            Destination = Destination is null ? Require(nameof(Destination), null, d => d.Destination.Location) : ResolvePath(Destination),
+            DatabaseName = DatabaseName ?? p?.Name,
+            Engine = Engine ?? p?.Engine,
+            Tags = IsBound(nameof(Tag)) || p is null ? Tag : p.Tags,
+            Compression = IsBound(nameof(Compression)) || p?.Compression is null ? Compression.ToLowerInvariant() : p.Compression,
+            CompressionLevel = IsBound(nameof(CompressionLevel)) ? CompressionLevel : p?.CompressionLevel,
+            TempDirectory = TempPath is null ? p?.TempPath : ResolveOptionalPath(TempPath),
+            Store = StoreOptions,
+            EngineOptions = engineOptions with
+            {
+                RowCounts = IsBound(nameof(RowCounts)) ? Enum.Parse<RowCountMode>(RowCounts, ignoreCase: true) : engineOptions.RowCounts,
+                IncludeGlobals = IsBound(nameof(IncludeGlobals)) ? IncludeGlobals : engineOptions.IncludeGlobals,
+                IncludeRolePasswords = IsBound(nameof(IncludeRolePasswords)) ? IncludeRolePasswords : engineOptions.IncludeRolePasswords,
+            },
+            Encryption = profile is not null && !encryptionGiven
+                ? profile.EncryptionForBackup()
+                : new Pipeline.EncryptionOptions
+                {
+                    Recipients = (Recipient ?? Array.Empty<string>()).Select(r => EncryptionParameters.IsArmored(r) ? r : ResolvePath(r)).ToArray(),
+                    Passphrase = EncryptionParameters.Reveal(Passphrase),
+                    PassphraseFile = ResolveOptionalPath(PassphraseFile),
+                    PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,
+                },
+        };
     }
 }

@@ -19,9 +19,10 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
     private readonly List<string> _locations = new();
     private RetentionPolicy? _policy;
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = DestinationSet)]
+    /// <summary>The destination to prune; from the profile when -Profile is given and this is not.</summary>
+    [Parameter(Position = 0, ParameterSetName = DestinationSet)]
     [ValidateNotNullOrEmpty]
-    public string Destination { get; set; } = "";
+    public string? Destination { get; set; }
 
     [Parameter(Position = 1, ParameterSetName = DestinationSet)]
     [SupportsWildcards]
@@ -77,12 +78,17 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
         // An empty or invalid policy stops everything before a single backup is looked at.
         try
         {
-            _policy = new RetentionPolicy
-            {
-                KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
-                KeepMonthly = KeepMonthly, KeepYearly = KeepYearly, KeepWithin = KeepWithin, KeepTags = KeepTag,
-                TimeZone = RetentionPolicy.ParseTimeZone(TimeZone), MinimumKeep = MinimumKeep,
-            };
+            var ruleGiven = new[] { nameof(KeepLast), nameof(KeepHourly), nameof(KeepDaily), nameof(KeepWeekly), nameof(KeepMonthly),
+                nameof(KeepYearly), nameof(KeepWithin), nameof(KeepTag), nameof(TimeZone), nameof(MinimumKeep) }.Any(IsBound);
+            // The profile's policy applies as a whole unless a rule is given here: mixing two policies is never asked for.
+            _policy = !ruleGiven && ConfigProfile?.Profile.Retention is { } configured
+                ? configured
+                : new RetentionPolicy
+                {
+                    KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
+                    KeepMonthly = KeepMonthly, KeepYearly = KeepYearly, KeepWithin = KeepWithin, KeepTags = KeepTag,
+                    TimeZone = RetentionPolicy.ParseTimeZone(TimeZone), MinimumKeep = MinimumKeep,
+                };
             _policy.Validate();
         }
         catch (BackupToolsException ex)
@@ -99,11 +105,22 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
 
     protected override void EndProcessing()
     {
+        string? destination = null;
+        try
+        {
+            if (ParameterSetName == DestinationSet)
+                destination = Destination is null ? Require(nameof(Destination), null, p => p.Destination.Location) : ResolvePath(Destination);
+        }
+        catch (BackupToolsException ex)
+        {
+            ThrowTerminatingError(ex);
+        }
         var request = new RetentionRequest
         {
             Policy = _policy!,
-            Destination = ParameterSetName == DestinationSet ? ResolvePath(Destination) : null,
-            Database = Database,
+            Destination = destination,
+            // A profile prunes its own database unless -Database says otherwise.
+            Database = Database ?? (ParameterSetName == DestinationSet ? ConfigProfile?.Profile.Name : null),
             Locations = ParameterSetName == PipelineSet ? _locations : null,
             Store = StoreOptions,
             IncludeIncomplete = IncludeIncomplete.IsPresent,

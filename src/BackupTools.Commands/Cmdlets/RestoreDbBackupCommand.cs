@@ -13,11 +13,14 @@ namespace BackupTools.Commands;
 [OutputType(typeof(RestoreResult))]
 public sealed class RestoreDbBackupCommand : DecryptingCmdlet
 {
-    /// <summary>The backup's location (the Location property of Get-DbBackup / New-DbBackup output).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>
+    /// The backup's location (the Location property of Get-DbBackup / New-DbBackup output). With -Profile and no path:
+    /// the newest complete backup of the profile's database. The target is never taken from the profile.
+    /// </summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Location")]
     [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
+    public string? Path { get; set; }
 
     /// <summary>Where to restore to: SQLite, a database file path; PostgreSQL, a connection string or a database name on the backup's server.</summary>
     [Parameter(Mandatory = true, Position = 1)]
@@ -63,15 +66,18 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
 
     protected override void ProcessRecord()
     {
-        var location = ResolvePath(Path);
         var target = ResolveSource(Target);
         var storeOptions = StoreOptions;
-        var options = BaseEngineOptions() with
-        {
-            CreateDatabase = CreateDatabase, Jobs = Jobs, IncludeGlobals = IncludeGlobals, NoOwner = NoOwner,
-        };
         try
         {
+            var options = BaseEngineOptions() with
+            {
+                CreateDatabase = CreateDatabase, Jobs = Jobs, IncludeGlobals = IncludeGlobals, NoOwner = NoOwner,
+            };
+            var location = Path is not null
+                ? ResolvePath(Path)
+                : RunEngine((_, ct) => BackupCatalog.LatestLocationAsync(
+                    Require(nameof(Path), null, p => p.Destination.Location), ConfigProfile!.Profile.Name, storeOptions, ct));
             var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, options, storeOptions, ct));
             if (!Confirmed(plan.Target, plan.Description))
                 return;
@@ -83,7 +89,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
                 Overwrite = plan.TargetExists,
                 PreBackup = PreBackup,
                 Verify = Verify,
-                TempDirectory = ResolveOptionalPath(TempPath),
+                TempDirectory = TempPath is null ? ConfigProfile?.Profile.TempPath : ResolveOptionalPath(TempPath),
                 EngineOptions = options,
                 Store = storeOptions,
                 Encryption = DecryptionOptions(),
@@ -105,12 +111,12 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     /// <summary>-Force skips the prompt, but never -WhatIf or an explicit -Confirm.</summary>
     private bool Confirmed(string target, string action)
     {
-        if (Force && !IsBound("WhatIf") && !IsBound("Confirm") && !WhatIfPreference())
+        if (Force && !IsSwitchOn("WhatIf") && !IsSwitchOn("Confirm") && !WhatIfPreference())
             return true;
         return ShouldProcess(target, action);
     }
 
-    private bool IsBound(string parameter) =>
+    private bool IsSwitchOn(string parameter) =>
         MyInvocation.BoundParameters.TryGetValue(parameter, out var value) && value is SwitchParameter { IsPresent: true };
 
     private bool WhatIfPreference() => LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));

@@ -15,8 +15,11 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
     // Enum parameters keep an int backing field: see ModuleInitializer for why.
     private int _level = (int)IntegrityLevel.Checksum;
 
-    /// <summary>Backup locations (the Location property of Get-DbBackup / New-DbBackup output).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>
+    /// Backup locations (the Location property of Get-DbBackup / New-DbBackup output). With -Profile and no path:
+    /// the newest complete backup of the profile's database.
+    /// </summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Location")]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
@@ -48,22 +51,36 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var path in Path)
+        var paths = Path;
+        if (paths.Length == 0)
         {
-            var request = new IntegrityRequest
+            try
             {
-                Location = ResolvePath(path),
-                Level = Level,
-                MaxAge = MaxAge,
-                ScratchTarget = ResolveOptionalSource(ScratchTarget),
-                EngineOptions = BaseEngineOptions(),
-                TempDirectory = ResolveOptionalPath(TempPath),
-                Store = StoreOptions,
-                Encryption = DecryptionOptions(),
-            };
+                paths = new[] { LatestOfProfile() };
+            }
+            catch (BackupToolsException ex)
+            {
+                WriteError(ex);
+                return;
+            }
+        }
+        var profile = ConfigProfile?.Profile;
+        foreach (var path in paths)
+        {
             IntegrityResult result;
             try
             {
+                var request = new IntegrityRequest
+                {
+                    Location = ResolvePath(path),
+                    Level = IsBound(nameof(Level)) ? Level : profile?.Verify ?? IntegrityLevel.Checksum,
+                    MaxAge = IsBound(nameof(MaxAge)) ? MaxAge : profile?.Objectives?.Rpo,
+                    ScratchTarget = ScratchTarget is null ? profile?.ScratchTarget : ResolveOptionalSource(ScratchTarget),
+                    EngineOptions = BaseEngineOptions(),
+                    TempDirectory = TempPath is null ? profile?.TempPath : ResolveOptionalPath(TempPath),
+                    Store = StoreOptions,
+                    Encryption = DecryptionOptions(),
+                };
                 result = RunEngine((observer, ct) => IntegrityOperation.RunAsync(request, observer, ct));
             }
             catch (BackupToolsException ex)
@@ -79,5 +96,14 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
             WriteFailedResult(result, result.ErrorId ?? ErrorIds.IntegrityCheckFailed,
                 $"Backup '{result.Location}' did not pass the {result.Level} verification", result.Checks, result.Location);
         }
+    }
+
+    /// <summary>The newest complete backup of the profile's database (no -Path given), or the reason there is none.</summary>
+    private string LatestOfProfile()
+    {
+        var destination = Require(nameof(Path), null, p => p.Destination.Location);
+        var database = ConfigProfile!.Profile.Name;
+        var storeOptions = StoreOptions;
+        return RunEngine((_, ct) => BackupCatalog.LatestLocationAsync(destination, database, storeOptions, ct));
     }
 }

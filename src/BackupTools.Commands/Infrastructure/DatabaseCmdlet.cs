@@ -20,15 +20,19 @@ public abstract class DatabaseCmdlet : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? PgBinPath { get; set; }
 
-    /// <summary>Engine options from -Credential and -PgBinPath; cmdlets add their own switches with <c>with { ... }</c>.</summary>
+    /// <summary>
+    /// Engine options from -Credential and -PgBinPath over the profile's (user, password reference, client folder,
+    /// row counts, globals); cmdlets add their own switches with <c>with { ... }</c>.
+    /// </summary>
     protected EngineOptions BaseEngineOptions()
     {
         var credential = Credential is null || Credential == PSCredential.Empty ? null : Credential;
-        return new EngineOptions
+        var fromProfile = ConfigProfile?.Engine(resolvePassword: credential is null) ?? EngineOptions.Default;
+        return fromProfile with
         {
-            User = credential?.UserName,
-            Password = credential?.GetNetworkCredential().Password,
-            ClientBinPath = ResolveOptionalPath(PgBinPath),
+            User = credential is null ? fromProfile.User : credential.UserName,
+            Password = credential is null ? fromProfile.Password : credential.GetNetworkCredential().Password,
+            ClientBinPath = PgBinPath is null ? fromProfile.ClientBinPath : ResolveOptionalPath(PgBinPath),
         };
     }
 }

@@ -35,8 +35,16 @@ public abstract class DecryptingCmdlet : DatabaseCmdlet
     [ValidateNotNullOrEmpty]
     public string? PassphraseEnvironmentVariable { get; set; }
 
-    /// <summary>The decryption options for the engine request.</summary>
-    protected EncryptionOptions DecryptionOptions() => new()
+    /// <summary>
+    /// The decryption options for the engine request: the explicit ones when any decryption parameter was given
+    /// (they replace the profile's as a whole: keys and passphrases belong together), else the profile's.
+    /// </summary>
+    protected EncryptionOptions DecryptionOptions() =>
+        ConfigProfile is { } profile && !new[] { nameof(PrivateKey), nameof(PrivateKeyPassphrase), nameof(Passphrase), nameof(PassphraseFile), nameof(PassphraseEnvironmentVariable) }.Any(IsBound)
+            ? profile.EncryptionForRead()
+            : ExplicitDecryptionOptions();
+
+    private EncryptionOptions ExplicitDecryptionOptions() => new()
     {
         PrivateKeys = (PrivateKey ?? Array.Empty<string>()).Select(ResolveKey).ToArray(),
         PrivateKeyPassphrase = EncryptionParameters.Reveal(PrivateKeyPassphrase),

@@ -10,4 +10,7 @@ internal static class ProgressIds
     public const int RemoveExpiredBackup = 0x5B05;
     public const int InvokeDrDrill = 0x5B06;
     public const int TestBackupConfig = 0x5B10;
+    // Health and metrics (issue 9)
+    public const int GetBackupHealth = 0x5B21;
+    public const int ExportBackupMetric = 0x5B22;
 }

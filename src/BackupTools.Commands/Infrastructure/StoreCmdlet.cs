@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Configuration;
 using BackupTools.Stores;
 
 namespace BackupTools.Commands.Infrastructure;
@@ -10,6 +11,16 @@ namespace BackupTools.Commands.Infrastructure;
 /// </summary>
 public abstract class StoreCmdlet : AsyncCmdlet
 {
+    /// <summary>The configuration file (else BACKUPTOOLS_CONFIG, else the per-user default) that -Profile is read from.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigPath { get; set; }
+
+    /// <summary>A database of the configuration file whose settings are the defaults of this call; explicit parameters win.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Profile { get; set; }
+
     /// <summary>Custom S3 endpoint (MinIO, Backblaze B2, Ceph, Cloudflare R2): https://host[:port].</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -55,30 +66,65 @@ public abstract class StoreCmdlet : AsyncCmdlet
         foreach (var warning in StoreOptions.Warnings) WriteWarning(warning);
     }
 
-    /// <summary>The S3 options of this call (built once from the bound parameters; no side effects).</summary>
+    /// <summary>
+    /// The S3 options of this call (built once; no side effects): each bound parameter wins over the profile's
+    /// destination settings, which win over the defaults.
+    /// </summary>
     protected StoreOptions StoreOptions
     {
         get
         {
             if (_storeOptions is not null) return _storeOptions;
-            var pathStyle = MyInvocation.BoundParameters.ContainsKey(nameof(S3ForcePathStyle)) ? S3ForcePathStyle.IsPresent : (bool?)null;
+            var fromProfile = ConfigProfile?.Store(resolveCredentials: S3Credential is null) ?? StoreOptions.Default;
             var secret = S3Credential?.GetNetworkCredential();
             _storeOptions = new StoreOptions
             {
-                S3Endpoint = S3Endpoint,
-                S3Region = S3Region,
-                S3ForcePathStyle = pathStyle,
-                StorageClass = StorageClass,
-                ServerSideEncryption = S3ServerSideEncryption,
-                KmsKeyId = S3KmsKeyId,
-                Profile = S3Profile,
-                AccessKeyId = S3Credential is null ? null : S3Credential.UserName,
-                SecretAccessKey = secret?.Password,
-                Concurrency = S3Concurrency,
+                S3Endpoint = S3Endpoint ?? fromProfile.S3Endpoint,
+                S3Region = S3Region ?? fromProfile.S3Region,
+                S3ForcePathStyle = IsBound(nameof(S3ForcePathStyle)) ? S3ForcePathStyle.IsPresent : fromProfile.S3ForcePathStyle,
+                StorageClass = StorageClass ?? fromProfile.StorageClass,
+                ServerSideEncryption = S3ServerSideEncryption ?? fromProfile.ServerSideEncryption,
+                KmsKeyId = S3KmsKeyId ?? fromProfile.KmsKeyId,
+                Profile = S3Profile ?? fromProfile.Profile,
+                AccessKeyId = S3Credential is null ? fromProfile.AccessKeyId : S3Credential.UserName,
+                SecretAccessKey = S3Credential is null ? fromProfile.SecretAccessKey : secret?.Password,
+                SessionToken = S3Credential is null ? fromProfile.SessionToken : null,
+                Concurrency = IsBound(nameof(S3Concurrency)) ? S3Concurrency : fromProfile.Concurrency,
             };
             return _storeOptions;
         }
     }
 
+    /// <summary>
+    /// The database profile selected by -Profile / -ConfigPath (loaded once; null when neither was given). A broken file
+    /// or unknown profile is terminating: nothing of this call can run without the defaults it asked for.
+    /// </summary>
+    protected ProfileRequests? ConfigProfile
+    {
+        get
+        {
+            if (_profileLoaded) return _profile;
+            try
+            {
+                _profile = ProfileSelection.Load(ResolveOptionalPath(ConfigPath), Profile, SecretManagementVault.Create(this));
+            }
+            catch (BackupToolsException ex)
+            {
+                ThrowTerminatingError(ex);
+            }
+            _profileLoaded = true;
+            return _profile;
+        }
+    }
+
+    /// <summary>True when the user gave <paramref name="parameter"/> explicitly (so it wins over the profile).</summary>
+    protected bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+
+    /// <summary>The explicit value, else the profile's, else ConfigValueMissing naming the parameter.</summary>
+    protected string Require(string parameter, string? given, Func<DatabaseProfile, string?> fromProfile) =>
+        ProfileSelection.Require(given, ConfigProfile, fromProfile, "-" + parameter);
+
     private StoreOptions? _storeOptions;
+    private ProfileRequests? _profile;
+    private bool _profileLoaded;
 }

@@ -23,10 +23,10 @@ public sealed class ProfileRequests
 
     public DatabaseProfile Profile { get; }
 
-    /// <summary>How to reach the profile's destination (S3 credentials resolved).</summary>
-    public StoreOptions Store() => StoreFor(Profile.Destination, _secrets);
+    /// <summary>How to reach the profile's destination (S3 credentials resolved unless the caller has its own).</summary>
+    public StoreOptions Store(bool resolveCredentials = true) => StoreFor(Profile.Destination, _secrets, resolveCredentials);
 
-    public static StoreOptions StoreFor(DestinationConfig destination, SecretResolver secrets)
+    public static StoreOptions StoreFor(DestinationConfig destination, SecretResolver secrets, bool resolveCredentials = true)
     {
         if (!destination.IsS3) return StoreOptions.Default;
         string For(string what) => $"{what} of destination '{destination.Name}'";
@@ -39,18 +39,18 @@ public sealed class ProfileRequests
             ServerSideEncryption = destination.ServerSideEncryption,
             KmsKeyId = destination.KmsKeyId,
             Profile = destination.AwsProfile,
-            AccessKeyId = destination.AccessKeyId is { } id ? secrets.Resolve(id, For("accessKeyId")) : null,
-            SecretAccessKey = destination.SecretAccessKey is { } key ? secrets.Resolve(key, For("secretAccessKey")) : null,
-            SessionToken = destination.SessionToken is { } token ? secrets.Resolve(token, For("sessionToken")) : null,
+            AccessKeyId = resolveCredentials && destination.AccessKeyId is { } id ? secrets.Resolve(id, For("accessKeyId")) : null,
+            SecretAccessKey = resolveCredentials && destination.SecretAccessKey is { } key ? secrets.Resolve(key, For("secretAccessKey")) : null,
+            SessionToken = resolveCredentials && destination.SessionToken is { } token ? secrets.Resolve(token, For("sessionToken")) : null,
             Concurrency = destination.Concurrency,
         };
     }
 
-    /// <summary>Credentials and switches for the profile's server (the password resolved).</summary>
-    public EngineOptions Engine() => new()
+    /// <summary>Credentials and switches for the profile's server (the password resolved unless the caller has its own).</summary>
+    public EngineOptions Engine(bool resolvePassword = true) => new()
     {
         User = Profile.User,
-        Password = Profile.Password is { } p ? _secrets.Resolve(p, $"password of database '{Profile.Name}'") : null,
+        Password = resolvePassword && Profile.Password is { } p ? _secrets.Resolve(p, $"password of database '{Profile.Name}'") : null,
         ClientBinPath = Profile.PgBinPath,
         RowCounts = Profile.RowCounts ?? RowCountMode.Exact,
         IncludeGlobals = Profile.IncludeGlobals ?? false,

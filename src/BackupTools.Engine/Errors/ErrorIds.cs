@@ -96,6 +96,12 @@ public static class ErrorIds
     public const string ZstdNotFound = "ZstdNotFound";
     public const string ZstdFailed = "ZstdFailed";
 
+    // Health and metrics (issue 9; docs/monitoring.md)
+    public const string HealthThresholdInvalid = "HealthThresholdInvalid";
+    public const string BackupHealthCritical = "BackupHealthCritical";
+    public const string MetricsPathInvalid = "MetricsPathInvalid";
+    public const string MetricsWriteFailed = "MetricsWriteFailed";
+
     public const string OperationCancelled = "OperationCancelled";
 
     // Configuration file (issue 8)

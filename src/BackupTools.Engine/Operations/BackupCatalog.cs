@@ -70,6 +70,16 @@ public static class BackupCatalog
     }
 
     /// <summary>Reads one backup's manifest; BackupManifestMissing when the folder has none (an incomplete backup).</summary>
+    /// <summary>The location of the newest complete backup of <paramref name="database"/> (exact name), or NoBackupsFound.</summary>
+    public static async Task<string> LatestLocationAsync(string destination, string database, StoreOptions? storeOptions, CancellationToken ct)
+    {
+        await using var store = StoreFactory.OpenDestination(destination, storeOptions ?? StoreOptions.Default);
+        var items = await ListAsync(store, new BackupQuery { Database = database, Latest = true }, ct).ConfigureAwait(false);
+        return items.Select(i => i.Backup).FirstOrDefault(b => b is not null && b.Database == database)?.Location
+               ?? throw new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
+                   $"Destination '{destination}' holds no complete backup of database '{database}'. Take one first (New-DbBackup -Profile {database}).", database);
+    }
+
     public static async Task<(BackupManifest Manifest, BackupInfo Info)> ReadAsync(IBackupStore store, BackupKey key, CancellationToken ct)
     {
         var location = store.LocationOf(key);

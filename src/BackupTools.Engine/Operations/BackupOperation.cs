@@ -49,6 +49,29 @@ public static partial class BackupOperation
     /// <summary>Backs up into an already opened store (request.Destination is then only descriptive).</summary>
     public static async Task<BackupInfo> RunAsync(NewBackupRequest request, IBackupStore store, IOperationObserver observer, CancellationToken ct)
     {
+        // Every attempt that got as far as naming its database is recorded (best effort) for Get-BackupHealth.
+        var attempt = new AttemptScope();
+        try
+        {
+            var info = await RunCoreAsync(request, store, attempt, observer, ct).ConfigureAwait(false);
+            await Health.BackupAttemptLog.TryRecordAsync(store, Health.BackupAttemptLog.Success(info, attempt.StartedAt), observer).ConfigureAwait(false);
+            return info;
+        }
+        catch (Exception ex) when (attempt.Database is not null)
+        {
+            await Health.BackupAttemptLog.TryRecordAsync(store, Health.BackupAttemptLog.Failure(attempt.Database, attempt.StartedAt, ex), observer).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed class AttemptScope
+    {
+        public string? Database;
+        public DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
+    }
+
+    private static async Task<BackupInfo> RunCoreAsync(NewBackupRequest request, IBackupStore store, AttemptScope attempt, IOperationObserver observer, CancellationToken ct)
+    {
         foreach (var tag in request.Tags)
         {
             if (!TagPattern().IsMatch(tag))
@@ -62,6 +85,7 @@ public static partial class BackupOperation
         var engine = EngineRegistry.ForSource(request.Source, request.Engine);
         var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
         DatabaseName.Validate(database);
+        attempt.Database = database;
         await engine.ValidateSourceAsync(request.Source, request.EngineOptions, ct).ConfigureAwait(false);
 
         var started = DateTimeOffset.UtcNow;

@@ -186,7 +186,7 @@ public class CliBadInputTests
     public void Usage_errors_exit_2()
     {
         CliRunner.Run("list", "--destination", ".", "--no-such-option").ExpectError(2, "CommandLineInvalid");
-        CliRunner.Run("backup", "--source", "x.db").ExpectError(2, "CommandLineInvalid"); // --destination missing
+        CliRunner.Run("backup", "--source", "x.db").ExpectError(2, "ConfigValueMissing"); // --destination missing (and no --profile to supply it)
         CliRunner.Run("frobnicate").ExpectError(2, "CommandLineInvalid");
         CliRunner.Run().ExpectError(2, "CommandLineInvalid");
         CliRunner.Run("verify", "--path", "x", "--level", "deep").ExpectError(2, "CommandLineInvalid");

@@ -169,6 +169,7 @@ public class EncryptedWriteFailureTests
         }, store, NullObserver.Instance, default));
         Assert.Equal(ErrorIds.DestinationFull, ex.ErrorId);
         Assert.Empty(await BackupCatalog.ListAsync(store, new BackupQuery { IncludeIncomplete = true }, default));
-        Assert.Empty(Directory.Exists(root) ? Directory.GetFiles(root, "*", SearchOption.AllDirectories) : []);
+        // Nothing of the backup is left; only the failed attempt's record under _attempts/ (docs/monitoring.md).
+        Assert.Empty(Directory.Exists(root) ? Directory.GetFiles(root, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(Path.Combine(root, "_attempts") + "/", StringComparison.Ordinal)) : []);
     }
 }

@@ -63,7 +63,9 @@ public class BackupFailureTests
             new NewBackupRequest { Source = source, Destination = root, TempDirectory = staging }, store, NullObserver.Instance, default));
         Assert.Equal(ErrorIds.DestinationFull, ex.ErrorId);
         Assert.Empty(await BackupCatalog.ListAsync(store, new BackupQuery { IncludeIncomplete = true }, default));
-        Assert.Empty(Directory.GetFiles(root, "*", SearchOption.AllDirectories));
+        // Nothing of the backup is left; only the failed attempt's record (docs/monitoring.md).
+        Assert.Equal(new[] { Path.Combine(root, "_attempts", "Chinook_Sqlite", "attempts.jsonl") }, Directory.GetFiles(root, "*", SearchOption.AllDirectories));
+        Assert.Equal(ErrorIds.DestinationFull, (await global::BackupTools.Health.BackupAttemptLog.LastAsync(store, "Chinook_Sqlite", default))!.ErrorId);
         Assert.Empty(Directory.GetFiles(staging)); // the private temp copy is gone too
 
         // Once space is back, the next backup succeeds.

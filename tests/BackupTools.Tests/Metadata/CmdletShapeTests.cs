@@ -11,6 +11,8 @@ public class CmdletShapeTests
     {
         "Get-DbBackup", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup", "Test-BackupIntegrity",
         "Test-BackupConfig", // issue 8
+        // Health and metrics (issue 9)
+        "Export-BackupMetric", "Get-BackupHealth",
     };
 
     /// <summary>Cmdlets that reach no store through parameters (a configuration file says where), so they lack StoreCmdlet's S3 parameters.</summary>
@@ -19,7 +21,7 @@ public class CmdletShapeTests
     [Fact]
     public void The_agreed_six_cmdlets_exist()
     {
-        Assert.Equal(AgreedCmdlets.Order(StringComparer.Ordinal), M.Cmdlets.Select(c => c.Name).ToArray());
+        Assert.Equal(AgreedCmdlets.Order(StringComparer.Ordinal), M.Cmdlets.Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -62,6 +64,8 @@ public class CmdletShapeTests
             ["Remove-ExpiredBackup"] = "BackupTools.RetentionDecision",
             ["Invoke-DrDrill"] = "BackupTools.DrillReport",
             ["Test-BackupConfig"] = "BackupTools.Configuration.ConfigValidationReport",
+            ["Get-BackupHealth"] = "BackupTools.BackupHealth",
+            ["Export-BackupMetric"] = "BackupTools.MetricsExportResult",
         };
         foreach (var c in M.Cmdlets)
             Assert.Equal(new[] { expected[c.Name] }, c.OutputTypes.Select(t => t.FullName).ToArray());
@@ -81,7 +85,7 @@ public class CmdletShapeTests
     public void Exactly_the_cmdlets_that_change_things_support_ShouldProcess()
     {
         var withShouldProcess = M.Cmdlets.Where(c => c.SupportsShouldProcess).Select(c => c.Name).ToArray();
-        Assert.Equal(new[] { "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess);
+        Assert.Equal(new[] { "Export-BackupMetric", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess.Order(StringComparer.Ordinal));
         // Creating a backup or running a drill is routine: no prompt by default.
         Assert.Equal("Medium", M.Cmdlet("New-DbBackup").ConfirmImpact);
         Assert.Equal("Medium", M.Cmdlet("Invoke-DrDrill").ConfirmImpact);
@@ -94,19 +98,28 @@ public class CmdletShapeTests
             .Where(p => p.Sets.Any(s => s.Mandatory && (s.Name == set || s.Name == "__AllParameterSets")))
             .Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
 
-        Assert.Equal(new[] { "Destination", "Source" }, Mandatory("New-DbBackup", "__AllParameterSets"));
+        // Values a -Profile can supply are not mandatory: the engine reports ConfigValueMissing naming the parameter
+        // when neither it nor a profile gives one. The restore target never comes from a profile.
+        Assert.Empty(Mandatory("New-DbBackup", "__AllParameterSets"));
         Assert.Equal(0, M.Cmdlet("New-DbBackup").Parameter("Source").Sets.Single().Position);
         Assert.Equal(1, M.Cmdlet("New-DbBackup").Parameter("Destination").Sets.Single().Position);
-        Assert.Equal(new[] { "Destination" }, Mandatory("Get-DbBackup", "__AllParameterSets"));
+        Assert.Empty(Mandatory("Get-DbBackup", "__AllParameterSets"));
         Assert.Equal(1, M.Cmdlet("Get-DbBackup").Parameter("Database").Sets.Single().Position);
-        Assert.Equal(new[] { "Path" }, Mandatory("Test-BackupIntegrity", "__AllParameterSets"));
-        Assert.Equal(new[] { "Path", "Target" }, Mandatory("Restore-DbBackup", "__AllParameterSets"));
-        Assert.Equal(new[] { "Destination" }, Mandatory("Remove-ExpiredBackup", "Destination"));
+        Assert.Empty(Mandatory("Test-BackupIntegrity", "__AllParameterSets"));
+        Assert.Equal(new[] { "Target" }, Mandatory("Restore-DbBackup", "__AllParameterSets"));
+        Assert.Empty(Mandatory("Remove-ExpiredBackup", "Destination"));
         Assert.Equal(new[] { "Path" }, Mandatory("Remove-ExpiredBackup", "Pipeline"));
-        Assert.Equal(new[] { "Path" }, Mandatory("Invoke-DrDrill", "Path"));
+        Assert.Empty(Mandatory("Invoke-DrDrill", "Path"));
         Assert.Equal(new[] { "Database", "Destination" }, Mandatory("Invoke-DrDrill", "Destination"));
         Assert.Empty(Mandatory("Test-BackupConfig", "__AllParameterSets"));
         Assert.Equal(0, M.Cmdlet("Test-BackupConfig").Parameter("Path").Sets.Single().Position);
+        Assert.Equal(new[] { "Destination" }, Mandatory("Get-BackupHealth", "__AllParameterSets"));
+        Assert.Equal(0, M.Cmdlet("Get-BackupHealth").Parameter("Destination").Sets.Single().Position);
+        Assert.Equal(1, M.Cmdlet("Get-BackupHealth").Parameter("Database").Sets.Single().Position);
+        Assert.True(M.Cmdlet("Get-BackupHealth").Parameter("Database").ByPropertyName); // Get-DbBackup -Latest | Get-BackupHealth -Destination ...
+        Assert.Equal(new[] { "Destination", "Path" }, Mandatory("Export-BackupMetric", "__AllParameterSets"));
+        Assert.Equal(0, M.Cmdlet("Export-BackupMetric").Parameter("Path").Sets.Single().Position);
+        Assert.Equal(1, M.Cmdlet("Export-BackupMetric").Parameter("Destination").Sets.Single().Position);
     }
 
     [Fact]
@@ -119,11 +132,15 @@ public class CmdletShapeTests
             ["Test-BackupIntegrity"] = new[] { "Path:String[]", "Level:IntegrityLevel", "MaxAge:Nullable`1", "ScratchTarget:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String" },
             ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter" },
             ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String", "MinimumKeep:Int32", "IncludeIncomplete:SwitchParameter", "IncompleteOlderThan:Nullable`1" },
+            ["Get-BackupHealth"] = new[] { "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
+            ["Export-BackupMetric"] = new[] { "Path:String", "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
             ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "AssertionFile:String" },
             ["Test-BackupConfig"] = new[] { "Path:String", "Online:SwitchParameter", "SkipEnvironmentCheck:SwitchParameter" },
         };
         // Every cmdlet reads or writes a store, so every one takes the S3 options (StoreCmdlet; see S3CmdletMetadataTests).
         var s3 = new[] { "S3Endpoint:String", "S3Region:String", "S3ForcePathStyle:SwitchParameter", "StorageClass:String", "S3ServerSideEncryption:String", "S3KmsKeyId:String", "S3Profile:String", "S3Credential:PSCredential", "S3Concurrency:Int32" };
+        // ... and the configuration file's -ConfigPath/-Profile pair (StoreCmdlet; see ProfileParameterTests).
+        s3 = s3.Concat(new[] { "ConfigPath:String", "Profile:String" }).ToArray();
         foreach (var (name, added) in Crypto.EncryptionParameterTests.Surface) surface[name] = surface[name].Concat(added).ToArray();
         foreach (var c in M.Cmdlets)
         {
@@ -138,7 +155,7 @@ public class CmdletShapeTests
         var timeSpans = M.Cmdlets.SelectMany(c => c.Parameters.Select(p => (c, p)))
             .Where(x => ModuleMetadata.UnwrapNullable(x.p.Type).FullName == "System.TimeSpan")
             .ToList();
-        Assert.Equal(6, timeSpans.Count); // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow
+        Assert.Equal(8, timeSpans.Count); // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow; MaxAge of Get-BackupHealth and Export-BackupMetric
         foreach (var (c, p) in timeSpans)
             Assert.True(ModuleMetadata.Attribute(p.Property, "TimeSpanTransformationAttribute") is not null, $"{c} -{p.Name} lacks [TimeSpanTransformation]");
     }

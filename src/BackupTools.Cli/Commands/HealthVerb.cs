@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using BackupTools.Cli.Output;
+using BackupTools.Health;
+
+namespace BackupTools.Cli.Commands;
+
+/// <summary>
+/// `backuptools health` = Get-BackupHealth: one verdict per database. Exit 0 when every database is Healthy or Warning
+/// (warnings on stderr), 1 when any is Critical (each reported as BackupHealthCritical), 2 for usage/setup errors.
+/// </summary>
+internal static class HealthVerb
+{
+    public static Command Create()
+    {
+        var destination = CommonOptions.Destination(required: true);
+        var database = CommonOptions.Database("Database name; wildcards * and ? allowed (default: every database). A name without backups is Critical.");
+        var (maxAge, sizeChange, minFree) = Thresholds();
+
+        var command = new Command("health", "Check the health of the backups in a destination: age, size, verification, drills, free space (Get-BackupHealth).")
+        {
+            destination, database, maxAge, sizeChange, minFree,
+        };
+        CliContext.SetAction(command, async (parse, context, ct) =>
+        {
+            var request = Request(parse, context, destination, database, maxAge, sizeChange, minFree);
+            var healths = await BackupHealthOperation.RunAsync(request, context.Observer, ct).ConfigureAwait(false);
+            context.Output.WriteTable(healths, Table);
+            foreach (var h in healths)
+            {
+                if (h.Status == BackupHealthStatus.Critical)
+                    context.Errors.Report(ErrorIds.BackupHealthCritical, ErrorKind.InvalidData,
+                        $"Backups of '{h.Database}' in '{h.Destination}' are critical: {string.Join("; ", h.Reasons)}", h.Database, ExitCodes.CheckFailed);
+                else if (h.Status == BackupHealthStatus.Warning)
+                    context.Observer.Warning($"Backups of '{h.Database}': {string.Join("; ", h.Reasons)}");
+            }
+        });
+        return command;
+    }
+
+    internal static (Option<TimeSpan?> MaxAge, Option<double?> SizeChange, Option<double?> MinFree) Thresholds() => (
+        CommonOptions.Duration("--max-age", "The newest backup may be at most this old (default 26h)."),
+        Fraction("--size-change-threshold", "Allowed change of the newest backup's size against the median of the previous 7, as a fraction (default 0.5 = +/-50 %).", 0.0001, 1000),
+        Fraction("--min-free-space-percent", "Minimum free space of a local destination in percent (default 10; Critical below half of it).", 0, 100));
+
+    internal static BackupHealthRequest Request(ParseResult parse, CliContext context, Option<string?> destination, Option<string?> database,
+        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree) => new()
+    {
+        Destination = parse.GetValue(destination)!,
+        Database = parse.GetValue(database),
+        MaxAge = parse.GetValue(maxAge) ?? BackupHealthRequest.DefaultMaxAge,
+        SizeChangeThreshold = parse.GetValue(sizeChange) ?? BackupHealthRequest.DefaultSizeChangeThreshold,
+        MinFreeSpacePercent = parse.GetValue(minFree) ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
+        Store = S3Flags.Read(parse, context),
+    };
+
+    private static Option<double?> Fraction(string name, string description, double min, double max) => new(name)
+    {
+        Description = description,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
+            r.AddError(UsageError.Format(ErrorIds.HealthThresholdInvalid,
+                $"'{text}' is not valid for {name}: give a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}."));
+            return null;
+        },
+    };
+
+    private static readonly TextTable<BackupHealth> Table = new(
+        ("Database", h => h.Database),
+        ("Status", h => h.Status.ToString()),
+        ("Newest", h => TextFormat.Time(h.NewestBackupAt)),
+        ("Age", h => h.NewestBackupAge is { } a ? TextFormat.Duration(a) : "-"),
+        ("Backups", h => h.BackupCount.ToString(CultureInfo.InvariantCulture)),
+        ("Size", h => h.NewestSizeBytes is { } s ? TextFormat.Size(s) : "-"),
+        ("Change", h => h.SizeChangeRatio is { } r ? r.ToString("+0%;-0%;0%", CultureInfo.InvariantCulture) : "-"),
+        ("Verified", h => h.LastVerificationPassed switch { true => "ok " + TextFormat.Time(h.LastVerifiedAt), false => "FAILED " + TextFormat.Time(h.LastVerifiedAt), null => "never" }),
+        ("Drill", h => h.LastDrillPassed switch { true => "ok " + TextFormat.Time(h.LastDrillAt), false => "FAILED " + TextFormat.Time(h.LastDrillAt), null => "never" }),
+        ("Reasons", h => string.Join("; ", h.Reasons)));
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using BackupTools.Health;
+
+namespace BackupTools.Cli.Commands;
+
+/// <summary>`backuptools metrics` = Export-BackupMetric: write the health as a Prometheus textfile (atomically). --what-if writes nothing.</summary>
+internal static class MetricsVerb
+{
+    public static Command Create()
+    {
+        var path = CommonOptions.Text("--path", "The .prom file to write (in node_exporter's --collector.textfile.directory); replaced atomically.", required: true);
+        var destination = CommonOptions.Destination(required: true);
+        var database = CommonOptions.Database("Database name; wildcards * and ? allowed (default: every database).");
+        var (maxAge, sizeChange, minFree) = HealthVerb.Thresholds();
+        var whatIf = CommonOptions.Flag("--what-if", "Evaluate and report what would be written, but do not write the file.");
+
+        var command = new Command("metrics", "Write backup health metrics for Prometheus' node_exporter textfile collector (Export-BackupMetric).")
+        {
+            path, destination, database, maxAge, sizeChange, minFree, whatIf,
+        };
+        CliContext.SetAction(command, async (parse, context, ct) =>
+        {
+            var request = new MetricsExportRequest
+            {
+                Path = parse.GetValue(path)!,
+                Health = HealthVerb.Request(parse, context, destination, database, maxAge, sizeChange, minFree),
+            };
+            MetricsExportResult result;
+            if (parse.GetValue(whatIf))
+            {
+                var full = MetricsExporter.CheckPath(request.Path, context.Observer);
+                (_, result) = await MetricsExporter.CollectAsync(request, full, context.Observer, ct).ConfigureAwait(false);
+                context.Output.Note($"What if: would write {result.Samples} samples of {result.Databases} database(s) to {result.Path}.");
+            }
+            else
+            {
+                result = await MetricsExporter.ExportAsync(request, context.Observer, ct).ConfigureAwait(false);
+            }
+            context.Output.Write(result, r => $"{(r.Written ? "Wrote" : "Would write")} {r.Samples} samples of {r.Databases} database(s) in {r.Destination} to {r.Path} ({r.Bytes} bytes)");
+        });
+        return command;
+    }
+}

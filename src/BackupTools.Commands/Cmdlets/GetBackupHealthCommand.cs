@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using BackupTools.Commands.Infrastructure;
+using BackupTools.Health;
+
+namespace BackupTools.Commands;
+
+/// <summary>
+/// The health of each database's backups in a destination: newest age, sizes, last verification, last drill, last
+/// attempt, free space, with a Status and reasons. A Critical database is also reported as a non-terminating error
+/// (BackupHealthCritical) so a scheduled job fails; warnings are written as warnings. CLI: <c>backuptools health</c>.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "BackupHealth")]
+[OutputType(typeof(BackupHealth))]
+public sealed class GetBackupHealthCommand : HealthCmdlet
+{
+    private readonly HashSet<string> _done = new(StringComparer.Ordinal);
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Database name or wildcard; binds from the Database property of piped backups (Get-DbBackup -Latest).</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    protected override int ProgressActivityId => ProgressIds.GetBackupHealth;
+
+    protected override string ProgressActivity => "Checking backup health";
+
+    protected override void ProcessRecord()
+    {
+        // Piped backups of the same database are evaluated once.
+        if (!_done.Add(Database ?? "*")) return;
+        var request = HealthRequest(Destination, Database);
+        IReadOnlyList<BackupHealth> healths;
+        try
+        {
+            healths = RunEngine((observer, ct) => BackupHealthOperation.RunAsync(request, observer, ct));
+        }
+        catch (BackupToolsException ex)
+        {
+            WriteError(ex); // this database or pattern; piped input goes on with the next
+            return;
+        }
+        foreach (var health in healths)
+        {
+            WriteObject(health);
+            if (health.Status == BackupHealthStatus.Critical)
+                WriteError(ErrorRecords.CheckFailed(ErrorIds.BackupHealthCritical,
+                    $"Backups of '{health.Database}' in '{health.Destination}' are critical: {string.Join("; ", health.Reasons)}", health.Database));
+            else if (health.Status == BackupHealthStatus.Warning)
+                WriteWarning($"Backups of '{health.Database}': {string.Join("; ", health.Reasons)}");
+        }
+    }
+}

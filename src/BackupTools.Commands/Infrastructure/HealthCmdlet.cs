@@ -1,0 +1,36 @@
+using System.Management.Automation;
+using BackupTools.Health;
+
+namespace BackupTools.Commands.Infrastructure;
+
+/// <summary>
+/// Base of Get-BackupHealth and Export-BackupMetric: the health thresholds, declared once, and the engine request they
+/// make (defaults from <see cref="BackupHealthRequest"/>; docs/monitoring.md).
+/// </summary>
+public abstract class HealthCmdlet : StoreCmdlet
+{
+    /// <summary>The newest backup may be at most this old (default 26h).</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>Allowed change of the newest backup's size against the median of the previous 7 (default 0.5 = +/-50 %).</summary>
+    [Parameter]
+    [ValidateRange(0.0001, 1000.0)]
+    public double? SizeChangeThreshold { get; set; }
+
+    /// <summary>Minimum free space of a local destination in percent (default 10; Critical below half of it).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 100.0)]
+    public double? MinFreeSpacePercent { get; set; }
+
+    private protected BackupHealthRequest HealthRequest(string destination, string? database) => new()
+    {
+        Destination = ResolvePath(destination),
+        Database = database,
+        MaxAge = MaxAge ?? BackupHealthRequest.DefaultMaxAge,
+        SizeChangeThreshold = SizeChangeThreshold ?? BackupHealthRequest.DefaultSizeChangeThreshold,
+        MinFreeSpacePercent = MinFreeSpacePercent ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
+        Store = StoreOptions,
+    };
+}
