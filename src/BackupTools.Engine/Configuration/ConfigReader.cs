@@ -118,7 +118,7 @@ internal sealed partial class ConfigReader
         var sections = new Sections(destinations, retention, objectives, drills, notifications);
         Dictionary<string, Entry>? defaults = null;
         if (top.TryGetValue("defaults", out var d))
-            defaults = Map(d.Value, "defaults", ConfigKeys.Defaults, "defaults:", onlyIn: "a database");
+            defaults = Map(d.Value, "defaults", ConfigKeys.Defaults, "defaults", onlyIn: "a database");
         var databases = new List<DatabaseProfile>();
         if (!top.TryGetValue("databases", out var dbs))
             Error(root.Position, "databases", "'databases' is missing; add a databases: section with at least one database (name: { source: ... })");
@@ -153,6 +153,7 @@ internal sealed partial class ConfigReader
             Metrics = metrics,
             Plan = plan,
             Databases = databases,
+            Warnings = _problems.Where(p => p.Severity == ConfigProblemSeverity.Warning).ToList(),
         };
     }
 
@@ -199,7 +200,7 @@ internal sealed partial class ConfigReader
             if (!allowed.Contains(key))
             {
                 if (onlyIn is not null && ConfigKeys.DatabaseOnly.Contains(key))
-                    Error(keyNode.Position, keyPath, $"'{key}' cannot be set in {what}: it belongs to {onlyIn}, which sets its own");
+                    Error(keyNode.Position, keyPath, $"'{key}' cannot be set in {what}: each database sets its own {key}");
                 else
                 {
                     var near = ConfigKeys.Nearest(key, allowed);
@@ -591,7 +592,7 @@ internal sealed partial class ConfigReader
         var accessKeyId = o.TryGetValue("accessKeyId", out var ak) ? Secret(ak.Value, ak.Key, $"accessKeyId of {purpose}", literalAllowed: true) : null;
         var secretAccessKey = o.TryGetValue("secretAccessKey", out var sk) ? Secret(sk.Value, sk.Key, $"secretAccessKey of {purpose}") : null;
         if (ak is not null && sk is null)
-            Error(ak.KeyNode.Position, ak.Key, "accessKeyId needs secretAccessKey (a reference) beside it; or remove both to use the AWS default credential chain or profile:");
+            Error(ak.KeyNode.Position, ak.Key, "accessKeyId needs secretAccessKey (a reference) beside it; or remove both and use profile: or the AWS default credential chain");
         if (sk is not null && ak is null)
             Error(sk.KeyNode.Position, sk.Key, "secretAccessKey needs accessKeyId beside it");
         var sessionToken = o.TryGetValue("sessionToken", out var st) ? Secret(st.Value, st.Key, $"sessionToken of {purpose}") : null;
@@ -728,7 +729,7 @@ internal sealed partial class ConfigReader
 
     private HealthConfig ReadHealth(YNode node)
     {
-        var map = Map(node, "health", ConfigKeys.Health, "health:");
+        var map = Map(node, "health", ConfigKeys.Health, "health");
         if (map is null) return HealthConfig.Default;
         return new HealthConfig
         {
@@ -741,7 +742,7 @@ internal sealed partial class ConfigReader
 
     private MetricsConfig? ReadMetrics(YNode node)
     {
-        var map = Map(node, "metrics", ConfigKeys.Metrics, "metrics:");
+        var map = Map(node, "metrics", ConfigKeys.Metrics, "metrics");
         if (map is null) return null;
         return new MetricsConfig
         {
@@ -752,7 +753,7 @@ internal sealed partial class ConfigReader
 
     private PlanConfig ReadPlan(YNode node)
     {
-        var map = Map(node, "plan", ConfigKeys.Plan, "plan:");
+        var map = Map(node, "plan", ConfigKeys.Plan, "plan");
         if (map is null) return PlanConfig.Default;
         return new PlanConfig
         {
