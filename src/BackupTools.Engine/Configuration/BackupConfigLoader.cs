@@ -126,11 +126,24 @@ public static class BackupConfigLoader
     private static void CheckFiles(ConfigReader reader, List<ConfigProblem> problems)
     {
         var seen = new HashSet<(string, string)>();
-        foreach (var (file, key, position, what) in reader.Files)
+        foreach (var (file, key, position, what, isAssertionFile) in reader.Files)
         {
             if (!seen.Add((file, key))) continue;
             if (!File.Exists(file))
+            {
                 problems.Add(Problem(reader.FilePath, position, key, ErrorIds.ConfigFileInvalid, $"{what} '{file}' does not exist"));
+                continue;
+            }
+            if (!isAssertionFile) continue;
+            try
+            {
+                // Read now so that a broken assertion file shows here, not at the first drill.
+                _ = Operations.DrillAssertions.Load(file);
+            }
+            catch (BackupToolsException ex)
+            {
+                problems.Add(Problem(reader.FilePath, position, key, ex.ErrorId, ex.Message));
+            }
         }
     }
 

@@ -29,8 +29,8 @@ internal sealed partial class ConfigReader
     /// <summary>Secret references found, with what each is for (checked by Validate when the environment is checked).</summary>
     public List<(SecretReference Reference, string Key, string Purpose)> Secrets { get; } = new();
 
-    /// <summary>Local files the configuration needs at run time (key files, assertion files).</summary>
-    public List<(string Path, string Key, ConfigPosition Position, string What)> Files { get; } = new();
+    /// <summary>Local files the configuration needs at run time (key files, assertion files: <c>IsAssertionFile</c>).</summary>
+    public List<(string Path, string Key, ConfigPosition Position, string What, bool IsAssertionFile)> Files { get; } = new();
 
     public List<string> DatabaseNames { get; } = new();
     public List<string> DestinationNames { get; } = new();
@@ -687,7 +687,7 @@ internal sealed partial class ConfigReader
         if (map.TryGetValue("assertions", out var a) && PathValue(a.Value, a.Key) is { } file)
         {
             assertions = file;
-            Files.Add((file, a.Key, a.Value.Position, $"assertion file of drill '{name.Value}'"));
+            Files.Add((file, a.Key, a.Value.Position, $"assertion file of drill '{name.Value}'", true));
         }
         return new DrillConfig
         {
@@ -925,7 +925,7 @@ internal sealed partial class ConfigReader
             {
                 var full = Resolve(value);
                 result.Add(full);
-                Files.Add((full, e.Key, position, what));
+                Files.Add((full, e.Key, position, what, false));
             }
             return result;
         }

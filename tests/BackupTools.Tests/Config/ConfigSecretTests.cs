@@ -203,7 +203,11 @@ public sealed class ConfigSecretTests : IDisposable
         Assert.Contains(_dir.Combine("keys", "team.asc"), problems[1].Message);
         Directory.CreateDirectory(_dir.Combine("keys"));
         File.WriteAllText(_dir.Combine("keys", "team.asc"), "key");
+        File.WriteAllText(_dir.Combine("checks.yaml"), "- { name: a, sql: select 1 }");
+        var broken = Assert.Single(BackupConfigLoader.Validate(path).Problems, p => p.Key == "drills.weekly.assertions");
+        Assert.Equal((ErrorIds.DrillAssertionFileInvalid, 3, 33), (broken.ErrorId, broken.Line, broken.Column));
+        Assert.Contains("has no 'expect'", broken.Message);
         File.WriteAllText(_dir.Combine("checks.yaml"), "- { name: a, sql: select 1, expect: 1 }");
-        Assert.DoesNotContain(BackupConfigLoader.Validate(path).Problems, p => p.ErrorId == ErrorIds.ConfigFileInvalid);
+        Assert.DoesNotContain(BackupConfigLoader.Validate(path).Problems, p => p.ErrorId is ErrorIds.ConfigFileInvalid or ErrorIds.DrillAssertionFileInvalid);
     }
 }
