@@ -6,19 +6,14 @@ namespace BackupTools.Tests.Config;
 /// <summary>`backuptools config test` and `backuptools config show` as a user runs them.</summary>
 public sealed class ConfigCliTests : IDisposable
 {
-    private readonly TempDir _dir = new("bt-config-cli-");
+    private readonly ConfigScratch _scratch = new();
+    private TempDir Dir => _scratch.Dir;
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _scratch.Dispose();
 
-    private static string Y(params string[] lines) => string.Join("\n", lines) + "\n";
+    private static string Y(params string[] lines) => ConfigScratch.Yaml(lines);
 
-    private string Write(string yaml, string name = "backuptools.yaml")
-    {
-        var path = _dir.Combine(name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, yaml);
-        return path;
-    }
+    private string Write(string yaml, string name = "backuptools.yaml") => _scratch.Write(yaml, name);
 
     private string Valid(string name = "backuptools.yaml") => Write(Y(
         "version: 1",
@@ -92,27 +87,27 @@ public sealed class ConfigCliTests : IDisposable
             new[] { "config", "test", "--skip-environment-check" }).Expect(0);
         Assert.Contains($"{path}: valid", viaVariable.StdOut);
 
-        var xdg = _dir.Combine("xdg");
+        var xdg = Dir.Combine("xdg");
         var byDefault = Valid("xdg/backuptools/config.yaml");
         var viaDefault = CliRunner.RunWithEnvironment(new Dictionary<string, string?> { ["BACKUPTOOLS_CONFIG"] = null, ["XDG_CONFIG_HOME"] = xdg },
             new[] { "config", "test", "--skip-environment-check" }).Expect(0);
         Assert.Contains($"{byDefault}: valid", viaDefault.StdOut);
 
-        var none = CliRunner.RunWithEnvironment(new Dictionary<string, string?> { ["BACKUPTOOLS_CONFIG"] = null, ["XDG_CONFIG_HOME"] = _dir.Combine("empty") },
+        var none = CliRunner.RunWithEnvironment(new Dictionary<string, string?> { ["BACKUPTOOLS_CONFIG"] = null, ["XDG_CONFIG_HOME"] = Dir.Combine("empty") },
             new[] { "config", "test" }).ExpectError(2, "ConfigFileNotFound");
         Assert.Contains("BACKUPTOOLS_CONFIG", none.StdErr);
-        Run("config", "test", "--config", _dir.Combine("missing.yaml")).ExpectError(2, "ConfigFileNotFound");
+        Run("config", "test", "--config", Dir.Combine("missing.yaml")).ExpectError(2, "ConfigFileNotFound");
     }
 
     [Fact]
     public void Config_test_online_reports_a_destination_folder_that_does_not_exist()
     {
         var path = Write(Y("version: 1", "destinations:", "  local: { path: ./not-there }", "databases:", "  app: { source: ./a.db, destination: local }"));
-        File.Copy(Datasets.ChinookSqlite, _dir.Combine("a.db"));
+        File.Copy(Datasets.ChinookSqlite, Dir.Combine("a.db"));
         var result = Run("config", "test", "--config", path, "--online").Expect(1);
-        Assert.Contains($"{path}:3:3: error: destination 'local': Destination folder '{_dir.Combine("not-there")}' does not exist", result.StdOut);
+        Assert.Contains($"{path}:3:3: error: destination 'local': Destination folder '{Dir.Combine("not-there")}' does not exist", result.StdOut);
         Assert.Contains("[DestinationNotFound]", result.StdOut);
-        Directory.CreateDirectory(_dir.Combine("not-there"));
+        Directory.CreateDirectory(Dir.Combine("not-there"));
         Assert.Contains("online checks passed", Run("config", "test", "--config", path, "--online").Expect(0).StdOut);
     }
 
@@ -126,13 +121,13 @@ public sealed class ConfigCliTests : IDisposable
         Assert.Contains("password: env:BT_CLI_TEST_PG_PASSWORD\n", text);
         Assert.Contains("compression: zstd\n", text); // from defaults:
         Assert.Contains("verify: structure\n", text);
-        Assert.Contains($"destination:\n  name: local\n  path: {_dir.Combine("backups")}\n", text);
+        Assert.Contains($"destination:\n  name: local\n  path: {Dir.Combine("backups")}\n", text);
         Assert.DoesNotContain("Cli-Sentinel-Value", text);
 
         var all = CliRunner.RunWithEnvironment(env, new[] { "config", "show", "--config", path, "--json" }).Expect(0).Objects;
         Assert.Equal(new[] { "app", "inventory" }, all.Select(o => o.GetProperty("name").GetString()));
         Assert.Equal("env:BT_CLI_TEST_PG_PASSWORD", all[0].GetProperty("password").GetString());
-        Assert.Equal(_dir.Combine("inventory.db"), all[1].GetProperty("source").GetString());
+        Assert.Equal(Dir.Combine("inventory.db"), all[1].GetProperty("source").GetString());
         Assert.Equal("none", all[1].GetProperty("verify").GetString());
         Assert.Equal("local", all[1].GetProperty("destination").GetProperty("name").GetString());
 

@@ -7,23 +7,15 @@ namespace BackupTools.Tests.Config;
 [Collection(S3rverCollection.Name)]
 public sealed class ConfigOnlineTests(S3rverServer server) : IDisposable
 {
-    private readonly TempDir _dir = new("bt-config-");
-    private readonly string _env = "BT_TEST_" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+    private readonly ConfigScratch _scratch = new();
+    private TempDir Dir => _scratch.Dir;
+    private string Env => _scratch.Variable;
 
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable(_env, null);
-        _dir.Dispose();
-    }
+    public void Dispose() => _scratch.Dispose();
 
-    private static string Y(params string[] lines) => string.Join("\n", lines) + "\n";
+    private static string Y(params string[] lines) => ConfigScratch.Yaml(lines);
 
-    private string Write(string yaml)
-    {
-        var path = _dir.Combine("backuptools.yaml");
-        File.WriteAllText(path, yaml);
-        return path;
-    }
+    private string Write(string yaml) => _scratch.Write(yaml);
 
     private static readonly string MissingBucket = $"bt-missing-{Guid.NewGuid():N}"[..30];
 
@@ -32,10 +24,10 @@ public sealed class ConfigOnlineTests(S3rverServer server) : IDisposable
     [Fact]
     public void Online_reports_a_missing_folder_a_missing_bucket_and_a_missing_source_at_their_lines()
     {
-        Environment.SetEnvironmentVariable(_env, S3rverServer.SecretKey);
+        Environment.SetEnvironmentVariable(Env, S3rverServer.SecretKey);
         var bucket = server.NewBucket();
-        var chinook = Datasets.CopyTo(Datasets.ChinookSqlite, _dir.Path);
-        var s3 = $"endpoint: '{server.Endpoint}', accessKeyId: {S3rverServer.AccessKey}, secretAccessKey: env:{_env}";
+        var chinook = Datasets.CopyTo(Datasets.ChinookSqlite, Dir.Path);
+        var s3 = $"endpoint: '{server.Endpoint}', accessKeyId: {S3rverServer.AccessKey}, secretAccessKey: env:{Env}";
         var path = Write(Y(
             "version: 1",
             "destinations:",
@@ -63,25 +55,25 @@ public sealed class ConfigOnlineTests(S3rverServer server) : IDisposable
         Assert.Contains("destination 'local'", report.Problems.First(p => p.Key == "destinations.local").Message);
         Assert.False(report.IsValid);
 
-        Directory.CreateDirectory(_dir.Combine("backups"));
-        File.Copy(chinook, _dir.Combine("absent.db"));
+        Directory.CreateDirectory(Dir.Combine("backups"));
+        File.Copy(chinook, Dir.Combine("absent.db"));
         var fixedReport = BackupConfigLoader.Validate(path, Online);
         Assert.Equal(new[] { "destinations.gone" }, fixedReport.Problems.Where(p => p.Severity == ConfigProblemSeverity.Error).Select(p => p.Key));
         // The write probe leaves nothing behind.
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Combine("backups")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Dir.Combine("backups")));
     }
 
     [Fact]
     public void Online_checks_a_PostgreSQL_source_without_showing_its_password()
     {
-        Environment.SetEnvironmentVariable(_env, "Sentinel-Pg-Password");
+        Environment.SetEnvironmentVariable(Env, "Sentinel-Pg-Password");
         var path = Write(Y(
             "version: 1",
             "destinations: { local: { path: . } }",
             "databases:",
             "  app:",
             "    source: postgresql://backup@127.0.0.1:1/app",
-            $"    password: env:{_env}",
+            $"    password: env:{Env}",
             "    destination: local"));
         var report = BackupConfigLoader.Validate(path, Online);
         var p = Assert.Single(report.Problems);

@@ -6,17 +6,13 @@ namespace BackupTools.Tests.Config;
 /// <summary>Secret references: env:, file: (owner-only), secret: (vault); no value ever reaches a message.</summary>
 public sealed class ConfigSecretTests : IDisposable
 {
-    private readonly TempDir _dir = new("bt-config-");
-    // Unique names: tests of other classes run in parallel in this process.
-    private readonly string _env = "BT_TEST_" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+    private readonly ConfigScratch _scratch = new();
+    private TempDir Dir => _scratch.Dir;
+    private string Env => _scratch.Variable;
 
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable(_env, null);
-        _dir.Dispose();
-    }
+    public void Dispose() => _scratch.Dispose();
 
-    private static string Y(params string[] lines) => string.Join("\n", lines) + "\n";
+    private static string Y(params string[] lines) => ConfigScratch.Yaml(lines);
 
     /// <summary>A file whose database 'app' has password: <paramref name="reference"/> on line 6, column 15.</summary>
     private string WithPassword(string reference) => Write(Y(
@@ -28,18 +24,13 @@ public sealed class ConfigSecretTests : IDisposable
         $"    password: {reference}",
         "    destination: local"));
 
-    private string Write(string yaml, string name = "backuptools.yaml")
-    {
-        var path = _dir.Combine(name);
-        File.WriteAllText(path, yaml);
-        return path;
-    }
+    private string Write(string yaml, string name = "backuptools.yaml") => _scratch.Write(yaml, name);
 
     private string SecretFile(string name, string content, UnixFileMode mode)
     {
-        var path = _dir.Combine(name);
+        var path = Dir.Combine(name);
         File.WriteAllText(path, content);
-        File.SetUnixFileMode(path, mode);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, mode);
         return path;
     }
 
@@ -48,32 +39,32 @@ public sealed class ConfigSecretTests : IDisposable
     [Fact]
     public void An_env_reference_that_is_set_resolves_and_one_unset_or_empty_is_reported_at_its_position()
     {
-        var path = WithPassword($"env:{_env}");
-        Environment.SetEnvironmentVariable(_env, "value-from-env");
+        var path = WithPassword($"env:{Env}");
+        Environment.SetEnvironmentVariable(Env, "value-from-env");
         Assert.Empty(BackupConfigLoader.Validate(path).Problems);
 
-        Environment.SetEnvironmentVariable(_env, null);
+        Environment.SetEnvironmentVariable(Env, null);
         var p = Assert.Single(BackupConfigLoader.Validate(path).Problems);
         Assert.Equal((ErrorIds.ConfigSecretUnresolved, 6, 15, "databases.app.password"), (p.ErrorId, p.Line, p.Column, p.Key));
-        Assert.Contains($"env:{_env}", p.Message);
+        Assert.Contains($"env:{Env}", p.Message);
         Assert.Contains("password of database 'app'", p.Message);
         Assert.Contains("is not set or is empty", p.Message);
 
-        Environment.SetEnvironmentVariable(_env, ""); // .NET treats empty as unset on Unix; still refused
+        Environment.SetEnvironmentVariable(Env, ""); // .NET treats empty as unset on Unix; still refused
         Assert.Equal(ErrorIds.ConfigSecretUnresolved, Assert.Single(BackupConfigLoader.Validate(path).Problems).ErrorId);
 
         // Load does not resolve secrets (jobs resolve them when they run), and -SkipEnvironmentCheck skips them.
-        Assert.Equal("env:" + _env, BackupConfigLoader.Load(path).GetDatabase("app").Password!.ToString());
+        Assert.Equal("env:" + Env, BackupConfigLoader.Load(path).GetDatabase("app").Password!.ToString());
         Assert.Empty(BackupConfigLoader.Validate(path, new ConfigValidationOptions { CheckEnvironment = false }).Problems);
     }
 
     [Fact]
     public void A_file_reference_is_taken_relative_to_the_config_file_and_must_be_owner_only_present_and_not_empty()
     {
-        Directory.CreateDirectory(_dir.Combine("secrets"));
+        Directory.CreateDirectory(Dir.Combine("secrets"));
         var path = WithPassword("file:secrets/pg");
         var profile = BackupConfigLoader.Load(path).GetDatabase("app");
-        Assert.Equal(_dir.Combine("secrets", "pg"), profile.Password!.Name);
+        Assert.Equal(Dir.Combine("secrets", "pg"), profile.Password!.Name);
 
         // missing
         var missing = Assert.Single(BackupConfigLoader.Validate(path).Problems);
@@ -127,11 +118,11 @@ public sealed class ConfigSecretTests : IDisposable
     [Fact]
     public void A_literal_access_key_id_is_allowed_but_every_other_secret_field_takes_references_only()
     {
-        Environment.SetEnvironmentVariable(_env, "secret-access-key-value");
+        Environment.SetEnvironmentVariable(Env, "secret-access-key-value");
         var config = BackupConfigLoader.Load(Write(Y(
             "version: 1",
             "destinations:",
-            $"  s3: {{ s3: {{ url: s3://bucket, accessKeyId: AKIDEXAMPLE, secretAccessKey: env:{_env} }} }}",
+            $"  s3: {{ s3: {{ url: s3://bucket, accessKeyId: AKIDEXAMPLE, secretAccessKey: env:{Env} }} }}",
             "databases:",
             "  app: { source: ./a.db, destination: s3 }")));
         var destination = config.Destinations["s3"];
@@ -146,7 +137,7 @@ public sealed class ConfigSecretTests : IDisposable
     {
         const string Sentinel = "Hunter2-Sentinel";
         var fileSecret = SecretFile("leaky", Sentinel + "-file", OwnerOnly | UnixFileMode.OtherRead);
-        Environment.SetEnvironmentVariable(_env, Sentinel + "-env");
+        Environment.SetEnvironmentVariable(Env, Sentinel + "-env");
         var path = Write(Y(
             "version: 1",
             "destinations:",
@@ -200,14 +191,14 @@ public sealed class ConfigSecretTests : IDisposable
         var problems = BackupConfigLoader.Validate(path).Problems.Where(p => p.ErrorId == ErrorIds.ConfigFileInvalid).ToList();
         Assert.Equal(new[] { (3, 33, "drills.weekly.assertions"), (9, 32, "databases.app.encryption.recipients") },
             problems.Select(p => (p.Line, p.Column, p.Key)));
-        Assert.Contains(_dir.Combine("keys", "team.asc"), problems[1].Message);
-        Directory.CreateDirectory(_dir.Combine("keys"));
-        File.WriteAllText(_dir.Combine("keys", "team.asc"), "key");
-        File.WriteAllText(_dir.Combine("checks.yaml"), "- { name: a, sql: select 1 }");
+        Assert.Contains(Dir.Combine("keys", "team.asc"), problems[1].Message);
+        Directory.CreateDirectory(Dir.Combine("keys"));
+        File.WriteAllText(Dir.Combine("keys", "team.asc"), "key");
+        File.WriteAllText(Dir.Combine("checks.yaml"), "- { name: a, sql: select 1 }");
         var broken = Assert.Single(BackupConfigLoader.Validate(path).Problems, p => p.Key == "drills.weekly.assertions");
         Assert.Equal((ErrorIds.DrillAssertionFileInvalid, 3, 33), (broken.ErrorId, broken.Line, broken.Column));
         Assert.Contains("has no 'expect'", broken.Message);
-        File.WriteAllText(_dir.Combine("checks.yaml"), "- { name: a, sql: select 1, expect: 1 }");
+        File.WriteAllText(Dir.Combine("checks.yaml"), "- { name: a, sql: select 1, expect: 1 }");
         Assert.DoesNotContain(BackupConfigLoader.Validate(path).Problems, p => p.ErrorId is ErrorIds.ConfigFileInvalid or ErrorIds.DrillAssertionFileInvalid);
     }
 }
