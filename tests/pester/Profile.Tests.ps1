@@ -79,3 +79,37 @@ databases:
         { New-DbBackup -Destination (Join-Path $TestDrive 'x') -ErrorAction Stop } | Should -Throw -ErrorId 'ConfigValueMissing*'
     }
 }
+
+Describe 'Health and metrics from the configuration file' {
+    BeforeAll {
+        $script:Folder = Join-Path $TestDrive 'health'
+        $null = Copy-Chinook -Folder $script:Folder
+        $null = New-Item -ItemType Directory -Path (Join-Path $script:Folder 'backups'), (Join-Path $script:Folder 'textfile')
+        $script:Config = Join-Path $script:Folder 'backuptools.yaml'
+        @'
+version: 1
+destinations:
+  local: { path: ./backups }
+health: { maxAge: 26h, minFreeSpacePercent: 0 }
+metrics: { path: ./textfile/backuptools.prom }
+databases:
+  inventory: { source: ./chinook.sqlite, destination: local }
+  empty: { source: ./chinook.sqlite, destination: local }
+'@ | Set-Content -LiteralPath $script:Config
+        $null = New-DbBackup -ConfigPath $script:Config -Profile inventory
+    }
+
+    It 'covers every configured database without -Destination' {
+        $health = @(Get-BackupHealth -ConfigPath $script:Config -ErrorVariable err -ErrorAction SilentlyContinue)
+        ($health | Where-Object Database -EQ 'inventory').Status | Should -Be 'Healthy'
+        ($health | Where-Object Database -EQ 'empty').Status | Should -Be 'Critical'
+        $err.FullyQualifiedErrorId | Should -Contain 'BackupHealthCritical,BackupTools.Commands.GetBackupHealthCommand'
+    }
+
+    It 'writes metrics.path for every configured database' {
+        $result = Export-BackupMetric -ConfigPath $script:Config
+        $result.Path | Should -Be (Join-Path $script:Folder 'textfile' 'backuptools.prom')
+        $result.Databases | Should -Be 2
+    }
+}
+

@@ -29,12 +29,15 @@ internal static class BackupVerb
         };
         var encryption = EncryptionCliOptions.ForBackup();
         encryption.AddTo(command);
+        var notify = new NotificationFlags();
+        notify.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var profile = CliProfile.Load(parse);
             var p = profile.Profile;
             var store = S3Flags.Read(parse, context, profile.Requests?.Store());
             var engineOptions = PgFlags.Options(parse, pgBin, profile.Requests?.Engine());
+            var notifications = notify.Read(parse, profile.Requests?.Notifications());
             var info = await BackupOperation.RunAsync(new NewBackupRequest
             {
                 Source = profile.Require(parse, source, d => d.Source),
@@ -53,6 +56,7 @@ internal static class BackupVerb
                     IncludeRolePasswords = CliProfile.Pick(parse, rolePasswords, engineOptions.IncludeRolePasswords),
                 },
                 Encryption = encryption.Get(parse, profile.Requests?.EncryptionForBackup()),
+                Notifications = notifications,
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(info, TextFormat.Backup);
         });

@@ -33,6 +33,8 @@ internal static class DrillVerb
         };
         var encryption = EncryptionCliOptions.ForRead();
         encryption.AddTo(command);
+        var notify = new NotificationFlags();
+        notify.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var profile = CliProfile.Load(parse);
@@ -45,6 +47,7 @@ internal static class DrillVerb
             var engineOptions = PgFlags.Options(parse, pgBin, profile.Requests?.Engine());
             var decryption = encryption.Get(parse, profile.Requests?.EncryptionForRead());
             var assertions = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : drill?.AssertionFile;
+            var notifications = notify.Read(parse, profile.Requests?.Notifications());
             DrillRequest Request(string? location, string? db) => new()
             {
                 Location = location,
@@ -63,6 +66,7 @@ internal static class DrillVerb
                 EngineOptions = engineOptions,
                 Encryption = decryption,
                 AssertionFile = assertions,
+                Notifications = notifications,
             };
 
             // A bad assertion file is one usage error (exit 2), not one failed drill per database.
@@ -76,10 +80,20 @@ internal static class DrillVerb
             {
                 var pattern = profileDatabase
                     ?? throw CliContext.Usage(ErrorIds.BackupLocationInvalid, "With --destination, give --database <name> (wildcards allowed; * for every database).");
-                var databases = await DrillOperation.ResolveDatabasesAsync(dest!, pattern, store, ct).ConfigureAwait(false);
-                if (databases.Count == 0)
-                    throw new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
-                        $"No database matching '{pattern}' has backups in '{dest}'.", pattern);
+                IReadOnlyList<string> databases;
+                try
+                {
+                    databases = await DrillOperation.ResolveDatabasesAsync(dest!, pattern, store, ct).ConfigureAwait(false);
+                    if (databases.Count == 0)
+                        throw new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
+                            $"No database matching '{pattern}' has backups in '{dest}'.", pattern);
+                }
+                catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)
+                {
+                    // A drill that cannot start (unusable destination, no matching database) is a failed drill for the notifications.
+                    await Notifications.Notifier.NotifyFailureAsync(notifications, Notifications.NotificationOperation.Drill, pattern, ex, context.Observer, ct).ConfigureAwait(false);
+                    throw;
+                }
                 requests.AddRange(databases.Select(db => Request(null, db)));
             }
 

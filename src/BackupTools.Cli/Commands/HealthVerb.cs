@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BackupTools.Cli.Output;
+using BackupTools.Configuration;
 using BackupTools.Health;
 
 namespace BackupTools.Cli.Commands;
@@ -13,7 +14,7 @@ internal static class HealthVerb
 {
     public static Command Create()
     {
-        var destination = CommonOptions.Destination(required: true);
+        var destination = CommonOptions.Text("--destination", "The destination to check; without it, every database of the configuration file (--config, BACKUPTOOLS_CONFIG or the default file; --profile for one) at its own destination.")!;
         var database = CommonOptions.Database("Database name; wildcards * and ? allowed (default: every database). A name without backups is Critical.");
         var (maxAge, sizeChange, minFree) = Thresholds();
 
@@ -23,8 +24,9 @@ internal static class HealthVerb
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var request = Request(parse, context, destination, database, maxAge, sizeChange, minFree);
-            var healths = await BackupHealthOperation.RunAsync(request, context.Observer, ct).ConfigureAwait(false);
+            var healths = parse.GetValue(destination) is null
+                ? await BackupHealthOperation.RunManyAsync(ConfigRequests(parse, database, maxAge, sizeChange, minFree), context.Observer, ct).ConfigureAwait(false)
+                : await BackupHealthOperation.RunAsync(Request(parse, context, destination, database, maxAge, sizeChange, minFree), context.Observer, ct).ConfigureAwait(false);
             context.Output.WriteTable(healths, Table);
             foreach (var h in healths)
             {
@@ -53,6 +55,19 @@ internal static class HealthVerb
         MinFreeSpacePercent = parse.GetValue(minFree) ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
         Store = S3Flags.Read(parse, context),
     };
+
+    /// <summary>Without --destination: the databases of the configuration file (or --profile / --database), each at its destination.</summary>
+    internal static IReadOnlyList<BackupHealthRequest> ConfigRequests(ParseResult parse, Option<string?> database,
+        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree) =>
+        ConfigRequests(parse, ConfigHealth.LoadFor(parse.GetValue(ConfigFlags.Config), "--destination"), database, maxAge, sizeChange, minFree);
+
+    internal static IReadOnlyList<BackupHealthRequest> ConfigRequests(ParseResult parse, BackupConfig config, Option<string?> database,
+        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree)
+    {
+        var selection = parse.GetValue(ConfigFlags.Profile) ?? parse.GetValue(database);
+        return ConfigHealth.Requests(config, selection is null ? null : new[] { selection }, SecretResolver.Default,
+            parse.GetValue(maxAge), parse.GetValue(sizeChange), parse.GetValue(minFree));
+    }
 
     private static Option<double?> Fraction(string name, string description, double min, double max) => new(name)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BackupTools.Configuration;
 using BackupTools.Health;
 
 namespace BackupTools.Cli.Commands;
@@ -8,8 +9,8 @@ internal static class MetricsVerb
 {
     public static Command Create()
     {
-        var path = CommonOptions.Text("--path", "The .prom file to write (in node_exporter's --collector.textfile.directory); replaced atomically.", required: true);
-        var destination = CommonOptions.Destination(required: true);
+        var path = CommonOptions.Text("--path", "The .prom file to write (in node_exporter's --collector.textfile.directory); replaced atomically. Default: metrics.path of the configuration file.")!;
+        var destination = CommonOptions.Text("--destination", "The destination to export; without it, every database of the configuration file (--config, BACKUPTOOLS_CONFIG or the default file; --profile for one) at its own destination.")!;
         var database = CommonOptions.Database("Database name; wildcards * and ? allowed (default: every database).");
         var (maxAge, sizeChange, minFree) = HealthVerb.Thresholds();
         var whatIf = CommonOptions.Flag("--what-if", "Evaluate and report what would be written, but do not write the file.");
@@ -20,11 +21,26 @@ internal static class MetricsVerb
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var request = new MetricsExportRequest
+            MetricsExportRequest request;
+            if (parse.GetValue(destination) is not null)
             {
-                Path = parse.GetValue(path)!,
-                Health = HealthVerb.Request(parse, context, destination, database, maxAge, sizeChange, minFree),
-            };
+                request = new MetricsExportRequest
+                {
+                    Path = parse.GetValue(path) ?? throw CliContext.Usage(ErrorIds.ConfigValueMissing,
+                        "--path is required with --destination: give the .prom file to write (without --destination, metrics.path of the configuration file is the default)."),
+                    Health = HealthVerb.Request(parse, context, destination, database, maxAge, sizeChange, minFree),
+                };
+            }
+            else
+            {
+                var config = ConfigHealth.LoadFor(parse.GetValue(ConfigFlags.Config), "--destination");
+                request = new MetricsExportRequest
+                {
+                    Path = parse.GetValue(path) ?? config.Metrics?.Path ?? throw CliContext.Usage(ErrorIds.ConfigValueMissing,
+                        $"--path is required: give it, or add metrics: {{ path: ... }} to '{config.FilePath}'."),
+                    Healths = HealthVerb.ConfigRequests(parse, config, database, maxAge, sizeChange, minFree),
+                };
+            }
             MetricsExportResult result;
             if (parse.GetValue(whatIf))
             {

@@ -28,11 +28,14 @@ internal static class VerifyVerb
         };
         var encryption = EncryptionCliOptions.ForRead();
         encryption.AddTo(command);
+        var notify = new NotificationFlags();
+        notify.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var profile = CliProfile.Load(parse);
             var p = profile.Profile;
             var store = S3Flags.Read(parse, context, profile.Requests?.Store());
+            var notifications = notify.Read(parse, profile.Requests?.Notifications());
             var (from, db, newest) = Selection.WithProfile(profile, parse.GetValue(paths), parse.GetValue(destination), parse.GetValue(database), parse.GetValue(latest));
             var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), from, db, newest, ct, store).ConfigureAwait(false);
             var engineOptions = PgFlags.Options(parse, pgBin, profile.Requests?.Engine());
@@ -52,6 +55,7 @@ internal static class VerifyVerb
                         Store = store,
                         EngineOptions = engineOptions,
                         Encryption = decryption,
+                        Notifications = notifications,
                     }, context.Observer, ct).ConfigureAwait(false);
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)

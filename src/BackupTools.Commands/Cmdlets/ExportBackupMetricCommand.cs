@@ -12,14 +12,15 @@ namespace BackupTools.Commands;
 [OutputType(typeof(MetricsExportResult))]
 public sealed class ExportBackupMetricCommand : HealthCmdlet
 {
-    /// <summary>The .prom file to write, in node_exporter's --collector.textfile.directory.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>The .prom file to write, in node_exporter's --collector.textfile.directory; default: metrics.path of the configuration file.</summary>
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
+    public string? Path { get; set; }
 
-    [Parameter(Mandatory = true, Position = 1)]
+    /// <summary>The destination to export; without it, every database of the configuration file (or -Profile) at its own destination.</summary>
+    [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
-    public string Destination { get; set; } = "";
+    public string? Destination { get; set; }
 
     [Parameter]
     [SupportsWildcards]
@@ -32,13 +33,9 @@ public sealed class ExportBackupMetricCommand : HealthCmdlet
 
     protected override void ProcessRecord()
     {
-        var request = new MetricsExportRequest
-        {
-            Path = ResolvePath(Path),
-            Health = HealthRequest(Destination, Database),
-        };
         try
         {
+            var request = BuildRequest();
             var (fullPath, text, result) = RunEngine(async (observer, ct) =>
             {
                 var full = MetricsExporter.CheckPath(request.Path, observer);
@@ -58,5 +55,32 @@ public sealed class ExportBackupMetricCommand : HealthCmdlet
         {
             WriteError(ex);
         }
+    }
+
+    /// <summary>One destination (-Destination), or the configuration file's databases with metrics.path as the default -Path.</summary>
+    private MetricsExportRequest BuildRequest()
+    {
+        if (Destination is not null)
+        {
+            return new MetricsExportRequest
+            {
+                Path = Path is null
+                    ? throw new BackupToolsException(ErrorIds.ConfigValueMissing, ErrorKind.InvalidArgument,
+                        "-Path is required with -Destination: give the .prom file to write (without -Destination, metrics.path of the configuration file is the default).", "-Path")
+                    : ResolvePath(Path),
+                Health = HealthRequest(Destination, Database),
+            };
+        }
+        var config = Configuration.ConfigHealth.LoadFor(ResolveOptionalPath(ConfigPath), "-" + nameof(Destination));
+        var path = Path is not null ? ResolvePath(Path)
+            : config.Metrics?.Path ?? throw new BackupToolsException(ErrorIds.ConfigValueMissing, ErrorKind.InvalidArgument,
+                $"-Path is required: give it, or add metrics: {{ path: ... }} to '{config.FilePath}'.", "-Path");
+        var selection = Profile ?? Database;
+        return new MetricsExportRequest
+        {
+            Path = path,
+            Healths = Configuration.ConfigHealth.Requests(config, selection is null ? null : new[] { selection }, SecretManagementVault.Create(this),
+                MaxAge, SizeChangeThreshold, MinFreeSpacePercent),
+        };
     }
 }

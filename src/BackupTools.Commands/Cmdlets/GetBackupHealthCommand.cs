@@ -15,9 +15,10 @@ public sealed class GetBackupHealthCommand : HealthCmdlet
 {
     private readonly HashSet<string> _done = new(StringComparer.Ordinal);
 
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>The destination to check; without it, every database of the configuration file (or -Profile) at its own destination.</summary>
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
-    public string Destination { get; set; } = "";
+    public string? Destination { get; set; }
 
     /// <summary>Database name or wildcard; binds from the Database property of piped backups (Get-DbBackup -Latest).</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
@@ -33,11 +34,19 @@ public sealed class GetBackupHealthCommand : HealthCmdlet
     {
         // Piped backups of the same database are evaluated once.
         if (!_done.Add(Database ?? "*")) return;
-        var request = HealthRequest(Destination, Database);
         IReadOnlyList<BackupHealth> healths;
         try
         {
-            healths = RunEngine((observer, ct) => BackupHealthOperation.RunAsync(request, observer, ct));
+            if (Destination is null)
+            {
+                var requests = ConfigHealthRequests(Database, nameof(Destination));
+                healths = RunEngine((observer, ct) => BackupHealthOperation.RunManyAsync(requests, observer, ct));
+            }
+            else
+            {
+                var request = HealthRequest(Destination, Database);
+                healths = RunEngine((observer, ct) => BackupHealthOperation.RunAsync(request, observer, ct));
+            }
         }
         catch (BackupToolsException ex)
         {

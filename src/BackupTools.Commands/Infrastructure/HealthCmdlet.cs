@@ -24,6 +24,18 @@ public abstract class HealthCmdlet : StoreCmdlet
     [ValidateRange(0.0, 100.0)]
     public double? MinFreeSpacePercent { get; set; }
 
+    /// <summary>
+    /// Without -Destination: one request per database of the configuration file (-ConfigPath, BACKUPTOOLS_CONFIG or the
+    /// default file), limited to -Profile / <paramref name="databases"/>; the file's thresholds under explicit ones.
+    /// </summary>
+    private protected IReadOnlyList<BackupHealthRequest> ConfigHealthRequests(string? databases, string parameter)
+    {
+        var config = Configuration.ConfigHealth.LoadFor(ResolveOptionalPath(ConfigPath), "-" + parameter);
+        var selection = Profile ?? databases;
+        return Configuration.ConfigHealth.Requests(config, selection is null ? null : new[] { selection }, SecretManagementVault.Create(this),
+            MaxAge, SizeChangeThreshold, MinFreeSpacePercent);
+    }
+
     private protected BackupHealthRequest HealthRequest(string destination, string? database) => new()
     {
         Destination = ResolvePath(destination),

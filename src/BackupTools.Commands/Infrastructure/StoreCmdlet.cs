@@ -117,6 +117,24 @@ public abstract class StoreCmdlet : AsyncCmdlet
         }
     }
 
+    /// <summary>
+    /// Notification settings: from the parameters when any of <paramref name="parameters"/> is bound or no profile is
+    /// selected, else the profile's channels. A bad setting or unresolvable URL reference is terminating.
+    /// </summary>
+    protected Notifications.NotificationOptions NotificationsOrProfile(Func<Notifications.NotificationOptions> fromParameters, IEnumerable<string> parameters)
+    {
+        if (ConfigProfile is not { } profile || parameters.Any(IsBound)) return fromParameters();
+        try
+        {
+            return profile.Notifications();
+        }
+        catch (BackupToolsException ex)
+        {
+            ThrowTerminatingError(ex);
+            throw; // not reached
+        }
+    }
+
     /// <summary>True when the user gave <paramref name="parameter"/> explicitly (so it wins over the profile).</summary>
     protected bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 

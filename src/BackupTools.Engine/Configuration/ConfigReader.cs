@@ -720,11 +720,22 @@ internal sealed partial class ConfigReader
             Name = name.Value,
             HealthchecksUrl = map.TryGetValue("healthchecksUrl", out var hc) ? Secret(hc.Value, hc.Key, $"healthchecksUrl of {purpose}") : null,
             SlackWebhookUrl = map.TryGetValue("slackWebhookUrl", out var sw) ? Secret(sw.Value, sw.Key, $"slackWebhookUrl of {purpose}") : null,
-            Timeout = map.TryGetValue("timeout", out var t) ? Duration(t.Value, t.Key) : null,
-            Retries = map.TryGetValue("retries", out var r) ? Int(r.Value, r.Key, 0, 10) : null,
+            Timeout = map.TryGetValue("timeout", out var t) ? NotificationTimeout(t) : null,
+            Retries = map.TryGetValue("retries", out var r) ? Int(r.Value, r.Key, 0, Notifications.NotificationOptions.MaxRetries) : null,
             On = map.TryGetValue("on", out var on) ? Enum(on.Value, on.Key, OnValues) : null,
             Position = name.Position,
         };
+    }
+
+    private TimeSpan? NotificationTimeout(Entry entry)
+    {
+        var value = Duration(entry.Value, entry.Key);
+        if (value is { } v && v > TimeSpan.FromMinutes(10))
+        {
+            Error(entry.Value.Position, entry.Key, "timeout must be at most 10m (each request; retries come on top)");
+            return null;
+        }
+        return value;
     }
 
     private HealthConfig ReadHealth(YNode node)

@@ -1,4 +1,5 @@
 using BackupTools.Engines;
+using BackupTools.Notifications;
 using BackupTools.Operations;
 using BackupTools.Pipeline;
 using BackupTools.Retention;
@@ -100,6 +101,10 @@ public sealed class ProfileRequests
         _ => (_secrets.Resolve(reference, $"encryption passphrase of database '{Profile.Name}'"), null, null),
     };
 
+    /// <summary>The profile's notification channels (URLs resolved); NotificationOptions.None when it has none.</summary>
+    public NotificationOptions Notifications() =>
+        Profile.Notifications.Count == 0 ? NotificationOptions.None : NotificationConfigMapping.ToOptions(Profile.Notifications, _secrets);
+
     public NewBackupRequest Backup() => new()
     {
         Source = Profile.Source,
@@ -113,6 +118,7 @@ public sealed class ProfileRequests
         EngineOptions = Engine(),
         Store = Store(),
         Encryption = EncryptionForBackup(),
+        Notifications = Notifications(),
     };
 
     /// <summary>Verification of one backup of this profile at <paramref name="level"/> (default: the profile's level, else Checksum).</summary>
@@ -125,6 +131,7 @@ public sealed class ProfileRequests
         EngineOptions = Engine(),
         Store = Store(),
         Encryption = EncryptionForRead(),
+        Notifications = Notifications(),
     };
 
     /// <summary>The profile's retention, or ConfigValueMissing when it names none.</summary>
@@ -153,6 +160,7 @@ public sealed class ProfileRequests
         EngineOptions = Engine(),
         Store = Store(),
         Encryption = EncryptionForRead(),
+        Notifications = Notifications(),
     };
 
     private BackupToolsException Missing(string key, string what) =>

@@ -112,4 +112,10 @@ public static class ErrorIds
     public const string ConfigSecretUnresolved = "ConfigSecretUnresolved";
     public const string ConfigSecretFileInsecure = "ConfigSecretFileInsecure";
     public const string ConfigSecretVaultUnavailable = "ConfigSecretVaultUnavailable";
+
+    // Notifications (issue 9)
+    public const string NotificationUrlInvalid = "NotificationUrlInvalid";
+    public const string NotificationOptionsInvalid = "NotificationOptionsInvalid";
+    /// <summary>Only in notifications: an operation ended with an exception that is not a BackupToolsException.</summary>
+    public const string UnexpectedError = "UnexpectedError";
 }

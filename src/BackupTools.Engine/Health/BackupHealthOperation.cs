@@ -72,6 +72,35 @@ public static class BackupHealthOperation
         return await RunAsync(request, store, observer, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Several requests (the databases of a configuration file, one each): a destination that cannot be read makes its
+    /// database Critical with the reason, instead of hiding the others.
+    /// </summary>
+    public static async Task<IReadOnlyList<BackupHealth>> RunManyAsync(IReadOnlyList<BackupHealthRequest> requests, IOperationObserver observer, CancellationToken ct)
+    {
+        var result = new List<BackupHealth>();
+        foreach (var request in requests)
+        {
+            try
+            {
+                result.AddRange(await RunAsync(request, observer, ct).ConfigureAwait(false));
+            }
+            catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped && !ct.IsCancellationRequested && request.Database is not null)
+            {
+                observer.Warning($"Backups of '{request.Database}' in '{request.Destination}' cannot be read: {ex.Message}");
+                result.Add(new BackupHealth
+                {
+                    Database = request.Database,
+                    Destination = request.Destination,
+                    Status = BackupHealthStatus.Critical,
+                    Reasons = new[] { $"the destination cannot be read ({ex.ErrorId}): {ex.Message}" },
+                    CheckedAt = request.Now ?? DateTimeOffset.UtcNow,
+                });
+            }
+        }
+        return result;
+    }
+
     public static async Task<IReadOnlyList<BackupHealth>> RunAsync(BackupHealthRequest request, IBackupStore store, IOperationObserver observer, CancellationToken ct)
     {
         request.Validate();

@@ -4,12 +4,18 @@ using BackupTools.Util;
 
 namespace BackupTools.Health;
 
-/// <summary>What Export-BackupMetric asks for: where to write, and the health evaluation to export.</summary>
+/// <summary>What Export-BackupMetric asks for: where to write, and the health evaluation(s) to export.</summary>
 public sealed class MetricsExportRequest
 {
     /// <summary>The .prom file to (re)write, e.g. /var/lib/prometheus/node-exporter/backuptools.prom.</summary>
     public required string Path { get; init; }
-    public required BackupHealthRequest Health { get; init; }
+    /// <summary>One destination (-Destination): a destination that cannot be read fails the export.</summary>
+    public BackupHealthRequest? Health { get; init; }
+    /// <summary>
+    /// The databases of a configuration file, one request each (<see cref="Configuration.ConfigHealth"/>): one file for
+    /// all of them; a destination that cannot be read makes its databases Critical instead of failing the export.
+    /// </summary>
+    public IReadOnlyList<BackupHealthRequest> Healths { get; init; } = Array.Empty<BackupHealthRequest>();
 }
 
 /// <summary>
@@ -44,11 +50,18 @@ public static class MetricsExporter
     };
 
     /// <summary>Renders the exposition text. <paramref name="healths"/> may be empty (a reachable destination without backups).</summary>
-    public static string Render(IReadOnlyList<BackupHealth> healths, string destination, DateTimeOffset generatedAt, out int samples)
+    public static string Render(IReadOnlyList<BackupHealth> healths, string destination, DateTimeOffset generatedAt, out int samples) =>
+        Render(healths, new[] { destination }, generatedAt, out samples);
+
+    /// <summary>
+    /// Renders the exposition text of databases in one or more destinations; each metric family appears once (HELP and
+    /// TYPE, then its samples), as the text format requires.
+    /// </summary>
+    public static string Render(IReadOnlyList<BackupHealth> healths, IReadOnlyList<string> destinations, DateTimeOffset generatedAt, out int samples)
     {
         var sb = new StringBuilder();
         samples = 0;
-        var ordered = healths.OrderBy(h => h.Database, StringComparer.Ordinal).ToList();
+        var ordered = healths.OrderBy(h => h.Database, StringComparer.Ordinal).ThenBy(h => h.Destination, StringComparer.Ordinal).ToList();
         foreach (var family in PerDatabase)
         {
             var values = ordered.Select(h => (h, v: family.Value(h))).Where(x => x.v is not null).ToList();
@@ -61,14 +74,15 @@ public static class MetricsExporter
                 samples++;
             }
         }
-        var space = ordered.FirstOrDefault(h => h.FreeSpaceBytes is not null);
-        if (space is not null)
-        {
-            samples += Single(sb, "backuptools_destination_free_bytes", "Bytes available to this user on the local destination's file system.", destination, space.FreeSpaceBytes!.Value);
-            if (space.FreeSpacePercent is { } percent)
-                samples += Single(sb, "backuptools_destination_free_ratio", "Free fraction (0-1) of the local destination's file system.", destination, Math.Round((decimal)percent / 100, 4));
-        }
-        samples += Single(sb, "backuptools_health_check_timestamp_seconds", "When these metrics were computed, Unix seconds.", destination, Unix(generatedAt)!.Value);
+        var distinct = destinations.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var space = distinct.Select(d => (d, h: ordered.FirstOrDefault(h => h.Destination == d && h.FreeSpaceBytes is not null)))
+            .Where(x => x.h is not null).ToList();
+        samples += PerDestination(sb, "backuptools_destination_free_bytes", "Bytes available to this user on the local destination's file system.",
+            space.Select(x => (x.d, (decimal?)x.h!.FreeSpaceBytes!.Value)));
+        samples += PerDestination(sb, "backuptools_destination_free_ratio", "Free fraction (0-1) of the local destination's file system.",
+            space.Select(x => (x.d, x.h!.FreeSpacePercent is { } percent ? Math.Round((decimal)percent / 100, 4) : (decimal?)null)));
+        samples += PerDestination(sb, "backuptools_health_check_timestamp_seconds", "When these metrics were computed, Unix seconds.",
+            distinct.Select(d => (d, Unix(generatedAt))));
         return sb.ToString();
     }
 
@@ -99,29 +113,43 @@ public static class MetricsExporter
         return full;
     }
 
-    /// <summary>Evaluates the health of the request's destination and renders the text (nothing is written).</summary>
+    /// <summary>Evaluates the health of the request's destination(s) and renders the text (nothing is written).</summary>
     public static async Task<(string Text, MetricsExportResult Result)> CollectAsync(MetricsExportRequest request, string fullPath, IOperationObserver observer, CancellationToken ct)
     {
-        request.Health.Validate();
-        await using var store = Stores.StoreFactory.OpenDestination(request.Health.Destination, request.Health.Store);
-        IReadOnlyList<BackupHealth> healths;
-        try
+        var healths = new List<BackupHealth>();
+        var destinations = new List<string>();
+        if (request.Health is { } single)
         {
-            healths = await BackupHealthOperation.RunAsync(request.Health, store, observer, ct).ConfigureAwait(false);
+            single.Validate();
+            await using var store = Stores.StoreFactory.OpenDestination(single.Destination, single.Store);
+            try
+            {
+                healths.AddRange(await BackupHealthOperation.RunAsync(single, store, observer, ct).ConfigureAwait(false));
+            }
+            catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.NoBackupsFound)
+            {
+                // A reachable destination without backups still gets a file, so the last good values do not linger.
+                observer.Warning(ex.Message);
+            }
+            destinations.Add(store.Root);
         }
-        catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.NoBackupsFound)
+        if (request.Healths.Count > 0)
         {
-            // A reachable destination without backups still gets a file, so the last good values do not linger.
-            observer.Warning(ex.Message);
-            healths = Array.Empty<BackupHealth>();
+            var many = await BackupHealthOperation.RunManyAsync(request.Healths, observer, ct).ConfigureAwait(false);
+            healths.AddRange(many);
+            destinations.AddRange(many.Select(h => h.Destination));
         }
-        var generated = request.Health.Now ?? DateTimeOffset.UtcNow;
-        var text = Render(healths, store.Root, generated, out var samples);
+        if (request.Health is null && request.Healths.Count == 0)
+            throw new BackupToolsException(ErrorIds.MetricsPathInvalid, ErrorKind.InvalidArgument,
+                "Nothing to export: give -Destination, or a configuration file with databases (-ConfigPath).", fullPath);
+        var generated = request.Health?.Now ?? request.Healths.FirstOrDefault()?.Now ?? DateTimeOffset.UtcNow;
+        var text = Render(healths, destinations, generated, out var samples);
+        var distinct = destinations.Distinct(StringComparer.Ordinal).ToList();
         return (text, new MetricsExportResult
         {
             Path = fullPath,
-            Destination = store.Root,
-            Databases = healths.Count,
+            Destination = distinct.Count == 1 ? distinct[0] : string.Join(", ", distinct),
+            Databases = healths.Select(h => h.Database).Distinct(StringComparer.Ordinal).Count(),
             Samples = samples,
             Bytes = Encoding.UTF8.GetByteCount(text),
             GeneratedAt = generated,
@@ -177,11 +205,14 @@ public static class MetricsExporter
         sb.Append("# HELP ").Append(name).Append(' ').Append(help.Replace("\\", "\\\\").Replace("\n", "\\n")).Append('\n')
           .Append("# TYPE ").Append(name).Append(" gauge\n");
 
-    private static int Single(StringBuilder sb, string name, string help, string destination, decimal value)
+    private static int PerDestination(StringBuilder sb, string name, string help, IEnumerable<(string Destination, decimal? Value)> samples)
     {
+        var known = samples.Where(s => s.Value is not null).ToList();
+        if (known.Count == 0) return 0;
         Header(sb, name, help);
-        sb.Append(name).Append("{destination=\"").Append(Escape(destination)).Append("\"} ").Append(Number(value)).Append('\n');
-        return 1;
+        foreach (var (destination, value) in known)
+            sb.Append(name).Append("{destination=\"").Append(Escape(destination)).Append("\"} ").Append(Number(value!.Value)).Append('\n');
+        return known.Count;
     }
 
     /// <summary>Label value escaping of the text format: backslash, double quote and line feed.</summary>

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using BackupTools.Engines;
 using BackupTools.Manifest;
+using BackupTools.Notifications;
 using BackupTools.Pipeline;
 using BackupTools.Stores;
 using BackupTools.Util;
@@ -10,7 +11,7 @@ using BackupTools.Util;
 namespace BackupTools.Operations;
 
 /// <summary>What New-DbBackup asks for.</summary>
-public sealed class NewBackupRequest
+public sealed partial class NewBackupRequest
 {
     public required string Source { get; init; }
     public required string Destination { get; init; }
@@ -40,20 +41,26 @@ public static partial class BackupOperation
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,63}$")]
     private static partial Regex TagPattern();
 
-    public static async Task<BackupInfo> RunAsync(NewBackupRequest request, IOperationObserver observer, CancellationToken ct)
-    {
-        await using var store = StoreFactory.OpenDestination(request.Destination, request.Store);
-        return await RunAsync(request, store, observer, ct).ConfigureAwait(false);
-    }
+    /// <summary>Takes the backup; sends the request's notifications (start, then success or failure) around it.</summary>
+    public static Task<BackupInfo> RunAsync(NewBackupRequest request, IOperationObserver observer, CancellationToken ct) =>
+        Notifier.RunAsync(request.Notifications, NotificationOperation.Backup, OperationOutcomes.DatabaseOf(request), observer, async (scope, c) =>
+        {
+            await using var store = StoreFactory.OpenDestination(request.Destination, request.Store);
+            return await RunCoreAsync(request, store, scope, observer, c).ConfigureAwait(false);
+        }, OperationOutcomes.Backup, ct);
 
     /// <summary>Backs up into an already opened store (request.Destination is then only descriptive).</summary>
-    public static async Task<BackupInfo> RunAsync(NewBackupRequest request, IBackupStore store, IOperationObserver observer, CancellationToken ct)
+    public static Task<BackupInfo> RunAsync(NewBackupRequest request, IBackupStore store, IOperationObserver observer, CancellationToken ct) =>
+        Notifier.RunAsync(request.Notifications, NotificationOperation.Backup, OperationOutcomes.DatabaseOf(request), observer,
+            (scope, c) => RunCoreAsync(request, store, scope, observer, c), OperationOutcomes.Backup, ct);
+
+    private static async Task<BackupInfo> RunCoreAsync(NewBackupRequest request, IBackupStore store, NotificationScope scope, IOperationObserver observer, CancellationToken ct)
     {
         // Every attempt that got as far as naming its database is recorded (best effort) for Get-BackupHealth.
         var attempt = new AttemptScope();
         try
         {
-            var info = await RunCoreAsync(request, store, attempt, observer, ct).ConfigureAwait(false);
+            var info = await RunAttemptAsync(request, store, attempt, scope, observer, ct).ConfigureAwait(false);
             await Health.BackupAttemptLog.TryRecordAsync(store, Health.BackupAttemptLog.Success(info, attempt.StartedAt), observer).ConfigureAwait(false);
             return info;
         }
@@ -70,7 +77,8 @@ public static partial class BackupOperation
         public DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
     }
 
-    private static async Task<BackupInfo> RunCoreAsync(NewBackupRequest request, IBackupStore store, AttemptScope attempt, IOperationObserver observer, CancellationToken ct)
+    private static async Task<BackupInfo> RunAttemptAsync(NewBackupRequest request, IBackupStore store, AttemptScope attempt, NotificationScope scope,
+        IOperationObserver observer, CancellationToken ct)
     {
         foreach (var tag in request.Tags)
         {
@@ -86,6 +94,7 @@ public static partial class BackupOperation
         var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
         DatabaseName.Validate(database);
         attempt.Database = database;
+        scope.Database = database;
         await engine.ValidateSourceAsync(request.Source, request.EngineOptions, ct).ConfigureAwait(false);
 
         var started = DateTimeOffset.UtcNow;

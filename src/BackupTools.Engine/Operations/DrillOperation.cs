@@ -3,12 +3,13 @@ using System.Text;
 using System.Text.Json;
 using BackupTools.Engines;
 using BackupTools.Manifest;
+using BackupTools.Notifications;
 using BackupTools.Stores;
 
 namespace BackupTools.Operations;
 
 /// <summary>What Invoke-DrDrill asks for: one backup (Location) or a database in a destination and how to pick a backup.</summary>
-public sealed class DrillRequest
+public sealed partial class DrillRequest
 {
     public string? Location { get; init; }
     public string? Destination { get; init; }
@@ -54,7 +55,12 @@ public static class DrillOperation
         return all.Where(d => matcher.IsMatch(d)).ToList();
     }
 
-    public static async Task<DrillReport> RunAsync(DrillRequest request, IOperationObserver observer, CancellationToken ct)
+    /// <summary>Runs one drill; sends the request's notifications around it (a drill that did not pass is a failure).</summary>
+    public static Task<DrillReport> RunAsync(DrillRequest request, IOperationObserver observer, CancellationToken ct) =>
+        Notifier.RunAsync(request.Notifications, NotificationOperation.Drill, request.Database ?? OperationOutcomes.DatabaseOfLocation(request.Location), observer,
+            (_, c) => RunCoreAsync(request, observer, c), OperationOutcomes.Drill, ct);
+
+    private static async Task<DrillReport> RunCoreAsync(DrillRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var startedAt = DateTimeOffset.UtcNow;
         var drillId = BackupId.New(startedAt);

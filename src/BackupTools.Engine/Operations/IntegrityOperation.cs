@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using BackupTools.Engines;
 using BackupTools.Manifest;
+using BackupTools.Notifications;
 using BackupTools.Pipeline;
 using BackupTools.Stores;
 
 namespace BackupTools.Operations;
 
 /// <summary>What Test-BackupIntegrity asks for.</summary>
-public sealed class IntegrityRequest
+public sealed partial class IntegrityRequest
 {
     /// <summary>The backup's Location (-Path, or Location of a piped BackupInfo).</summary>
     public required string Location { get; init; }
@@ -33,7 +34,12 @@ public sealed class IntegrityRequest
 /// </summary>
 public static class IntegrityOperation
 {
-    public static async Task<IntegrityResult> RunAsync(IntegrityRequest request, IOperationObserver observer, CancellationToken ct)
+    /// <summary>Verifies one backup; sends the request's notifications around it (a result that did not pass is a failure).</summary>
+    public static Task<IntegrityResult> RunAsync(IntegrityRequest request, IOperationObserver observer, CancellationToken ct) =>
+        Notifier.RunAsync(request.Notifications, NotificationOperation.Verify, OperationOutcomes.DatabaseOfLocation(request.Location), observer,
+            (_, c) => RunCoreAsync(request, observer, c), OperationOutcomes.Integrity, ct);
+
+    private static async Task<IntegrityResult> RunCoreAsync(IntegrityRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var checks = new List<CheckResult>();

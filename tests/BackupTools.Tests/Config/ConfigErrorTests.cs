@@ -68,6 +68,7 @@ public sealed class ConfigErrorTests : IDisposable
         new(Base("objectives:", "  std: { rpo: soon }"), "objectives.std.rpo", 9, 15, "is not a duration"),
         new(Base("health: { maxAge: 1y }"), "health.maxAge", 8, 19, "is not a duration"),
         new(Base("drills:", "  w: { rpoWindow: x }"), "drills.w.rpoWindow", 9, 19, "is not a duration"),
+        new(Base("notifications:", "  ops: { healthchecksUrl: env:HC, timeout: 1h }"), "notifications.ops.timeout", 9, 44, "at most 10m"),
         new(Base("notifications:", "  ops: { healthchecksUrl: env:HC, timeout: 10 }"), "notifications.ops.timeout", 9, 44, "'10' has no unit"),
         // enums
         new(Base("    verify: full"), "databases.app.verify", 8, 13, "'full' is not one of none, checksum, structure, restore"),

@@ -222,6 +222,8 @@ public sealed class ConfigDefaultsTests : IDisposable
     [Fact]
     public void A_database_inherits_each_key_it_does_not_set_and_replaces_whole_values_it_sets()
     {
+        var hc = "BT_TEST_HC_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var sl = "BT_TEST_SL_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         var sub = Directory.CreateDirectory(_dir.Combine("etc", "backuptools")).FullName;
         var path = Path.Combine(sub, "config.yaml");
         File.WriteAllText(path, Y(
@@ -236,7 +238,7 @@ public sealed class ConfigDefaultsTests : IDisposable
             "  verify: structure",
             "  tempPath: ../tmp",
             "destinations: { local: { path: ../../backups }, other: { path: /srv/other } }",
-            "notifications: { ops: { healthchecksUrl: env:HC }, pager: { slackWebhookUrl: env:SL } }",
+            $"notifications: {{ ops: {{ healthchecksUrl: env:{hc} }}, pager: {{ slackWebhookUrl: env:{sl} }} }}",
             "databases:",
             "  plain: { source: data/plain.db }",
             "  custom:",
@@ -293,9 +295,19 @@ public sealed class ConfigDefaultsTests : IDisposable
         Assert.Equal(("none", (int?)null), (levelOnly.Compression, levelOnly.CompressionLevel));
 
         // The profile becomes requests through ProfileRequests (the lead's), defaults applied.
-        var backup = new ProfileRequests(plain).Backup();
-        Assert.Equal(("zstd", (int?)19, "plain"), (backup.Compression, backup.CompressionLevel, backup.DatabaseName));
-        Assert.Equal(_dir.Combine("backups"), backup.Destination);
+        try
+        {
+            Environment.SetEnvironmentVariable(hc, "https://hc-ping.example/uuid");
+            Environment.SetEnvironmentVariable(sl, "https://hooks.slack.example/services/T/B/X");
+            var backup = new ProfileRequests(plain).Backup();
+            Assert.Equal(("zstd", (int?)19, "plain"), (backup.Compression, backup.CompressionLevel, backup.DatabaseName));
+            Assert.Equal(_dir.Combine("backups"), backup.Destination);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(hc, null);
+            Environment.SetEnvironmentVariable(sl, null);
+        }
     }
 
     [Fact]

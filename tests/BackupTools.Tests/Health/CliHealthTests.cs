@@ -76,6 +76,6 @@ public class CliHealthTests
         CliRunner.Run("metrics", "--path", path, "--destination", tmp.Combine("gone")).ExpectError(2, "DestinationNotFound");
         Assert.Equal(text, File.ReadAllText(path));
         CliRunner.Run("metrics", "--path", tmp.Combine("no-folder", "x.prom"), "--destination", store.Root).ExpectError(2, "MetricsPathInvalid");
-        CliRunner.Run("metrics", "--destination", store.Root).ExpectError(2, "CommandLineInvalid"); // --path is required
+        CliRunner.Run("metrics", "--destination", store.Root).ExpectError(2, "ConfigValueMissing"); // --path is required with --destination
     }
 }

@@ -1,0 +1,55 @@
+using System.Reflection;
+using BackupTools.Tests.Metadata;
+
+namespace BackupTools.Tests.Notifications;
+
+/// <summary>The notification parameters of New-DbBackup, Test-BackupIntegrity and Invoke-DrDrill (issue 9).</summary>
+public class NotificationParameterTests
+{
+    private static readonly ModuleMetadata M = ModuleMetadata.Instance;
+
+    public static readonly string[] NotifyingCmdlets = { "New-DbBackup", "Test-BackupIntegrity", "Invoke-DrDrill" };
+
+    private static readonly string[] Parameters =
+    {
+        "HealthchecksUrl:String", "HealthchecksUrlEnvironmentVariable:String", "SlackWebhookUrl:String", "SlackWebhookUrlEnvironmentVariable:String",
+        "NotifyOn:String", "NotifyTimeout:Nullable`1", "NotifyRetries:Nullable`1",
+    };
+
+    /// <summary>Parameters issue 9 adds to the agreed surface (merged into CmdletShapeTests' table).</summary>
+    public static readonly Dictionary<string, string[]> Surface = NotifyingCmdlets.ToDictionary(c => c, _ => Parameters);
+
+    /// <summary>-NotifyTimeout on each notifying cmdlet (CmdletShapeTests counts the TimeSpan parameters).</summary>
+    public static int TimeSpanParameterCount => NotifyingCmdlets.Length;
+
+    [Fact]
+    public void Only_backup_verify_and_drill_take_notification_parameters()
+    {
+        foreach (var c in M.Cmdlets)
+        {
+            var has = c.Parameters.Any(p => p.Name == "HealthchecksUrl");
+            Assert.Equal(NotifyingCmdlets.Contains(c.Name), has);
+        }
+    }
+
+    [Fact]
+    public void NotifyOn_is_Failure_or_Always_NotifyTimeout_takes_duration_text_and_retries_are_0_to_10()
+    {
+        foreach (var name in NotifyingCmdlets)
+        {
+            var c = M.Cmdlet(name);
+            var set = ModuleMetadata.Attribute(c.Parameter("NotifyOn").Property, "ValidateSetAttribute")!;
+            var values = ((IReadOnlyCollection<CustomAttributeTypedArgument>)set.ConstructorArguments[0].Value!).Select(v => (string)v.Value!).ToArray();
+            Assert.Equal(new[] { "Failure", "Always" }, values);
+            Assert.NotNull(ModuleMetadata.Attribute(c.Parameter("NotifyTimeout").Property, "TimeSpanTransformationAttribute"));
+            var range = ModuleMetadata.Attribute(c.Parameter("NotifyRetries").Property, "ValidateRangeAttribute")!;
+            Assert.Equal(new object[] { 0, 10 }, range.ConstructorArguments.Select(a => a.Value).ToArray());
+            foreach (var p in new[] { "HealthchecksUrl", "HealthchecksUrlEnvironmentVariable", "SlackWebhookUrl", "SlackWebhookUrlEnvironmentVariable" })
+            {
+                Assert.NotNull(ModuleMetadata.Attribute(c.Parameter(p).Property, "ValidateNotNullOrEmptyAttribute"));
+                Assert.Contains("__AllParameterSets", c.Parameter(p).Sets.Select(s => s.Name));
+                Assert.DoesNotContain(c.Parameter(p).Sets, s => s.Mandatory);
+            }
+        }
+    }
+}
