@@ -745,7 +745,7 @@ internal sealed partial class ConfigReader
         return new HealthConfig
         {
             MaxAge = map.TryGetValue("maxAge", out var a) ? Duration(a.Value, a.Key) : null,
-            SizeChangeThreshold = map.TryGetValue("sizeChangeThreshold", out var s) ? Number(s.Value, s.Key, 0, double.MaxValue, "a ratio of 0 or more (0.5 = 50 %)") : null,
+            SizeChangeThreshold = map.TryGetValue("sizeChangeThreshold", out var s) ? Number(s.Value, s.Key, double.Epsilon, double.MaxValue, "a positive ratio (0.5 = 50 %)") : null,
             MinFreeSpacePercent = map.TryGetValue("minFreeSpacePercent", out var f) ? Number(f.Value, f.Key, 0, 100, "0 to 100") : null,
             Position = node.Position,
         };

@@ -60,6 +60,7 @@ public sealed class ConfigErrorTests : IDisposable
         new(Base("    tempPath:"), "databases.app.tempPath", 8, 14, "must be a path"),
         new(Base("plan: { throttleLimit: 0 }"), "plan.throttleLimit", 8, 24, "out of range; give 1 to 64"),
         new(Base("health: { minFreeSpacePercent: 150 }"), "health.minFreeSpacePercent", 8, 32, "0 to 100"),
+        new(Base("health: { sizeChangeThreshold: 0 }"), "health.sizeChangeThreshold", 8, 32, "give a positive ratio"),
         new(Base("health: { sizeChangeThreshold: lots }"), "health.sizeChangeThreshold", 8, 32, "must be a number"),
         new(Base("destinations2: {}"), "destinations2", 8, 1, "did you mean destinations?"),
         // durations
