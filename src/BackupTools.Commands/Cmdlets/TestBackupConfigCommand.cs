@@ -37,17 +37,15 @@ public sealed class TestBackupConfigCommand : AsyncCmdlet
         try
         {
             var path = ConfigFileLocator.Locate(ResolveOptionalPath(Path));
-            var options = new ConfigValidationOptions
+            var secrets = SecretManagementVault.Create(this);
+            // On the pipeline thread first: secret: references resolve in this session (and are remembered for
+            // -Online, which runs on the thread pool so that Ctrl+C can stop it).
+            report = BackupConfigLoader.Validate(path, new ConfigValidationOptions { CheckEnvironment = !SkipEnvironmentCheck, Secrets = secrets });
+            if (Online)
             {
-                Online = Online,
-                CheckEnvironment = !SkipEnvironmentCheck,
-                Secrets = SecretManagementVault.Create(this),
-            };
-            // Offline checks stay on the pipeline thread (secret: references resolve in this session); -Online runs
-            // on the thread pool so Ctrl+C can stop it.
-            report = Online
-                ? RunEngine((_, ct) => BackupConfigLoader.ValidateAsync(path, options, ct))
-                : BackupConfigLoader.Validate(path, options);
+                var online = new ConfigValidationOptions { Online = true, CheckEnvironment = !SkipEnvironmentCheck, Secrets = secrets };
+                report = RunEngine((_, ct) => BackupConfigLoader.ValidateAsync(path, online, ct));
+            }
         }
         catch (BackupToolsException ex)
         {

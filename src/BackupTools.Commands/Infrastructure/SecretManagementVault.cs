@@ -13,8 +13,10 @@ namespace BackupTools.Commands.Infrastructure;
 /// <remarks>
 /// On the cmdlet's pipeline thread the command runs in the caller's session (InvokeCommand), so a vault unlocked
 /// there (Unlock-SecretStore) is used. Engine work runs on the thread pool, where the caller's runspace cannot be
-/// entered: there a private runspace of this process is opened once and used instead. Values are returned to the
-/// engine only; nothing here writes them anywhere. Not testable without pwsh: covered by tests/pester/Config.Tests.ps1.
+/// entered: a value looked up before on the pipeline thread is reused from this resolver's memory (cmdlets resolve
+/// on the pipeline thread first), else a private runspace of this process is opened once and used. Values are
+/// returned to the engine only; nothing here writes them anywhere. Not testable without pwsh: covered by
+/// tests/pester/Config.Tests.ps1.
 /// </remarks>
 internal static class SecretManagementVault
 {
@@ -39,7 +41,10 @@ internal static class SecretManagementVault
         var pipelineThread = Environment.CurrentManagedThreadId;
         PowerShell? privateShell = null;
         var gate = new object();
-        return new SecretResolver((vault, name) =>
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<(string?, string), string?>();
+        return new SecretResolver((vault, name) => seen.GetOrAdd((vault, name), _ => Lookup(vault, name)));
+
+        string? Lookup(string? vault, string name)
         {
             Collection<PSObject> results;
             if (Environment.CurrentManagedThreadId == pipelineThread)
@@ -59,6 +64,6 @@ internal static class SecretManagementVault
                 }
             }
             return results.Count == 0 ? null : results[0]?.BaseObject?.ToString();
-        });
+        }
     }
 }

@@ -28,7 +28,7 @@ public static class BackupConfigLoader
                 $"Configuration file '{full}' has {errors.Count} problem{(errors.Count == 1 ? "" : "s")}:{Environment.NewLine}{lines}{Environment.NewLine}" +
                 "Fix them (Test-BackupConfig / backuptools config test lists them with warnings).", full);
         }
-        return WithWarnings(config, reader.Problems);
+        return config;
     }
 
     /// <summary>
@@ -61,7 +61,7 @@ public static class BackupConfigLoader
             Databases = reader.DatabaseNames.ToList(),
             Destinations = reader.DestinationNames.ToList(),
             Online = options.Online,
-            Config = config is null ? null : WithWarnings(config, reader.Problems),
+            Config = config,
         };
     }
 
@@ -71,21 +71,6 @@ public static class BackupConfigLoader
         var (config, reader) = ConfigReader.Read(Path.GetFullPath(path), text);
         return (config, reader.Problems);
     }
-
-    private static BackupConfig WithWarnings(BackupConfig config, IEnumerable<ConfigProblem> problems) => new()
-    {
-        FilePath = config.FilePath,
-        Destinations = config.Destinations,
-        Retention = config.Retention,
-        Objectives = config.Objectives,
-        Drills = config.Drills,
-        Notifications = config.Notifications,
-        Health = config.Health,
-        Metrics = config.Metrics,
-        Plan = config.Plan,
-        Databases = config.Databases,
-        Warnings = problems.Where(p => p.Severity == ConfigProblemSeverity.Warning).ToList(),
-    };
 
     private static string FullPath(string path)
     {
@@ -133,7 +118,7 @@ public static class BackupConfigLoader
             }
             catch (BackupToolsException ex)
             {
-                problems.Add(Problem(reader, ConfigProblemSeverity.Error, reference.Position, key, ex.ErrorId, ex.Message));
+                problems.Add(Problem(reader.FilePath, reference.Position, key, ex.ErrorId, ex.Message));
             }
         }
     }
@@ -141,12 +126,24 @@ public static class BackupConfigLoader
     private static void CheckFiles(ConfigReader reader, List<ConfigProblem> problems)
     {
         var seen = new HashSet<(string, string)>();
-        foreach (var (file, key, position, what) in reader.Files)
+        foreach (var (file, key, position, what, isAssertionFile) in reader.Files)
         {
             if (!seen.Add((file, key))) continue;
             if (!File.Exists(file))
-                problems.Add(Problem(reader, ConfigProblemSeverity.Error, position, key, ErrorIds.ConfigFileInvalid,
-                    $"{what} '{file}' does not exist"));
+            {
+                problems.Add(Problem(reader.FilePath, position, key, ErrorIds.ConfigFileInvalid, $"{what} '{file}' does not exist"));
+                continue;
+            }
+            if (!isAssertionFile) continue;
+            try
+            {
+                // Read now so that a broken assertion file shows here, not at the first drill.
+                _ = Operations.DrillAssertions.Load(file);
+            }
+            catch (BackupToolsException ex)
+            {
+                problems.Add(Problem(reader.FilePath, position, key, ex.ErrorId, ex.Message));
+            }
         }
     }
 
@@ -216,18 +213,6 @@ public static class BackupConfigLoader
         }
         _ = await store.ListDatabasesAsync(ct).ConfigureAwait(false);
     }
-
-    private static ConfigProblem Problem(ConfigReader reader, ConfigProblemSeverity severity, ConfigPosition at, string key, string id, string message) =>
-        new()
-        {
-            Severity = severity,
-            FilePath = reader.FilePath,
-            Line = at.Line,
-            Column = at.Column,
-            Key = key,
-            ErrorId = id,
-            Message = message,
-        };
 
     private static ConfigProblem Problem(string path, ConfigPosition at, string key, string id, string message) => new()
     {

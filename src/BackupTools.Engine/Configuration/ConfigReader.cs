@@ -29,8 +29,8 @@ internal sealed partial class ConfigReader
     /// <summary>Secret references found, with what each is for (checked by Validate when the environment is checked).</summary>
     public List<(SecretReference Reference, string Key, string Purpose)> Secrets { get; } = new();
 
-    /// <summary>Local files the configuration needs at run time (key files, assertion files).</summary>
-    public List<(string Path, string Key, ConfigPosition Position, string What)> Files { get; } = new();
+    /// <summary>Local files the configuration needs at run time (key files, assertion files: <c>IsAssertionFile</c>).</summary>
+    public List<(string Path, string Key, ConfigPosition Position, string What, bool IsAssertionFile)> Files { get; } = new();
 
     public List<string> DatabaseNames { get; } = new();
     public List<string> DestinationNames { get; } = new();
@@ -118,7 +118,7 @@ internal sealed partial class ConfigReader
         var sections = new Sections(destinations, retention, objectives, drills, notifications);
         Dictionary<string, Entry>? defaults = null;
         if (top.TryGetValue("defaults", out var d))
-            defaults = Map(d.Value, "defaults", ConfigKeys.Defaults, "defaults:", onlyIn: "a database");
+            defaults = Map(d.Value, "defaults", ConfigKeys.Defaults, "defaults", onlyIn: "a database");
         var databases = new List<DatabaseProfile>();
         if (!top.TryGetValue("databases", out var dbs))
             Error(root.Position, "databases", "'databases' is missing; add a databases: section with at least one database (name: { source: ... })");
@@ -153,6 +153,7 @@ internal sealed partial class ConfigReader
             Metrics = metrics,
             Plan = plan,
             Databases = databases,
+            Warnings = _problems.Where(p => p.Severity == ConfigProblemSeverity.Warning).ToList(),
         };
     }
 
@@ -199,7 +200,7 @@ internal sealed partial class ConfigReader
             if (!allowed.Contains(key))
             {
                 if (onlyIn is not null && ConfigKeys.DatabaseOnly.Contains(key))
-                    Error(keyNode.Position, keyPath, $"'{key}' cannot be set in {what}: it belongs to {onlyIn}, which sets its own");
+                    Error(keyNode.Position, keyPath, $"'{key}' cannot be set in {what}: each database sets its own {key}");
                 else
                 {
                     var near = ConfigKeys.Nearest(key, allowed);
@@ -336,6 +337,12 @@ internal sealed partial class ConfigReader
     {
         var s = Scalar(node, key, "a duration");
         if (s is null) return null;
+        if (double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            // TimeSpan would read 10 as ten days: a unit is required.
+            Error(node.Position, key, $"{Last(key)} '{s.Value}' has no unit; write {s.Value}s, {s.Value}m, {s.Value}h or {s.Value}d (or d.hh:mm:ss)");
+            return null;
+        }
         if (!TimeSpanText.TryParse(s.Value, out var value))
         {
             Error(node.Position, key, $"{Last(key)} '{s.Value}' is not a duration; write a number with a unit (90s, 15m, 36h, 10d, 2w) or d.hh:mm:ss");
@@ -585,7 +592,7 @@ internal sealed partial class ConfigReader
         var accessKeyId = o.TryGetValue("accessKeyId", out var ak) ? Secret(ak.Value, ak.Key, $"accessKeyId of {purpose}", literalAllowed: true) : null;
         var secretAccessKey = o.TryGetValue("secretAccessKey", out var sk) ? Secret(sk.Value, sk.Key, $"secretAccessKey of {purpose}") : null;
         if (ak is not null && sk is null)
-            Error(ak.KeyNode.Position, ak.Key, "accessKeyId needs secretAccessKey (a reference) beside it; or remove both to use the AWS default credential chain or profile:");
+            Error(ak.KeyNode.Position, ak.Key, "accessKeyId needs secretAccessKey (a reference) beside it; or remove both and use profile: or the AWS default credential chain");
         if (sk is not null && ak is null)
             Error(sk.KeyNode.Position, sk.Key, "secretAccessKey needs accessKeyId beside it");
         var sessionToken = o.TryGetValue("sessionToken", out var st) ? Secret(st.Value, st.Key, $"sessionToken of {purpose}") : null;
@@ -680,7 +687,7 @@ internal sealed partial class ConfigReader
         if (map.TryGetValue("assertions", out var a) && PathValue(a.Value, a.Key) is { } file)
         {
             assertions = file;
-            Files.Add((file, a.Key, a.Value.Position, $"assertion file of drill '{name.Value}'"));
+            Files.Add((file, a.Key, a.Value.Position, $"assertion file of drill '{name.Value}'", true));
         }
         return new DrillConfig
         {
@@ -713,21 +720,32 @@ internal sealed partial class ConfigReader
             Name = name.Value,
             HealthchecksUrl = map.TryGetValue("healthchecksUrl", out var hc) ? Secret(hc.Value, hc.Key, $"healthchecksUrl of {purpose}") : null,
             SlackWebhookUrl = map.TryGetValue("slackWebhookUrl", out var sw) ? Secret(sw.Value, sw.Key, $"slackWebhookUrl of {purpose}") : null,
-            Timeout = map.TryGetValue("timeout", out var t) ? Duration(t.Value, t.Key) : null,
-            Retries = map.TryGetValue("retries", out var r) ? Int(r.Value, r.Key, 0, 10) : null,
+            Timeout = map.TryGetValue("timeout", out var t) ? NotificationTimeout(t) : null,
+            Retries = map.TryGetValue("retries", out var r) ? Int(r.Value, r.Key, 0, Notifications.NotificationOptions.MaxRetries) : null,
             On = map.TryGetValue("on", out var on) ? Enum(on.Value, on.Key, OnValues) : null,
             Position = name.Position,
         };
     }
 
+    private TimeSpan? NotificationTimeout(Entry entry)
+    {
+        var value = Duration(entry.Value, entry.Key);
+        if (value is { } v && v > TimeSpan.FromMinutes(10))
+        {
+            Error(entry.Value.Position, entry.Key, "timeout must be at most 10m (each request; retries come on top)");
+            return null;
+        }
+        return value;
+    }
+
     private HealthConfig ReadHealth(YNode node)
     {
-        var map = Map(node, "health", ConfigKeys.Health, "health:");
+        var map = Map(node, "health", ConfigKeys.Health, "health");
         if (map is null) return HealthConfig.Default;
         return new HealthConfig
         {
             MaxAge = map.TryGetValue("maxAge", out var a) ? Duration(a.Value, a.Key) : null,
-            SizeChangeThreshold = map.TryGetValue("sizeChangeThreshold", out var s) ? Number(s.Value, s.Key, 0, double.MaxValue, "a ratio of 0 or more (0.5 = 50 %)") : null,
+            SizeChangeThreshold = map.TryGetValue("sizeChangeThreshold", out var s) ? Number(s.Value, s.Key, double.Epsilon, double.MaxValue, "a positive ratio (0.5 = 50 %)") : null,
             MinFreeSpacePercent = map.TryGetValue("minFreeSpacePercent", out var f) ? Number(f.Value, f.Key, 0, 100, "0 to 100") : null,
             Position = node.Position,
         };
@@ -735,7 +753,7 @@ internal sealed partial class ConfigReader
 
     private MetricsConfig? ReadMetrics(YNode node)
     {
-        var map = Map(node, "metrics", ConfigKeys.Metrics, "metrics:");
+        var map = Map(node, "metrics", ConfigKeys.Metrics, "metrics");
         if (map is null) return null;
         return new MetricsConfig
         {
@@ -746,7 +764,7 @@ internal sealed partial class ConfigReader
 
     private PlanConfig ReadPlan(YNode node)
     {
-        var map = Map(node, "plan", ConfigKeys.Plan, "plan:");
+        var map = Map(node, "plan", ConfigKeys.Plan, "plan");
         if (map is null) return PlanConfig.Default;
         return new PlanConfig
         {
@@ -918,7 +936,7 @@ internal sealed partial class ConfigReader
             {
                 var full = Resolve(value);
                 result.Add(full);
-                Files.Add((full, e.Key, position, what));
+                Files.Add((full, e.Key, position, what, false));
             }
             return result;
         }

@@ -71,6 +71,7 @@ internal static class ConfigYamlReader
     public static YNode? Read(string text, out YamlSyntaxError? error, List<(ConfigPosition Position, string Message)> structural)
     {
         error = null;
+        var last = new ConfigPosition(1, 1);
         var anchors = new Dictionary<string, YNode>(StringComparer.Ordinal);
         try
         {
@@ -79,7 +80,7 @@ internal static class ConfigYamlReader
             if (parser.Accept<StreamEnd>(out _)) return null;
             parser.Consume<DocumentStart>();
             if (parser.Accept<DocumentEnd>(out _)) return null;
-            var root = ReadNode(parser, anchors, structural);
+            var root = ReadNode(parser, anchors, structural, ref last);
             parser.Consume<DocumentEnd>();
             if (!parser.Accept<StreamEnd>(out _) && parser.Current is { } next)
                 structural.Add((At(next.Start), "the file holds more than one YAML document ('---'); put everything in one"));
@@ -94,13 +95,20 @@ internal static class ConfigYamlReader
             error = new YamlSyntaxError(At(ex.Start), $"not valid YAML: {reason}");
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way on some unterminated flow collections ([a, {a: b).
+            error = new YamlSyntaxError(last, "not valid YAML: the parser could not go on after this point; look for an unclosed [ or { or quote");
+            return null;
+        }
     }
 
     private static ConfigPosition At(Mark mark) => new((int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
 
-    private static YNode ReadNode(IParser parser, Dictionary<string, YNode> anchors, List<(ConfigPosition, string)> structural)
+    private static YNode ReadNode(IParser parser, Dictionary<string, YNode> anchors, List<(ConfigPosition, string)> structural, ref ConfigPosition last)
     {
         var current = parser.Current ?? throw new YamlException("unexpected end of the file");
+        last = At(current.Start);
         switch (current)
         {
             case AnchorAlias alias:
@@ -121,7 +129,7 @@ internal static class ConfigYamlReader
                 var node = new YSequence(At(start.Start));
                 Remember(start.Anchor, node, anchors);
                 while (!parser.TryConsume<SequenceEnd>(out _))
-                    node.Items.Add(ReadNode(parser, anchors, structural));
+                    node.Items.Add(ReadNode(parser, anchors, structural, ref last));
                 return node;
             }
             case MappingStart start:
@@ -131,8 +139,8 @@ internal static class ConfigYamlReader
                 Remember(start.Anchor, node, anchors);
                 while (!parser.TryConsume<MappingEnd>(out _))
                 {
-                    var keyNode = ReadNode(parser, anchors, structural);
-                    var value = ReadNode(parser, anchors, structural);
+                    var keyNode = ReadNode(parser, anchors, structural, ref last);
+                    var value = ReadNode(parser, anchors, structural, ref last);
                     if (keyNode is YScalar key)
                         node.Entries.Add((key, value));
                     else

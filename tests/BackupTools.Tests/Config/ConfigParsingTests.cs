@@ -209,3 +209,120 @@ public sealed class ConfigParsingTests : IDisposable
 
     private static string RetentionPolicyZone(string id) => TimeZoneInfo.FindSystemTimeZoneById(id).Id;
 }
+
+/// <summary>defaults: inheritance, whole-value override, and paths taken from the file's folder.</summary>
+public sealed class ConfigDefaultsTests : IDisposable
+{
+    private readonly TempDir _dir = new("bt-config-");
+
+    public void Dispose() => _dir.Dispose();
+
+    private static string Y(params string[] lines) => string.Join("\n", lines) + "\n";
+
+    [Fact]
+    public void A_database_inherits_each_key_it_does_not_set_and_replaces_whole_values_it_sets()
+    {
+        var hc = "BT_TEST_HC_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var sl = "BT_TEST_SL_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var sub = Directory.CreateDirectory(_dir.Combine("etc", "backuptools")).FullName;
+        var path = Path.Combine(sub, "config.yaml");
+        File.WriteAllText(path, Y(
+            "version: 1",
+            "defaults:",
+            "  destination: local",
+            "  compression: zstd",
+            "  compressionLevel: 19",
+            "  tags: [nightly, prod]",
+            "  notifications: [ops, pager]",
+            "  encryption: { recipients: [keys/a.asc, keys/b.asc], passphrase: env:P }",
+            "  verify: structure",
+            "  tempPath: ../tmp",
+            "destinations: { local: { path: ../../backups }, other: { path: /srv/other } }",
+            $"notifications: {{ ops: {{ healthchecksUrl: env:{hc} }}, pager: {{ slackWebhookUrl: env:{sl} }} }}",
+            "databases:",
+            "  plain: { source: data/plain.db }",
+            "  custom:",
+            "    source: /abs/custom.db",
+            "    destination: other",
+            "    compression: gzip",
+            "    compressionLevel: 1",
+            "    tags: [weekly]",
+            "    notifications: ops",
+            "    encryption: { recipients: [keys/c.asc] }",
+            "    verify: none",
+            "  levelonly:",
+            "    source: ./l.db",
+            "    compression: none",
+            "    compressionLevel: 0"));
+
+        // Loaded through a relative path from another current directory: paths still come from the file's folder.
+        var cwd = Directory.GetCurrentDirectory();
+        BackupConfig config;
+        try
+        {
+            Directory.SetCurrentDirectory(_dir.Path);
+            config = BackupConfigLoader.Load(Path.Combine("etc", "backuptools", "config.yaml"));
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(cwd);
+        }
+        Assert.Equal(path, config.FilePath);
+
+        var plain = config.GetDatabase("plain");
+        Assert.Equal(Path.Combine(sub, "data", "plain.db"), plain.Source);
+        Assert.Equal(_dir.Combine("backups"), plain.Destination.Location);
+        Assert.Equal(("zstd", (int?)19), (plain.Compression, plain.CompressionLevel));
+        Assert.Equal(new[] { "nightly", "prod" }, plain.Tags);
+        Assert.Equal(new[] { "ops", "pager" }, plain.Notifications.Select(n => n.Name));
+        Assert.Equal(new[] { Path.Combine(sub, "keys", "a.asc"), Path.Combine(sub, "keys", "b.asc") }, plain.Encryption!.Recipients);
+        Assert.Equal("env:P", plain.Encryption.Passphrase!.ToString());
+        Assert.Equal(IntegrityLevel.Structure, plain.Verify);
+        Assert.Equal(_dir.Combine("etc", "tmp"), plain.TempPath);
+
+        var custom = config.GetDatabase("custom");
+        Assert.Equal("/abs/custom.db", custom.Source);
+        Assert.Equal("/srv/other", custom.Destination.Location);
+        Assert.Equal(("gzip", (int?)1), (custom.Compression, custom.CompressionLevel));
+        Assert.Equal(new[] { "weekly" }, custom.Tags);
+        Assert.Equal(new[] { "ops" }, custom.Notifications.Select(n => n.Name));
+        // encryption is replaced whole: no passphrase inherited from defaults
+        Assert.Equal(new[] { Path.Combine(sub, "keys", "c.asc") }, custom.Encryption!.Recipients);
+        Assert.Null(custom.Encryption.Passphrase);
+        Assert.Null(custom.Verify);
+
+        var levelOnly = config.GetDatabase("levelonly");
+        Assert.Equal(("none", (int?)null), (levelOnly.Compression, levelOnly.CompressionLevel));
+
+        // The profile becomes requests through ProfileRequests (the lead's), defaults applied.
+        try
+        {
+            Environment.SetEnvironmentVariable(hc, "https://hc-ping.example/uuid");
+            Environment.SetEnvironmentVariable(sl, "https://hooks.slack.example/services/T/B/X");
+            var backup = new ProfileRequests(plain).Backup();
+            Assert.Equal(("zstd", (int?)19, "plain"), (backup.Compression, backup.CompressionLevel, backup.DatabaseName));
+            Assert.Equal(_dir.Combine("backups"), backup.Destination);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(hc, null);
+            Environment.SetEnvironmentVariable(sl, null);
+        }
+    }
+
+    [Fact]
+    public void A_level_inherited_from_defaults_is_checked_against_each_database_s_compression()
+    {
+        var path = _dir.Combine("c.yaml");
+        File.WriteAllText(path, Y(
+            "version: 1",
+            "defaults: { destination: local, compression: zstd, compressionLevel: 15 }",
+            "destinations: { local: { path: . } }",
+            "databases:",
+            "  a: { source: ./a.db }",
+            "  b: { source: ./b.db, compression: gzip }"));
+        var p = Assert.Single(BackupConfigLoader.Validate(path, new ConfigValidationOptions { CheckEnvironment = false }).Problems);
+        Assert.Equal(("defaults.compressionLevel", 2, 70), (p.Key, p.Line, p.Column));
+        Assert.Contains("0 to 9 for gzip (database 'b')", p.Message);
+    }
+}
