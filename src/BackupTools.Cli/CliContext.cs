@@ -75,9 +75,9 @@ internal sealed class CliContext
     }
 
     /// <summary>Starts appending the log to <paramref name="path"/> (LogFileUnwritable when impossible) and logs the start of the run.</summary>
-    public void OpenLog(string path)
+    public void OpenLog(string path, string origin = "--log-file")
     {
-        Log.Open(path);
+        Log.Open(path, origin);
         Log.Write(new LogEntry(DateTimeOffset.UtcNow, "info",
             $"backuptools {Log.Command} {Operations.BackupOperation.BackupToolsVersion} started (process {Environment.ProcessId} on {Environment.MachineName})."));
     }

@@ -38,8 +38,9 @@ internal static class RunVerb
                     "Set it under destinations: <name>: s3: instead.");
             var path = ConfigFileLocator.Locate(parse.GetValue(ConfigFlags.Config));
             var file = BackupConfigLoader.Load(path);
-            if (!context.Log.IsOpen && file.Plan.LogFile is { Length: > 0 } planLog)
-                context.OpenLog(planLog);
+            // plan.logFile is the default log of real runs; a --what-if writes nothing (an explicit --log-file still logs it).
+            if (!context.Log.IsOpen && file.Plan.LogFile is { Length: > 0 } planLog && !parse.GetValue(whatIf))
+                context.OpenLog(planLog, $"plan.logFile in '{path}' (or give --log-file)");
             context.Observer.Verbose($"Configuration file: {path}");
             foreach (var warning in file.Warnings) context.Observer.Warning(warning.ToString());
             var request = new BackupPlanRequest

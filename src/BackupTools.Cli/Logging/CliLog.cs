@@ -73,8 +73,8 @@ internal sealed class CliLog(bool json) : IDisposable
     public string? Path { get; private set; }
     public string? Command { get; set; }
 
-    /// <summary>Opens (creating or appending) the log; LogFileUnwritable when that is impossible.</summary>
-    public void Open(string path)
+    /// <summary>Opens (creating or appending) the log; LogFileUnwritable when that is impossible. <paramref name="origin"/> names where the path came from.</summary>
+    public void Open(string path, string origin = "--log-file")
     {
         var full = System.IO.Path.GetFullPath(path);
         try
@@ -98,7 +98,7 @@ internal sealed class CliLog(bool json) : IDisposable
             throw new BackupToolsException(ErrorIds.LogFileUnwritable, ErrorKind.WriteError,
                 $"Log file '{full}' cannot be opened for appending ({ex.GetType().Name}: {ex.Message}). " +
                 (folder is not null && !Directory.Exists(folder) ? $"Create the folder '{folder}' first" : "Give a path the job's account can write") +
-                ", or leave --log-file out.", full, ex);
+                $", or change {origin}.", full, ex);
         }
     }
 

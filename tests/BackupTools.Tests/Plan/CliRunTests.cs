@@ -14,10 +14,10 @@ public sealed partial class CliRunTests(S3rverServer s3) : IClassFixture<S3rverS
     private static partial Regex Rfc3339Utc();
 
     /// <summary>A config with chinook (local, structure), northwind (s3rver, encrypted, checksum) and a database whose file is missing.</summary>
-    private static string WriteConfig(TempDir tmp, string bucket, string endpoint, string extra = "", bool includeMissing = true)
+    private static string WriteConfig(TempDir tmp, string bucket, string endpoint, string extra = "", bool includeMissing = true, string name = "backuptools.yaml")
     {
-        Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite");
-        Datasets.CopyTo(Datasets.NorthwindSqlite, tmp.Path, "northwind.db");
+        if (!File.Exists(tmp.Combine("chinook.sqlite"))) Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite");
+        if (!File.Exists(tmp.Combine("northwind.db"))) Datasets.CopyTo(Datasets.NorthwindSqlite, tmp.Path, "northwind.db");
         Directory.CreateDirectory(tmp.Combine("backups"));
         var yaml = $$"""
             version: 1
@@ -51,7 +51,7 @@ public sealed partial class CliRunTests(S3rverServer s3) : IClassFixture<S3rverS
                   passphrase: env:BT_TEST_PASSPHRASE
             {{(includeMissing ? "  missing:\n    source: ./missing.sqlite\n" : "")}}
             """;
-        var path = tmp.Combine("backuptools.yaml");
+        var path = tmp.Combine(name);
         File.WriteAllText(path, yaml);
         return path;
     }
@@ -187,6 +187,10 @@ public sealed partial class CliRunTests(S3rverServer s3) : IClassFixture<S3rverS
             CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--s3-endpoint", "http://127.0.0.1:9"]).ExpectError(2, "CommandLineInvalid").StdErr);
         var badLog = CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--log-file", tmp.Combine("no-such-folder", "plan.log")]).ExpectError(2, ErrorIds.LogFileUnwritable);
         Assert.Contains("no-such-folder", badLog.StdErr);
+        var badPlanLog = WriteConfig(tmp, "unused-bucket", "http://127.0.0.1:9", extra: "plan: { logFile: ./no-such-folder/plan.log }", name: "badlog.yaml");
+        var fromFile = CliRunner.RunWithEnvironment(env, ["run", "--config", badPlanLog]).ExpectError(2, ErrorIds.LogFileUnwritable);
+        Assert.Contains("plan.logFile in ", fromFile.StdErr);
+        CliRunner.RunWithEnvironment(env, ["run", "--config", badPlanLog, "--what-if"]).Expect(0); // a dry run writes no log
         var broken = tmp.Combine("broken.yaml");
         File.WriteAllText(broken, "version: 1\ndatabases:\n  app:\n    source: ./app.db\n    colour: blue\n");
         CliRunner.RunWithEnvironment(env, ["run", "--config", broken]).ExpectError(2, ErrorIds.ConfigFileInvalid);
