@@ -14,7 +14,7 @@ internal static class HealthVerb
 {
     public static Command Create()
     {
-        var destination = CommonOptions.Text("--destination", "The destination to check; without it, every database of the configuration file (--config, BACKUPTOOLS_CONFIG or the default file; --profile for one) at its own destination.")!;
+        Option<string?> destination = CommonOptions.Text("--destination", "The destination to check; without it, every database of the configuration file (--config, BACKUPTOOLS_CONFIG or the default file; --profile for one) at its own destination.")!;
         var database = CommonOptions.Database("Database name; wildcards * and ? allowed (default: every database). A name without backups is Critical.");
         var (maxAge, sizeChange, minFree) = Thresholds();
 

@@ -9,8 +9,8 @@ internal static class MetricsVerb
 {
     public static Command Create()
     {
-        var path = CommonOptions.Text("--path", "The .prom file to write (in node_exporter's --collector.textfile.directory); replaced atomically. Default: metrics.path of the configuration file.")!;
-        var destination = CommonOptions.Text("--destination", "The destination to export; without it, every database of the configuration file (--config, BACKUPTOOLS_CONFIG or the default file; --profile for one) at its own destination.")!;
+        Option<string?> path = CommonOptions.Text("--path", "The .prom file to write (in node_exporter's --collector.textfile.directory); replaced atomically. Default: metrics.path of the configuration file.")!;
+        Option<string?> destination = CommonOptions.Text("--destination", "The destination to export; without it, every database of the configuration file (--config, BACKUPTOOLS_CONFIG or the default file; --profile for one) at its own destination.")!;
         var database = CommonOptions.Database("Database name; wildcards * and ? allowed (default: every database).");
         var (maxAge, sizeChange, minFree) = HealthVerb.Thresholds();
         var whatIf = CommonOptions.Flag("--what-if", "Evaluate and report what would be written, but do not write the file.");
