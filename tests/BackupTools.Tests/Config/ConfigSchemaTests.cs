@@ -155,4 +155,18 @@ public sealed class ConfigSchemaTests
         Assert.Equal(variables.Order(), missing.Select(p => p.Message).Select(m => variables.Single(v => m.Contains("env:" + v))).Order());
         Assert.All(missing, p => Assert.Equal(ErrorIds.ConfigSecretUnresolved, p.ErrorId));
     }
+
+    [Fact]
+    public void The_quickstart_file_of_the_readme_validates_in_place_and_points_at_the_shared_sample()
+    {
+        var path = Path.Combine(ExampleFolder, "quickstart.yaml");
+        Assert.Equal("# yaml-language-server: $schema=../backuptools.schema.json", File.ReadLines(path).First());
+        var report = BackupConfigLoader.Validate(path);
+        Assert.True(report.Problems.Count == 0, string.Join("\n", report.Problems));
+        var chinook = report.Config!.GetDatabase("chinook");
+        Assert.Equal(Path.GetFullPath(Datasets.ChinookSqlite), chinook.Source);
+        Assert.Equal(Path.Combine(Datasets.RepoRoot, "backups"), chinook.Destination.Location);
+        Assert.Equal(IntegrityLevel.Restore, chinook.Verify);
+        Assert.Equal(7, chinook.Retention!.KeepLast);
+    }
 }
