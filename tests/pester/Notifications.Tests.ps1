@@ -49,7 +49,7 @@ BeforeAll {
 }
 
 Describe 'Notification parameters' {
-    It '<_> takes the notification parameters' -ForEach 'New-DbBackup', 'Test-BackupIntegrity', 'Invoke-DrDrill' {
+    It '<_> takes the notification parameters' -ForEach 'New-DbBackup', 'Test-BackupIntegrity', 'Restore-DbBackup', 'Invoke-DrDrill' {
         $command = Get-Command $_
         foreach ($name in 'HealthchecksUrl', 'HealthchecksUrlEnvironmentVariable', 'SlackWebhookUrl', 'SlackWebhookUrlEnvironmentVariable', 'NotifyOn', 'NotifyTimeout', 'NotifyRetries') {
             $command.Parameters.Keys | Should -Contain $name
@@ -57,8 +57,8 @@ Describe 'Notification parameters' {
         $command.Parameters['NotifyTimeout'].ParameterType | Should -Be ([Nullable[timespan]])
     }
 
-    It 'Restore-DbBackup, Get-DbBackup and Remove-ExpiredBackup do not' {
-        foreach ($name in 'Restore-DbBackup', 'Get-DbBackup', 'Remove-ExpiredBackup') {
+    It 'Get-DbBackup and Remove-ExpiredBackup do not' {
+        foreach ($name in 'Get-DbBackup', 'Remove-ExpiredBackup') {
             (Get-Command $name).Parameters.Keys | Should -Not -Contain 'HealthchecksUrl'
         }
     }

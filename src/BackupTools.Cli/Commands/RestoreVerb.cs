@@ -32,11 +32,14 @@ internal static class RestoreVerb
         };
         var encryption = EncryptionCliOptions.ForRead();
         encryption.AddTo(command);
+        var notify = new NotificationFlags();
+        notify.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var profile = CliProfile.Load(parse);
             var targetPath = parse.GetValue(target)!; // never from the profile: restoring over the source is not a default
             var store = S3Flags.Read(parse, context, profile.Requests?.Store());
+            var notifications = notify.Read(parse, profile.Requests?.Notifications());
             var location = parse.GetValue(path) ?? await BackupCatalog.LatestLocationAsync(
                 profile.Require(parse, path, d => d.Destination.Location), profile.Profile!.Name, store, ct).ConfigureAwait(false);
             var options = PgFlags.Options(parse, pgBin, profile.Requests?.Engine()) with
@@ -64,6 +67,7 @@ internal static class RestoreVerb
                 EngineOptions = options,
                 Store = store,
                 Encryption = encryption.Get(parse, profile.Requests?.EncryptionForRead()),
+                Notifications = notifications,
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(result, TextFormat.Restore);
             if (result.Verified == false)

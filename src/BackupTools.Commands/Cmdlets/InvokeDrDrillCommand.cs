@@ -84,46 +84,6 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
 
     // Notifications (issue 9, docs/notifications.md). The URLs are secrets: prefer the *EnvironmentVariable forms in scripts.
 
-    /// <summary>Healthchecks-style ping URL (https://hc-ping.com/&lt;uuid&gt;): /start, success, /fail with the error text.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? HealthchecksUrl { get; set; }
-
-    /// <summary>The NAME of an environment variable holding the healthchecks ping URL.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? HealthchecksUrlEnvironmentVariable { get; set; }
-
-    /// <summary>Slack-compatible incoming webhook URL; called on failure (or always with -NotifyOn Always).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? SlackWebhookUrl { get; set; }
-
-    /// <summary>The NAME of an environment variable holding the Slack webhook URL.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? SlackWebhookUrlEnvironmentVariable { get; set; }
-
-    /// <summary>When the Slack webhook is called: Failure (default) or Always. The healthchecks ping is sent on every run.</summary>
-    [Parameter]
-    [ValidateSet("Failure", "Always")]
-    public string NotifyOn { get; set; } = "Failure";
-
-    /// <summary>Time limit of one notification attempt (default 10s).</summary>
-    [Parameter]
-    [TimeSpanTransformation]
-    public TimeSpan? NotifyTimeout { get; set; }
-
-    /// <summary>Retries of a notification that failed (no connection, timeout, HTTP 5xx/429); default 2.</summary>
-    [Parameter]
-    [ValidateRange(0, Notifications.NotificationOptions.MaxRetries)]
-    public int? NotifyRetries { get; set; }
-
-    private Notifications.NotificationOptions _notifications = Notifications.NotificationOptions.None;
-
-    private Notifications.NotificationOptions ResolveNotifications() =>
-        NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable, SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries);
-
     protected override int ProgressActivityId => ProgressIds.InvokeDrDrill;
 
     protected override string ProgressActivity => "DR drill";
@@ -131,9 +91,6 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        // A bad notification URL or setting stops the command before anything runs; without notification parameters
-        // a -Profile's channels apply.
-        _notifications = NotificationsOrProfile(ResolveNotifications, NotificationParameters.Names);
         // A bad assertion file stops the command once, before any drill, instead of failing every database.
         if ((AssertionFile is null ? ConfigProfile?.Profile.Drill?.AssertionFile : ResolveOptionalPath(AssertionFile)) is { } assertions)
         {
@@ -186,7 +143,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
         }
         catch (BackupToolsException ex)
         {
-            NotifyFailure(ex);
+            NotifyFailure(Notifications.NotificationOperation.Drill, Database, ex); // a drill that cannot start is a failed drill
             ThrowTerminatingError(ex); // the destination itself is unusable
             return;
         }
@@ -194,7 +151,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
         {
             var none = new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
                 $"No database matching '{Database}' has backups in '{destination}'.", Database);
-            NotifyFailure(none);
+            NotifyFailure(Notifications.NotificationOperation.Drill, Database, none);
             WriteError(none);
             return;
         }
@@ -225,15 +182,8 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
             Store = StoreOptions,
             Encryption = DecryptionOptions(),
             AssertionFile = AssertionFile is null ? drill?.AssertionFile : ResolveOptionalPath(AssertionFile),
-            Notifications = _notifications,
+            Notifications = NotificationSettings,
         };
-    }
-
-    /// <summary>A drill over -Destination that cannot start (unusable destination, no matching database) is a failed drill for the notifications.</summary>
-    private void NotifyFailure(BackupToolsException ex)
-    {
-        if (!_notifications.IsEnabled || NotificationParameters.WhatIf(this)) return;
-        RunEngine((observer, ct) => Notifications.Notifier.NotifyFailureAsync(_notifications, Notifications.NotificationOperation.Drill, Database, ex, observer, ct));
     }
 
     private void Drill(string target, DrillRequest request)

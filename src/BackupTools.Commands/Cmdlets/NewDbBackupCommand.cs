@@ -8,7 +8,7 @@ namespace BackupTools.Commands;
 /// <summary>Takes a backup of one database into a destination. CLI: <c>backuptools backup</c>.</summary>
 [Cmdlet(VerbsCommon.New, "DbBackup", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupInfo))]
-public sealed class NewDbBackupCommand : DatabaseCmdlet
+public sealed class NewDbBackupCommand : NotifyingCmdlet
 {
     /// <summary>The database to back up; from the profile when -Profile is given and this is not.</summary>
     [Parameter(Position = 0)]
@@ -78,57 +78,10 @@ public sealed class NewDbBackupCommand : DatabaseCmdlet
 
     // Notifications (issue 9, docs/notifications.md). The URLs are secrets: prefer the *EnvironmentVariable forms in scripts.
 
-    /// <summary>Healthchecks-style ping URL (https://hc-ping.com/&lt;uuid&gt;): /start, success, /fail with the error text.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? HealthchecksUrl { get; set; }
-
-    /// <summary>The NAME of an environment variable holding the healthchecks ping URL.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? HealthchecksUrlEnvironmentVariable { get; set; }
-
-    /// <summary>Slack-compatible incoming webhook URL; called on failure (or always with -NotifyOn Always).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? SlackWebhookUrl { get; set; }
-
-    /// <summary>The NAME of an environment variable holding the Slack webhook URL.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? SlackWebhookUrlEnvironmentVariable { get; set; }
-
-    /// <summary>When the Slack webhook is called: Failure (default) or Always. The healthchecks ping is sent on every run.</summary>
-    [Parameter]
-    [ValidateSet("Failure", "Always")]
-    public string NotifyOn { get; set; } = "Failure";
-
-    /// <summary>Time limit of one notification attempt (default 10s).</summary>
-    [Parameter]
-    [TimeSpanTransformation]
-    public TimeSpan? NotifyTimeout { get; set; }
-
-    /// <summary>Retries of a notification that failed (no connection, timeout, HTTP 5xx/429); default 2.</summary>
-    [Parameter]
-    [ValidateRange(0, Notifications.NotificationOptions.MaxRetries)]
-    public int? NotifyRetries { get; set; }
-
-    private Notifications.NotificationOptions _notifications = Notifications.NotificationOptions.None;
-
-    private Notifications.NotificationOptions ResolveNotifications() =>
-        NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable, SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries);
-
     protected override int ProgressActivityId => ProgressIds.NewDbBackup;
 
     protected override string ProgressActivity => "Backing up";
 
-    protected override void BeginProcessing()
-    {
-        base.BeginProcessing();
-        // A bad notification URL or setting stops the command before anything runs; without notification parameters
-        // a -Profile's channels apply.
-        _notifications = NotificationsOrProfile(ResolveNotifications, NotificationParameters.Names);
-    }
 
     protected override void ProcessRecord()
     {
@@ -160,9 +113,8 @@ public sealed class NewDbBackupCommand : DatabaseCmdlet
         catch (BackupToolsException ex)
         {
             // A failure found before the backup started (a missing source, say) is reported too, unless -WhatIf.
-            if (!started && request.Notifications.IsEnabled && !NotificationParameters.WhatIf(this))
-                RunEngine((observer, ct) => Notifications.Notifier.NotifyFailureAsync(request.Notifications, Notifications.NotificationOperation.Backup,
-                    Notifications.OperationOutcomes.DatabaseOf(request), ex, observer, ct));
+            if (!started)
+                NotifyFailure(Notifications.NotificationOperation.Backup, Notifications.OperationOutcomes.DatabaseOf(request), ex);
             WriteError(ex);
         }
     }
@@ -200,7 +152,7 @@ public sealed class NewDbBackupCommand : DatabaseCmdlet
                     PassphraseFile = ResolveOptionalPath(PassphraseFile),
                     PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,
                 },
-            Notifications = _notifications,
+            Notifications = NotificationSettings,
         };
     }
 }

@@ -68,6 +68,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     {
         var target = ResolveSource(Target);
         var storeOptions = StoreOptions;
+        var started = false;
         try
         {
             var options = BaseEngineOptions() with
@@ -81,6 +82,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
             var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, options, storeOptions, ct));
             if (!Confirmed(plan.Target, plan.Description))
                 return;
+            started = true;
             var result = RunEngine((observer, ct) => RestoreOperation.RunAsync(new RestoreRequest
             {
                 Location = location,
@@ -93,6 +95,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
                 EngineOptions = options,
                 Store = storeOptions,
                 Encryption = DecryptionOptions(),
+                Notifications = NotificationSettings,
             }, observer, ct));
             if (result.Verified == false)
             {
@@ -104,6 +107,9 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
         }
         catch (BackupToolsException ex)
         {
+            // A failure found before the restore started (no such backup, an unreachable server) is reported too.
+            if (!started)
+                NotifyFailure(Notifications.NotificationOperation.Restore, Notifications.OperationOutcomes.DatabaseOfLocation(Path), ex);
             WriteError(ex);
         }
     }

@@ -47,57 +47,10 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
 
     // Notifications (issue 9, docs/notifications.md). The URLs are secrets: prefer the *EnvironmentVariable forms in scripts.
 
-    /// <summary>Healthchecks-style ping URL (https://hc-ping.com/&lt;uuid&gt;): /start, success, /fail with the error text.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? HealthchecksUrl { get; set; }
-
-    /// <summary>The NAME of an environment variable holding the healthchecks ping URL.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? HealthchecksUrlEnvironmentVariable { get; set; }
-
-    /// <summary>Slack-compatible incoming webhook URL; called on failure (or always with -NotifyOn Always).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? SlackWebhookUrl { get; set; }
-
-    /// <summary>The NAME of an environment variable holding the Slack webhook URL.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? SlackWebhookUrlEnvironmentVariable { get; set; }
-
-    /// <summary>When the Slack webhook is called: Failure (default) or Always. The healthchecks ping is sent on every run.</summary>
-    [Parameter]
-    [ValidateSet("Failure", "Always")]
-    public string NotifyOn { get; set; } = "Failure";
-
-    /// <summary>Time limit of one notification attempt (default 10s).</summary>
-    [Parameter]
-    [TimeSpanTransformation]
-    public TimeSpan? NotifyTimeout { get; set; }
-
-    /// <summary>Retries of a notification that failed (no connection, timeout, HTTP 5xx/429); default 2.</summary>
-    [Parameter]
-    [ValidateRange(0, Notifications.NotificationOptions.MaxRetries)]
-    public int? NotifyRetries { get; set; }
-
-    private Notifications.NotificationOptions _notifications = Notifications.NotificationOptions.None;
-
-    private Notifications.NotificationOptions ResolveNotifications() =>
-        NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable, SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries);
-
     protected override int ProgressActivityId => ProgressIds.TestBackupIntegrity;
 
     protected override string ProgressActivity => "Verifying backups";
 
-    protected override void BeginProcessing()
-    {
-        base.BeginProcessing();
-        // A bad notification URL or setting stops the command before anything runs; without notification parameters
-        // a -Profile's channels apply.
-        _notifications = NotificationsOrProfile(ResolveNotifications, NotificationParameters.Names);
-    }
 
     protected override void ProcessRecord()
     {
@@ -130,7 +83,7 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
                     TempDirectory = TempPath is null ? profile?.TempPath : ResolveOptionalPath(TempPath),
                     Store = StoreOptions,
                     Encryption = DecryptionOptions(),
-                    Notifications = _notifications,
+                    Notifications = NotificationSettings,
                 };
                 result = RunEngine((observer, ct) => IntegrityOperation.RunAsync(request, observer, ct));
             }

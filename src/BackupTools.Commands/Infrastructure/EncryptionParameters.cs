@@ -10,7 +10,7 @@ namespace BackupTools.Commands.Infrastructure;
 /// (S3) parameters of <see cref="StoreCmdlet"/> plus the OpenPGP decryption parameters, converted to plain engine options in one place. SecureString values are turned into
 /// strings only for the engine call and never written anywhere.
 /// </summary>
-public abstract class DecryptingCmdlet : DatabaseCmdlet
+public abstract class DecryptingCmdlet : NotifyingCmdlet
 {
     /// <summary>Secret key file(s) (gpg --export-secret-keys) or armored secret key text, for backups encrypted to public keys.</summary>
     [Parameter]

@@ -12,6 +12,7 @@ public enum NotificationOperation
     Verify,
     Drill,
     Plan,
+    Restore,
 }
 
 /// <summary>How an operation ended, as the notifications tell it.</summary>

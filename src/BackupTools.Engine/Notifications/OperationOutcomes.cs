@@ -23,6 +23,14 @@ public static class OperationOutcomes
         : NotificationOutcome.FailedChecks(report.Database, report.ErrorId ?? ErrorIds.DrillFailed,
             $"Drill {report.DrillId} of backup {report.BackupId} failed (RTO {Format(report.RtoAchieved)}, RPO {Format(report.RpoAchieved)}).", report.Checks);
 
+    /// <summary>A restore whose -Verify found the restored database different from the manifest is a failure.</summary>
+    public static NotificationOutcome Restore(RestoreResult result) => result.Verified == false
+        ? NotificationOutcome.FailedChecks(result.Database, ErrorIds.RowCountMismatch,
+            $"Backup {result.BackupId} was restored but the restored database does not match its manifest.", result.Checks)
+        : NotificationOutcome.Success(result.Database,
+            $"Backup {result.BackupId} restored: {result.Tables} table(s), {result.Rows.ToString("N0", CultureInfo.InvariantCulture)} row(s)" +
+            (result.Verified == true ? ", verified against the manifest" : "") + (result.Replaced ? ", replacing the previous database" : ""));
+
     /// <summary>The database a backup request is about, as far as it can be told before the backup runs (never the source text, which may hold a password).</summary>
     public static string? DatabaseOf(NewBackupRequest request)
     {

@@ -23,3 +23,9 @@ public sealed partial class DrillRequest
     /// <summary>Healthchecks ping / Slack webhook for this drill (none by default). A drill that did not pass is a failure.</summary>
     public NotificationOptions Notifications { get; init; } = NotificationOptions.None;
 }
+
+public sealed partial class RestoreRequest
+{
+    /// <summary>Healthchecks ping / Slack webhook for this restore (none by default). A restore whose -Verify found differences is a failure.</summary>
+    public NotificationOptions Notifications { get; init; } = NotificationOptions.None;
+}

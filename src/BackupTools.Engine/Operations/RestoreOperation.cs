@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using BackupTools.Engines;
+using BackupTools.Notifications;
 using BackupTools.Manifest;
 using BackupTools.Stores;
 
 namespace BackupTools.Operations;
 
 /// <summary>What Restore-DbBackup asks for.</summary>
-public sealed class RestoreRequest
+public sealed partial class RestoreRequest
 {
     public required string Location { get; init; }
     public required string Target { get; init; }
@@ -54,7 +55,12 @@ public static class RestoreOperation
         return new RestorePlan { Backup = info, Target = target, TargetExists = await engine.TargetExistsAsync(target, options, ct).ConfigureAwait(false) };
     }
 
-    public static async Task<RestoreResult> RunAsync(RestoreRequest request, IOperationObserver observer, CancellationToken ct)
+    /// <summary>Restores; sends the request's notifications (start, then success, or failure with the error) around it.</summary>
+    public static Task<RestoreResult> RunAsync(RestoreRequest request, IOperationObserver observer, CancellationToken ct) =>
+        Notifier.RunAsync(request.Notifications, NotificationOperation.Restore, OperationOutcomes.DatabaseOfLocation(request.Location), observer,
+            (_, c) => RunCoreAsync(request, observer, c), OperationOutcomes.Restore, ct);
+
+    private static async Task<RestoreResult> RunCoreAsync(RestoreRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, request.Store, ct).ConfigureAwait(false);

@@ -26,6 +26,24 @@ public class NotificationCliTests
     }
 
     [Fact]
+    public async Task Restore_with_healthchecks_url_env_pings_start_and_success()
+    {
+        using var tmp = new TempDir();
+        using var hc = new NotificationServer();
+        var source = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite");
+        var backup = CliRunner.Run("backup", "--source", source, "--destination", tmp.Combine("b"), "--json").Expect(0).Single;
+        var env = new Dictionary<string, string?> { ["BT_HC_URL"] = hc.Url("/" + Token) };
+
+        var run = CliRunner.RunWithEnvironment(env, new[] { "restore", "--path", backup.GetProperty("Location").GetString()!, "--target", tmp.Combine("r.sqlite"),
+            "--verify", "--healthchecks-url-env", "BT_HC_URL" }).Expect(0);
+
+        var pings = await hc.WaitForAsync(2);
+        Assert.Equal(new[] { "/" + Token + "/start", "/" + Token }, pings.Select(p => p.Path).ToArray());
+        Assert.Contains("restore of 'chinook' succeeded", pings[1].Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(Token, run.StdOut + run.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_failed_backup_posts_the_slack_payload_from_a_webhook_url_file_and_exits_with_the_original_error()
     {
         using var tmp = new TempDir();

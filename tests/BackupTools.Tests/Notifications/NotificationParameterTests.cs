@@ -3,12 +3,12 @@ using BackupTools.Tests.Metadata;
 
 namespace BackupTools.Tests.Notifications;
 
-/// <summary>The notification parameters of New-DbBackup, Test-BackupIntegrity and Invoke-DrDrill (issue 9).</summary>
+/// <summary>The notification parameters of New-DbBackup, Test-BackupIntegrity, Restore-DbBackup and Invoke-DrDrill (issue 9), declared once in NotifyingCmdlet.</summary>
 public class NotificationParameterTests
 {
     private static readonly ModuleMetadata M = ModuleMetadata.Instance;
 
-    public static readonly string[] NotifyingCmdlets = { "New-DbBackup", "Test-BackupIntegrity", "Invoke-DrDrill" };
+    public static readonly string[] NotifyingCmdlets = { "New-DbBackup", "Test-BackupIntegrity", "Restore-DbBackup", "Invoke-DrDrill" };
 
     private static readonly string[] Parameters =
     {
@@ -23,7 +23,7 @@ public class NotificationParameterTests
     public static int TimeSpanParameterCount => NotifyingCmdlets.Length;
 
     [Fact]
-    public void Only_backup_verify_and_drill_take_notification_parameters()
+    public void Only_backup_verify_restore_and_drill_take_notification_parameters()
     {
         foreach (var c in M.Cmdlets)
         {

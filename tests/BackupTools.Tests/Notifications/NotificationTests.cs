@@ -200,6 +200,36 @@ public class NotificationTests
     }
 
     [Fact]
+    public async Task A_restore_pings_success_and_a_restore_of_a_damaged_backup_pings_fail_without_touching_the_target()
+    {
+        using var tmp = new TempDir();
+        var (_, _, info) = await SampleBackups.ChinookAsync(tmp);
+        using var hc = new NotificationServer();
+        using var slack = new NotificationServer();
+        var target = tmp.Combine("restored.sqlite");
+
+        var restored = await RestoreOperation.RunAsync(new RestoreRequest { Location = info.Location, Target = target, Verify = true, Notifications = Options(hc, slack) },
+            NullObserver.Instance, default);
+        Assert.True(restored.Verified);
+        var pings = await hc.WaitForAsync(2);
+        Assert.Equal(new[] { "/start", "" }, pings.Select(p => p.Path["/ping/".Length..].Replace(Token, "")).ToArray());
+        Assert.Contains("restore of 'chinook' succeeded", pings[1].Body, StringComparison.Ordinal);
+        Assert.Contains("verified against the manifest", pings[1].Body, StringComparison.Ordinal);
+
+        SampleBackups.FlipByte(SampleBackups.ArtifactPath(info), 100);
+        var other = tmp.Combine("other.sqlite");
+        var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(
+            new RestoreRequest { Location = info.Location, Target = other, Notifications = Options(hc, slack) }, NullObserver.Instance, default));
+        Assert.False(File.Exists(other));
+        pings = await hc.WaitForAsync(4);
+        Assert.EndsWith("/fail", pings[3].Path, StringComparison.Ordinal);
+        Assert.Contains("restore of 'chinook' FAILED", pings[3].Body, StringComparison.Ordinal);
+        Assert.Contains("error id: " + ex.ErrorId, pings[3].Body, StringComparison.Ordinal);
+        var texts = SlackTexts(Assert.Single(await slack.WaitForAsync(1)).Body);
+        Assert.Contains("*Operation*\nrestore", texts);
+    }
+
+    [Fact]
     public async Task Endpoints_that_are_down_do_not_fail_the_backup_and_each_becomes_a_warning_naming_only_scheme_and_host()
     {
         using var tmp = new TempDir();

@@ -1,0 +1,68 @@
+using System.Management.Automation;
+using BackupTools.Notifications;
+
+namespace BackupTools.Commands.Infrastructure;
+
+/// <summary>
+/// Base of the cmdlets that report to a healthchecks check and a Slack-compatible webhook (New-DbBackup, and through
+/// DecryptingCmdlet Test-BackupIntegrity, Restore-DbBackup and Invoke-DrDrill): the notification parameters, declared
+/// once. The URLs are secrets: passed to the engine, never written.
+/// </summary>
+public abstract class NotifyingCmdlet : DatabaseCmdlet
+{
+    /// <summary>Healthchecks-style ping URL: pinged at /start, on success, and at /fail with the error on failure.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HealthchecksUrl { get; set; }
+
+    /// <summary>The NAME of an environment variable holding the healthchecks ping URL.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HealthchecksUrlEnvironmentVariable { get; set; }
+
+    /// <summary>Slack-compatible incoming webhook URL; called on failure (or always with -NotifyOn Always).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SlackWebhookUrl { get; set; }
+
+    /// <summary>The NAME of an environment variable holding the Slack webhook URL.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SlackWebhookUrlEnvironmentVariable { get; set; }
+
+    /// <summary>When the Slack webhook is called: Failure (default) or Always. The healthchecks ping is sent on every run.</summary>
+    [Parameter]
+    [ValidateSet("Failure", "Always")]
+    public string NotifyOn { get; set; } = "Failure";
+
+    /// <summary>Time limit of one notification attempt (default 10s).</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? NotifyTimeout { get; set; }
+
+    /// <summary>Retries of a notification that failed (no connection, timeout, HTTP 5xx/429); default 2.</summary>
+    [Parameter]
+    [ValidateRange(0, NotificationOptions.MaxRetries)]
+    public int? NotifyRetries { get; set; }
+
+    /// <summary>The notification settings of this call, set in BeginProcessing (none until then).</summary>
+    protected NotificationOptions NotificationSettings { get; private set; } = NotificationOptions.None;
+
+    /// <summary>
+    /// A bad notification URL or setting stops the command before anything runs; without notification parameters a
+    /// -Profile's channels apply. Derived cmdlets call base.BeginProcessing().
+    /// </summary>
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        NotificationSettings = NotificationsOrProfile(() => NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable,
+            SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries), NotificationParameters.Names);
+    }
+
+    /// <summary>Reports a failure found before the operation could start (a missing source, an unusable destination), unless -WhatIf.</summary>
+    protected void NotifyFailure(NotificationOperation operation, string? database, BackupToolsException ex)
+    {
+        if (!NotificationSettings.IsEnabled || NotificationParameters.WhatIf(this)) return;
+        RunEngine((observer, ct) => Notifier.NotifyFailureAsync(NotificationSettings, operation, database, ex, observer, ct));
+    }
+}
