@@ -1,0 +1,279 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using BackupTools.Engines;
+using BackupTools.Pipeline;
+using BackupTools.Retention;
+using BackupTools.Util;
+
+namespace BackupTools.Configuration;
+
+/// <summary>The named sections: destinations, retention, objectives, drills, notifications, and health, metrics, plan.</summary>
+internal sealed partial class ConfigReader
+{
+    private DestinationConfig? ReadDestination(YScalar name, YNode node, string key)
+    {
+        var map = Map(node, key, ConfigKeys.Destination, $"destination '{name.Value}'");
+        if (map is null) return null;
+        var hasPath = map.TryGetValue("path", out var path);
+        var hasS3 = map.TryGetValue("s3", out var s3);
+        if (hasPath == hasS3)
+        {
+            Error(name.Position, key, hasPath
+                ? $"destination '{name.Value}' has both path: and s3:; give one (define two destinations for two places)"
+                : $"destination '{name.Value}' needs path: (a folder) or s3: (with url: s3://bucket/prefix)");
+            return null;
+        }
+        if (hasPath)
+        {
+            var text = Text(path!.Value, path.Key, "a folder path");
+            if (text is null) return null;
+            if (text.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+            {
+                Error(path.Value.Position, path.Key, $"path is a folder; for S3 write s3: with url: {text} under destination '{name.Value}'");
+                return null;
+            }
+            if (text.Contains("://", StringComparison.Ordinal) && !text.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+            {
+                Error(path.Value.Position, path.Key, $"path '{text}' is not a folder path; destinations are folders or s3: buckets");
+                return null;
+            }
+            var folder = text.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(text).LocalPath : text;
+            return new DestinationConfig { Name = name.Value, Location = Resolve(folder), Position = name.Position };
+        }
+
+        var o = Map(s3!.Value, s3.Key, ConfigKeys.S3, $"s3 of destination '{name.Value}'");
+        if (o is null) return null;
+        var ok = true;
+        string? url = null;
+        if (!o.TryGetValue("url", out var u))
+        {
+            Error(s3.KeyNode.Position, s3.Key, $"s3 of destination '{name.Value}' needs url: s3://bucket/prefix");
+            ok = false;
+        }
+        else if (Text(u.Value, u.Key, "s3://bucket/prefix") is { } text)
+        {
+            if (!text.StartsWith("s3://", StringComparison.Ordinal))
+            {
+                Error(u.Value.Position, u.Key, $"url '{text}' must be s3://bucket or s3://bucket/prefix");
+                ok = false;
+            }
+            else
+            {
+                try
+                {
+                    url = Stores.S3.S3Location.Parse(text).Uri;
+                }
+                catch (BackupToolsException ex)
+                {
+                    Error(u.Value.Position, u.Key, $"url {Lower(ex.Message)}");
+                    ok = false;
+                }
+            }
+        }
+        else ok = false;
+
+        string? endpoint = null;
+        if (o.TryGetValue("endpoint", out var e) && Text(e.Value, e.Key, "an http(s) URL") is { } ep)
+        {
+            if (!Uri.TryCreate(ep, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+            {
+                Error(e.Value.Position, e.Key, $"endpoint '{ep}' is not an http(s) URL; write e.g. https://s3.example.com or http://127.0.0.1:9000");
+                ok = false;
+            }
+            else
+            {
+                endpoint = ep;
+                if (uri.Scheme == "http")
+                    Warning(e.Value.Position, e.Key, $"endpoint '{ep}' uses http://: request signatures and backup data travel in clear text; use https:// outside a trusted test network");
+            }
+        }
+        string? sse = o.TryGetValue("serverSideEncryption", out var se) ? Enum(se.Value, se.Key, ServerSideEncryptionValues) : null;
+        string? kms = o.TryGetValue("kmsKeyId", out var k) ? Text(k.Value, k.Key) : null;
+        if (kms is not null && sse != "aws:kms" && (se is null || sse is not null))
+            Error(k!.Value.Position, k.Key, "kmsKeyId needs serverSideEncryption: aws:kms");
+        var purpose = $"destination '{name.Value}'";
+        var accessKeyId = o.TryGetValue("accessKeyId", out var ak) ? Secret(ak.Value, ak.Key, $"accessKeyId of {purpose}", literalAllowed: true) : null;
+        var secretAccessKey = o.TryGetValue("secretAccessKey", out var sk) ? Secret(sk.Value, sk.Key, $"secretAccessKey of {purpose}") : null;
+        if (ak is not null && sk is null)
+            Error(ak.KeyNode.Position, ak.Key, "accessKeyId needs secretAccessKey (a reference) beside it; or remove both and use profile: or the AWS default credential chain");
+        if (sk is not null && ak is null)
+            Error(sk.KeyNode.Position, sk.Key, "secretAccessKey needs accessKeyId beside it");
+        var sessionToken = o.TryGetValue("sessionToken", out var st) ? Secret(st.Value, st.Key, $"sessionToken of {purpose}") : null;
+
+        var destination = new DestinationConfig
+        {
+            Name = name.Value,
+            Location = url ?? "s3://invalid",
+            S3Endpoint = endpoint,
+            S3Region = o.TryGetValue("region", out var r) ? Text(r.Value, r.Key) : null,
+            S3ForcePathStyle = o.TryGetValue("forcePathStyle", out var fp) ? Bool(fp.Value, fp.Key) : null,
+            StorageClass = o.TryGetValue("storageClass", out var sc) ? Enum(sc.Value, sc.Key, Stores.S3.S3ClientFactory.StorageClasses) : null,
+            ServerSideEncryption = sse,
+            KmsKeyId = kms,
+            AwsProfile = o.TryGetValue("profile", out var pr) ? Text(pr.Value, pr.Key) : null,
+            AccessKeyId = accessKeyId,
+            SecretAccessKey = secretAccessKey,
+            SessionToken = sessionToken,
+            Concurrency = o.TryGetValue("concurrency", out var c)
+                ? Int(c.Value, c.Key, 1, Stores.StoreOptions.MaxConcurrency) ?? Stores.StoreOptions.DefaultConcurrency
+                : Stores.StoreOptions.DefaultConcurrency,
+            Position = name.Position,
+        };
+        return ok ? destination : null;
+    }
+
+    private static string Lower(string message) =>
+        message.Length > 0 ? char.ToLowerInvariant(message[0]) + message[1..].TrimEnd('.') : message;
+
+    private RetentionPolicy? ReadRetention(YScalar name, YNode node, string key)
+    {
+        var map = Map(node, key, ConfigKeys.Retention, $"retention policy '{name.Value}'");
+        if (map is null) return null;
+        int Count(string k) => map.TryGetValue(k, out var e) ? Int(e.Value, e.Key, 0, int.MaxValue, "0 (rule off) or more") ?? 0 : 0;
+        var tags = map.TryGetValue("keepTags", out var t) ? TextList(t.Value, t.Key) : null;
+        TimeZoneInfo zone = TimeZoneInfo.Utc;
+        if (map.TryGetValue("timeZone", out var tz) && Text(tz.Value, tz.Key, "a time zone id") is { } id)
+        {
+            try
+            {
+                zone = RetentionPolicy.ParseTimeZone(id);
+            }
+            catch (BackupToolsException)
+            {
+                Error(tz.Value.Position, tz.Key, $"timeZone '{id}' is not known on this machine; give an IANA id (Europe/Berlin), a Windows id (W. Europe Standard Time), or UTC");
+            }
+        }
+        var policy = new RetentionPolicy
+        {
+            KeepLast = Count("keepLast"),
+            KeepHourly = Count("keepHourly"),
+            KeepDaily = Count("keepDaily"),
+            KeepWeekly = Count("keepWeekly"),
+            KeepMonthly = Count("keepMonthly"),
+            KeepYearly = Count("keepYearly"),
+            KeepWithin = map.TryGetValue("keepWithin", out var w) ? Duration(w.Value, w.Key) : null,
+            KeepTags = tags?.Select(x => x.Value).ToList() ?? new List<string>(),
+            MinimumKeep = map.TryGetValue("minimumKeep", out var mk) ? Int(mk.Value, mk.Key, 1, int.MaxValue, "1 (the default) or more") ?? 1 : 1,
+            TimeZone = zone,
+        };
+        var anyRule = map.Keys.Any(k => k.StartsWith("keep", StringComparison.Ordinal));
+        if (policy.IsEmpty && !anyRule)
+            Error(name.Position, key, $"retention policy '{name.Value}' has no rule, so every backup but the newest would be removed; give at least one of " +
+                                      "keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin or keepTags");
+        else if (policy.IsEmpty && map.Keys.All(k => !k.StartsWith("keep", StringComparison.Ordinal) || IsZero(map[k].Value)))
+            Error(name.Position, key, $"retention policy '{name.Value}' has only rules of 0, so every backup but the newest would be removed; give at least one count above 0, keepWithin or keepTags");
+        return policy;
+    }
+
+    private static bool IsZero(YNode node) => node is YScalar { Plain: true, Value: "0" } || node is YSequence { Items.Count: 0 } || node is YScalar { IsNull: true };
+
+    private ObjectivesConfig? ReadObjectives(YScalar name, YNode node, string key)
+    {
+        var map = Map(node, key, ConfigKeys.Objectives, $"objectives '{name.Value}'");
+        if (map is null) return null;
+        if (map.Count == 0)
+            Error(name.Position, key, $"objectives '{name.Value}' sets neither rto nor rpo; give at least one");
+        return new ObjectivesConfig
+        {
+            Name = name.Value,
+            Rto = map.TryGetValue("rto", out var rto) ? Duration(rto.Value, rto.Key) : null,
+            Rpo = map.TryGetValue("rpo", out var rpo) ? Duration(rpo.Value, rpo.Key) : null,
+            Position = name.Position,
+        };
+    }
+
+    private DrillConfig? ReadDrill(YScalar name, YNode node, string key)
+    {
+        var map = Map(node, key, ConfigKeys.Drill, $"drill '{name.Value}'");
+        if (map is null) return null;
+        string? assertions = null;
+        if (map.TryGetValue("assertions", out var a) && PathValue(a.Value, a.Key) is { } file)
+        {
+            assertions = file;
+            Files.Add((file, a.Key, a.Value.Position, $"assertion file of drill '{name.Value}'", true));
+        }
+        return new DrillConfig
+        {
+            Name = name.Value,
+            ScratchTarget = map.TryGetValue("scratchTarget", out var st) ? TargetValue(st.Value, st.Key) : null,
+            AssertionFile = assertions,
+            Select = map.TryGetValue("select", out var s) ? Enum(s.Value, s.Key, SelectValues) switch
+            {
+                "latest" => DrillSelection.Latest,
+                "random" => DrillSelection.Random,
+                "randomNotLatest" => DrillSelection.RandomNotLatest,
+                _ => null,
+            } : null,
+            RpoWindow = map.TryGetValue("rpoWindow", out var rw) ? Duration(rw.Value, rw.Key) : null,
+            KeepScratch = map.TryGetValue("keepScratch", out var ks) ? Bool(ks.Value, ks.Key) : null,
+            ReportPath = map.TryGetValue("reportPath", out var rp) ? PathValue(rp.Value, rp.Key) : null,
+            Position = name.Position,
+        };
+    }
+
+    private NotificationConfig? ReadNotification(YScalar name, YNode node, string key)
+    {
+        var map = Map(node, key, ConfigKeys.Notification, $"notification '{name.Value}'");
+        if (map is null) return null;
+        if (!map.ContainsKey("healthchecksUrl") && !map.ContainsKey("slackWebhookUrl"))
+            Error(name.Position, key, $"notification '{name.Value}' needs healthchecksUrl or slackWebhookUrl (a reference: env:NAME or file:/path)");
+        var purpose = $"notification '{name.Value}'";
+        return new NotificationConfig
+        {
+            Name = name.Value,
+            HealthchecksUrl = map.TryGetValue("healthchecksUrl", out var hc) ? Secret(hc.Value, hc.Key, $"healthchecksUrl of {purpose}") : null,
+            SlackWebhookUrl = map.TryGetValue("slackWebhookUrl", out var sw) ? Secret(sw.Value, sw.Key, $"slackWebhookUrl of {purpose}") : null,
+            Timeout = map.TryGetValue("timeout", out var t) ? NotificationTimeout(t) : null,
+            Retries = map.TryGetValue("retries", out var r) ? Int(r.Value, r.Key, 0, Notifications.NotificationOptions.MaxRetries) : null,
+            On = map.TryGetValue("on", out var on) ? Enum(on.Value, on.Key, OnValues) : null,
+            Position = name.Position,
+        };
+    }
+
+    private TimeSpan? NotificationTimeout(Entry entry)
+    {
+        var value = Duration(entry.Value, entry.Key);
+        if (value is { } v && v > TimeSpan.FromMinutes(10))
+        {
+            Error(entry.Value.Position, entry.Key, "timeout must be at most 10m (each request; retries come on top)");
+            return null;
+        }
+        return value;
+    }
+
+    private HealthConfig ReadHealth(YNode node)
+    {
+        var map = Map(node, "health", ConfigKeys.Health, "health");
+        if (map is null) return HealthConfig.Default;
+        return new HealthConfig
+        {
+            MaxAge = map.TryGetValue("maxAge", out var a) ? Duration(a.Value, a.Key) : null,
+            SizeChangeThreshold = map.TryGetValue("sizeChangeThreshold", out var s) ? Number(s.Value, s.Key, double.Epsilon, double.MaxValue, "a positive ratio (0.5 = 50 %)") : null,
+            MinFreeSpacePercent = map.TryGetValue("minFreeSpacePercent", out var f) ? Number(f.Value, f.Key, 0, 100, "0 to 100") : null,
+            Position = node.Position,
+        };
+    }
+
+    private MetricsConfig? ReadMetrics(YNode node)
+    {
+        var map = Map(node, "metrics", ConfigKeys.Metrics, "metrics");
+        if (map is null) return null;
+        return new MetricsConfig
+        {
+            Path = map.TryGetValue("path", out var p) ? PathValue(p.Value, p.Key) : null,
+            Position = node.Position,
+        };
+    }
+
+    private PlanConfig ReadPlan(YNode node)
+    {
+        var map = Map(node, "plan", ConfigKeys.Plan, "plan");
+        if (map is null) return PlanConfig.Default;
+        return new PlanConfig
+        {
+            ThrottleLimit = map.TryGetValue("throttleLimit", out var t) ? Int(t.Value, t.Key, 1, 64) ?? 1 : 1,
+            LogFile = map.TryGetValue("logFile", out var l) ? PathValue(l.Value, l.Key) : null,
+            Position = node.Position,
+        };
+    }
+}
