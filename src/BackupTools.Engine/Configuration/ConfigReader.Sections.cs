@@ -1,9 +1,4 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-using BackupTools.Engines;
-using BackupTools.Pipeline;
 using BackupTools.Retention;
-using BackupTools.Util;
 
 namespace BackupTools.Configuration;
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-using BackupTools.Engines;
 using BackupTools.Pipeline;
 using BackupTools.Retention;
 using BackupTools.Util;
