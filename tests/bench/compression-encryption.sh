@@ -23,16 +23,12 @@ bench_dir=${BENCH_DIR:-/tmp/backuptools-bench}
 repeat=${BENCH_REPEAT:-3}
 mb=${1:-500}
 
-die() { echo "compression-encryption.sh: $*" >&2; exit 2; }
-for tool in sqlite3 gzip zstd gpg dotnet; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
-[ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian/Ubuntu: apt-get install time)"
+. "$repo/tests/bench/lib.sh"
+require_tools sqlite3 gzip zstd gpg dotnet
+require_time
 [[ "$mb" =~ ^[0-9]+$ ]] || die "size '$mb' is not a number of MB"
 
-cli=${BACKUPTOOLS_CLI_DLL:-$repo/src/BackupTools.Cli/bin/Release/net8.0/backuptools.dll}
-if [ ! -f "$cli" ]; then
-    echo "Building the CLI (Release)..." >&2
-    dotnet build "$repo/src/BackupTools.Cli" -c Release -v quiet -nologo >&2
-fi
+find_cli
 
 db="$bench_dir/bench_${mb}mb.sqlite"
 if [ ! -f "$db" ]; then

@@ -26,18 +26,13 @@ repeat=${BENCH_REPEAT:-3}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1024 256)
 
-die() { echo "postgres-backup.sh: $*" >&2; exit 2; }
+. "$repo/tests/bench/lib.sh"
 pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 [ -x "$pg_bin/initdb" ] || die "no PostgreSQL server binaries (set PG_BIN or apt-get install postgresql)"
-for tool in gzip sha256sum dotnet; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
-[ -x /usr/bin/time ] || { [ "$(id -u)" = 0 ] && apt-get install -y -qq time >/dev/null 2>&1; } || true
-[ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
+require_tools gzip sha256sum dotnet
+require_time
 
-cli=${BACKUPTOOLS_CLI_DLL:-$repo/src/BackupTools.Cli/bin/Release/net8.0/backuptools.dll}
-if [ ! -f "$cli" ]; then
-    echo "Building the CLI (Release)..." >&2
-    dotnet build "$repo/src/BackupTools.Cli" -c Release -v quiet -nologo >&2
-fi
+find_cli
 
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 mkdir -p "$bench_dir"

@@ -35,20 +35,14 @@ seed=${BENCH_S3_SEED:-direct}
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(10000 100000)
 
-die() { echo "retention-plan-s3.sh: $*" >&2; exit 2; }
-for tool in python3 dotnet node aws; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
-[ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian/Ubuntu: apt-get install time)"
+. "$repo/tests/bench/lib.sh"
+require_tools python3 dotnet node aws
+require_time
 case $seed in direct|sync) ;; *) die "BENCH_S3_SEED must be direct or sync, not '$seed'" ;; esac
 s3rver_js=${BACKUPTOOLS_S3RVER:-$repo/tests/tools/s3rver/node_modules/s3rver/bin/s3rver.js}
 [ -f "$s3rver_js" ] || die "s3rver is not installed: npm ci --prefix tests/tools/s3rver"
 
-cli=${BACKUPTOOLS_CLI_DLL:-$repo/src/BackupTools.Cli/bin/Release/net8.0/backuptools.dll}
-if [ ! -f "$cli" ]; then
-    [ -z "${BACKUPTOOLS_CLI_DLL:-}" ] || die "BACKUPTOOLS_CLI_DLL=$cli does not exist"
-    echo "Building the CLI (Release)..." >&2
-    dotnet build "$repo/src/BackupTools.Cli" -c Release -v quiet -nologo >&2
-fi
-[ -f "$cli" ] || die "no CLI at $cli"
+find_cli
 export DOTNET_ROLL_FORWARD=Major DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # The generator and the timing helpers of retention-plan.sh (one definition each).

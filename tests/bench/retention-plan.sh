@@ -28,22 +28,11 @@ databases=${BENCH_DATABASES:-4}
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(100000 10000)
 
-die() { echo "retention-plan.sh: $*" >&2; exit 2; }
-for tool in python3 dotnet; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
-if [ ! -x /usr/bin/time ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null; }
-    fi
-    [ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian/Ubuntu: apt-get install time)"
-fi
+. "$repo/tests/bench/lib.sh"
+require_tools python3 dotnet
+require_time
 
-cli=${BACKUPTOOLS_CLI_DLL:-$repo/src/BackupTools.Cli/bin/Release/net8.0/backuptools.dll}
-if [ ! -f "$cli" ]; then
-    [ -z "${BACKUPTOOLS_CLI_DLL:-}" ] || die "BACKUPTOOLS_CLI_DLL=$cli does not exist"
-    echo "Building the CLI (Release)..." >&2
-    dotnet build "$repo/src/BackupTools.Cli" -c Release -v quiet -nologo >&2
-fi
-[ -f "$cli" ] || die "no CLI at $cli"
+find_cli
 export DOTNET_ROLL_FORWARD=Major DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 mkdir -p "$bench_dir"

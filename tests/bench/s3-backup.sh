@@ -17,17 +17,13 @@ concurrency=${BENCH_S3_CONCURRENCY:-4}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(500)
 
-die() { echo "s3-backup.sh: $*" >&2; exit 2; }
-for tool in sqlite3 gzip sha256sum dotnet node aws; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
-[ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian/Ubuntu: apt-get install time)"
+. "$repo/tests/bench/lib.sh"
+require_tools sqlite3 gzip sha256sum dotnet node aws
+require_time
 s3rver_js=$repo/tests/tools/s3rver/node_modules/s3rver/bin/s3rver.js
 [ -f "$s3rver_js" ] || die "s3rver is not installed: npm ci --prefix tests/tools/s3rver"
 
-cli=${BACKUPTOOLS_CLI_DLL:-$repo/src/BackupTools.Cli/bin/Release/net8.0/backuptools.dll}
-if [ ! -f "$cli" ]; then
-    echo "Building the CLI (Release)..." >&2
-    dotnet build "$repo/src/BackupTools.Cli" -c Release -v quiet -nologo >&2
-fi
+find_cli
 
 # The same generated databases as sqlite-backup.sh: take its data generator from there (one definition).
 eval "$(sed -n '/^note_text=/p; /^generate() {/,/^}/p' "$repo/tests/bench/sqlite-backup.sh")"

@@ -22,22 +22,11 @@ repeat=${BENCH_REPEAT:-3}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(500 100)
 
-die() { echo "sqlite-backup.sh: $*" >&2; exit 2; }
-for tool in sqlite3 gzip dotnet; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
-if [ ! -x /usr/bin/time ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null; }
-    fi
-    [ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian/Ubuntu: apt-get install time)"
-fi
+. "$repo/tests/bench/lib.sh"
+require_tools sqlite3 gzip dotnet
+require_time
 
-cli=${BACKUPTOOLS_CLI_DLL:-$repo/src/BackupTools.Cli/bin/Release/net8.0/backuptools.dll}
-if [ ! -f "$cli" ]; then
-    [ -z "${BACKUPTOOLS_CLI_DLL:-}" ] || die "BACKUPTOOLS_CLI_DLL=$cli does not exist"
-    echo "Building the CLI (Release)..." >&2
-    dotnet build "$repo/src/BackupTools.Cli" -c Release -v quiet -nologo >&2
-fi
-[ -f "$cli" ] || die "no CLI at $cli"
+find_cli
 
 mkdir -p "$bench_dir"
 
