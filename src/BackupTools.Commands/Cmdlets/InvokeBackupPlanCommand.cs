@@ -19,6 +19,7 @@ public sealed class InvokeBackupPlanCommand : AsyncCmdlet
 
     /// <summary>Databases of the file to run (names or wildcards); all when omitted. One that matches nothing stops the plan before it starts.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Profile")] // the name the single cmdlets use for a database of the file
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Database { get; set; } = Array.Empty<string>();

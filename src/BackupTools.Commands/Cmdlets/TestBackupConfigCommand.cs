@@ -16,6 +16,7 @@ public sealed class TestBackupConfigCommand : AsyncCmdlet
 {
     /// <summary>The file; default $env:BACKUPTOOLS_CONFIG, else the per-user default (~/.config/backuptools/config.yaml).</summary>
     [Parameter(Position = 0, ValueFromPipeline = true)]
+    [Alias("ConfigPath")] // the name every other cmdlet uses for the file
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
