@@ -9,7 +9,7 @@ namespace BackupTools.Tests.Postgres;
 [Collection(PgCollection.Name)]
 public sealed class PgDrillTests(PgCluster pg, S3rverServer s3) : IClassFixture<S3rverServer>
 {
-    private long ScratchDatabases() => pg.Scalar<long>("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'bt_drill_%'");
+    private long ScratchDatabases() => pg.CountDatabases("bt_drill_%");
 
     private const string PagilaAssertions = """
         # Pagila: what the application needs to find after a restore
@@ -258,16 +258,7 @@ public sealed class PgDrillTests(PgCluster pg, S3rverServer s3) : IClassFixture<
         try
         {
             using var cts = new CancellationTokenSource();
-            // Cancel as soon as the scratch database exists: the restore is then under way.
-            var watcher = Task.Run(async () =>
-            {
-                while (!cts.IsCancellationRequested)
-                {
-                    if (ScratchDatabases() > 0) { cts.Cancel(); return true; }
-                    await Task.Delay(10);
-                }
-                return false;
-            });
+            var watcher = pg.CancelOnceDatabaseExists("bt_drill_%", cts);
             var run = DrillOperation.RunAsync(new DrillRequest { Location = backup.Location, EngineOptions = pg.Options() }, NullObserver.Instance, cts.Token);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
             await cts.CancelAsync();

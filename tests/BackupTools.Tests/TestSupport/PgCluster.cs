@@ -101,6 +101,24 @@ public sealed class PgCluster : IDisposable
     public bool DatabaseExists(string name) =>
         Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{name.Replace("'", "''")}'") > 0;
 
+    /// <summary>Number of databases whose name is LIKE <paramref name="pattern"/> (e.g. bt_verify_%).</summary>
+    public long CountDatabases(string pattern) =>
+        Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{pattern.Replace("'", "''")}'");
+
+    /// <summary>
+    /// Cancels <paramref name="cts"/> as soon as a database LIKE <paramref name="pattern"/> exists (a scratch restore is
+    /// then under way); true when it did, false when <paramref name="cts"/> was cancelled otherwise first.
+    /// </summary>
+    public Task<bool> CancelOnceDatabaseExists(string pattern, CancellationTokenSource cts) => Task.Run(async () =>
+    {
+        while (!cts.IsCancellationRequested)
+        {
+            if (CountDatabases(pattern) > 0) { cts.Cancel(); return true; }
+            await Task.Delay(10);
+        }
+        return false;
+    });
+
     public void DropDatabase(string name) => Execute("postgres", $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
 
     /// <summary>Runs psql with the cluster's credentials in the environment (never on the command line).</summary>
