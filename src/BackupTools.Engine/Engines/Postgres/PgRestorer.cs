@@ -245,18 +245,24 @@ internal static class PgRestorer
     /// <summary>A database to run CREATE/DROP DATABASE from: postgres, else template1 (as libpq tools do).</summary>
     private static async Task<NpgsqlConnection> OpenMaintenanceAsync(PgSession session, CancellationToken ct)
     {
+        if (session.MaintenanceDatabase is { } known) return await session.OpenAsync(ct, known).ConfigureAwait(false);
+        NpgsqlConnection connection;
         try
         {
-            return await session.OpenAsync(ct, "postgres").ConfigureAwait(false);
+            connection = await session.OpenAsync(ct, "postgres").ConfigureAwait(false);
         }
         catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.PgDatabaseNotFound)
         {
-            return await session.OpenAsync(ct, "template1").ConfigureAwait(false);
+            connection = await session.OpenAsync(ct, "template1").ConfigureAwait(false);
         }
+        session.MaintenanceDatabase = connection.Database;
+        return connection;
     }
 
+    /// <summary>The maintenance database's name; known from the target check that every restore starts with (no extra connection).</summary>
     private static async Task<string> MaintenanceDatabaseAsync(PgSession session, CancellationToken ct)
     {
+        if (session.MaintenanceDatabase is { } known) return known;
         await using var c = await OpenMaintenanceAsync(session, ct).ConfigureAwait(false);
         return c.Database;
     }

@@ -24,6 +24,9 @@ internal sealed class PgSession : IDisposable
 
     public PgEndpoint Endpoint { get; }
 
+    /// <summary>The maintenance database (postgres, else template1) once one was opened: later steps reuse the name.</summary>
+    public string? MaintenanceDatabase { get; set; }
+
     public string User { get; }
 
     public string ConnectionString(string? database = null) => new NpgsqlConnectionStringBuilder
