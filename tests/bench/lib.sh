@@ -30,3 +30,24 @@ find_cli() {
     fi
     [ -f "$cli" ] || die "no CLI at $cli"
 }
+
+# start_s3rver DATA_DIR: s3rver (tests/tools/s3rver, or BACKUPTOOLS_S3RVER) on a free loopback port with its data in
+# DATA_DIR; sets `endpoint` and `s3pid`, exports the awscli settings for it, and waits until it answers. The caller
+# owns the EXIT trap (kill $s3pid, and whatever else it cleans up).
+start_s3rver() {
+    local data=$1 port node_opts=
+    local js=${BACKUPTOOLS_S3RVER:-$repo/tests/tools/s3rver/node_modules/s3rver/bin/s3rver.js}
+    [ -f "$js" ] || die "s3rver is not installed: npm ci --prefix tests/tools/s3rver"
+    require_tools node aws python3
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    endpoint=http://127.0.0.1:$port
+    mkdir -p "$data"
+    [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 17 ] && node_opts=--openssl-legacy-provider
+    NODE_OPTIONS=$node_opts node "$js" -d "$data" -a 127.0.0.1 -p "$port" -s >/dev/null 2>&1 &
+    s3pid=$!
+    export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1
+    export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
+    local _
+    for _ in $(seq 100); do aws --endpoint-url "$endpoint" s3 ls >/dev/null 2>&1 && return 0; sleep 0.2; done
+    die "s3rver did not start on $endpoint"
+}

@@ -48,19 +48,9 @@ psql() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 s3=${BENCH_S3:-0}
 if [ "$s3" = 1 ]; then
-    s3rver_js=$repo/tests/tools/s3rver/node_modules/s3rver/bin/s3rver.js
-    [ -f "$s3rver_js" ] || die "s3rver is not installed: npm ci --prefix tests/tools/s3rver"
-    command -v aws >/dev/null || die "awscli is not installed"
-    s3port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    endpoint=http://127.0.0.1:$s3port
-    rm -rf "$bench_dir/s3rver-data"; mkdir -p "$bench_dir/s3rver-data"
-    node_opts=; [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 17 ] && node_opts=--openssl-legacy-provider
-    NODE_OPTIONS=$node_opts node "$s3rver_js" -d "$bench_dir/s3rver-data" -a 127.0.0.1 -p "$s3port" -s >/dev/null 2>&1 &
-    s3pid=$!
+    rm -rf "$bench_dir/s3rver-data"
+    start_s3rver "$bench_dir/s3rver-data"
     trap 'kill $s3pid 2>/dev/null; as_pg "$pg_bin/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$cluster" "$bench_dir/s3rver-data"' EXIT
-    export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1
-    export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
-    for _ in $(seq 50); do aws --endpoint-url "$endpoint" s3 ls >/dev/null 2>&1 && break; sleep 0.2; done
     aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null
 fi
 

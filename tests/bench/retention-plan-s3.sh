@@ -39,8 +39,6 @@ counts=("$@")
 require_tools python3 dotnet node aws
 require_time
 case $seed in direct|sync) ;; *) die "BENCH_S3_SEED must be direct or sync, not '$seed'" ;; esac
-s3rver_js=${BACKUPTOOLS_S3RVER:-$repo/tests/tools/s3rver/node_modules/s3rver/bin/s3rver.js}
-[ -f "$s3rver_js" ] || die "s3rver is not installed: npm ci --prefix tests/tools/s3rver"
 
 find_cli
 export DOTNET_ROLL_FORWARD=Major DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -54,19 +52,9 @@ for f in generate median measure; do declare -F "$f" >/dev/null || die "cannot l
 mkdir -p "$bench_dir"
 # s3rver, started as in s3-backup.sh (its data kept here so an uploaded bucket is reused).
 s3data=${BENCH_S3_DATA:-$bench_dir/s3rver-retention}
-mkdir -p "$s3data"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 45124)
-endpoint=http://127.0.0.1:$port
-node_opts=; [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 17 ] && node_opts=--openssl-legacy-provider
-NODE_OPTIONS=$node_opts node "$s3rver_js" -d "$s3data" -a 127.0.0.1 -p "$port" -s >/dev/null 2>&1 &
-s3pid=$!
+start_s3rver "$s3data"
 trap 'kill $s3pid 2>/dev/null || true; wait $s3pid 2>/dev/null || true' EXIT
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1
-export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
 export AWS_MAX_ATTEMPTS=10
-up=0
-for _ in $(seq 100); do aws --endpoint-url "$endpoint" s3 ls >/dev/null 2>&1 && { up=1; break; }; sleep 0.2; done
-[ "$up" = 1 ] || die "s3rver did not start on $endpoint"
 
 # Uploads the generated tree of COUNT backups into bucket rp-COUNT (skipped when already uploaded).
 upload() {

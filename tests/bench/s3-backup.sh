@@ -20,8 +20,6 @@ sizes=("$@")
 . "$repo/tests/bench/lib.sh"
 require_tools sqlite3 gzip sha256sum dotnet node aws
 require_time
-s3rver_js=$repo/tests/tools/s3rver/node_modules/s3rver/bin/s3rver.js
-[ -f "$s3rver_js" ] || die "s3rver is not installed: npm ci --prefix tests/tools/s3rver"
 
 find_cli
 
@@ -30,17 +28,10 @@ eval "$(sed -n '/^note_text=/p; /^generate() {/,/^}/p' "$repo/tests/bench/sqlite
 declare -F generate >/dev/null || die "cannot load generate() from sqlite-backup.sh"
 
 mkdir -p "$bench_dir"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 45123)
-endpoint=http://127.0.0.1:$port
 s3data=$bench_dir/s3rver-data
-rm -rf "$s3data"; mkdir -p "$s3data"
-node_opts=; [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 17 ] && node_opts=--openssl-legacy-provider
-NODE_OPTIONS=$node_opts node "$s3rver_js" -d "$s3data" -a 127.0.0.1 -p "$port" -s >/dev/null 2>&1 &
-s3pid=$!
+rm -rf "$s3data"
+start_s3rver "$s3data"
 trap 'kill $s3pid 2>/dev/null || true; wait $s3pid 2>/dev/null || true; rm -rf "$s3data"' EXIT
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1
-export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
-for _ in $(seq 50); do aws --endpoint-url "$endpoint" s3 ls >/dev/null 2>&1 && break; sleep 0.2; done
 aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null
 
 timed() { # timed OUTFILE cmd... -> "wall cpu rss_kib"
