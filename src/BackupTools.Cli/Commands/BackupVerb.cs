@@ -18,26 +18,20 @@ internal static class BackupVerb
         var compression = CommonOptions.Word("--compression", "Compression of the stored artifact (default gzip; zstd needs the zstd program).", CompressionSpec.GzipName, CompressionSpec.ZstdName, CompressionSpec.NoneName);
         var level = CommonOptions.Number("--compression-level", "gzip: 0 (store) to 9 (smallest), default 6; zstd: 1 to 19, default 3.", 0, CompressionSpec.MaxZstdLevel, ErrorIds.CompressionLevelInvalid);
         var tempPath = CommonOptions.TempPath();
-        var pgBin = PgFlags.BinPath();
         var rowCounts = PgFlags.RowCounts();
         var globals = PgFlags.IncludeGlobals("PostgreSQL: also store roles and tablespaces (pg_dumpall --globals-only).");
         var rolePasswords = PgFlags.IncludeRolePasswords();
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
-            source, destination, databaseName, engine, tags, compression, level, tempPath, pgBin, rowCounts, globals, rolePasswords,
+            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords,
         };
-        var encryption = EncryptionCliOptions.ForBackup();
-        encryption.AddTo(command);
-        var notify = new NotificationFlags();
-        notify.AddTo(command);
+        var flags = DatabaseFlags.ForBackup();
+        flags.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var profile = CliProfile.Load(parse);
+            var (profile, store, engineOptions, encryption, notifications) = flags.Read(parse, context);
             var p = profile.Profile;
-            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
-            var engineOptions = PgFlags.Options(parse, pgBin, profile.Requests?.Engine());
-            var notifications = notify.Read(parse, profile.Requests?.Notifications());
             var info = await BackupOperation.RunAsync(new NewBackupRequest
             {
                 Source = profile.Require(parse, source, d => d.Source),
@@ -55,7 +49,7 @@ internal static class BackupVerb
                     IncludeGlobals = CliProfile.Pick(parse, globals, engineOptions.IncludeGlobals),
                     IncludeRolePasswords = CliProfile.Pick(parse, rolePasswords, engineOptions.IncludeRolePasswords),
                 },
-                Encryption = encryption.Get(parse, profile.Requests?.EncryptionForBackup()),
+                Encryption = encryption,
                 Notifications = notifications,
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(info, TextFormat.Backup);

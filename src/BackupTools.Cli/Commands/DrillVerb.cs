@@ -18,7 +18,6 @@ internal static class DrillVerb
         var select = CommonOptions.Choice("--select", "Which backup to drill.", DrillSelection.RandomNotLatest);
         var seed = CommonOptions.Number("--seed", "Seed for the random selection (repeatable drills).", int.MinValue);
         var scratch = PgFlags.Scratch("Where to restore the throwaway copy: a folder for SQLite (default temp); a PostgreSQL server URI (default: the backup's own server).");
-        var pgBin = PgFlags.BinPath();
         var keepScratch = CommonOptions.Flag("--keep-scratch", "Keep the restored scratch copy for inspection.");
         var rtoObjective = CommonOptions.Duration("--rto-objective", "Recovery time objective; the drill fails if the restore takes longer.");
         var rpoObjective = CommonOptions.Duration("--rpo-objective", "Recovery point objective; the drill fails if the worst data loss in the window is larger.");
@@ -29,25 +28,19 @@ internal static class DrillVerb
 
         var command = new Command("drill", "Run a disaster-recovery drill: restore, verify, measure RTO/RPO (Invoke-DrDrill).")
         {
-            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath, pgBin, assertionFile,
+            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath, assertionFile,
         };
-        var encryption = EncryptionCliOptions.ForRead();
-        encryption.AddTo(command);
-        var notify = new NotificationFlags();
-        notify.AddTo(command);
+        var flags = DatabaseFlags.ForRead();
+        flags.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var profile = CliProfile.Load(parse);
+            var (profile, store, engineOptions, decryption, notifications) = flags.Read(parse, context);
             var p = profile.Profile;
             var drill = p?.Drill;
             var pathList = parse.GetValue(paths);
             var (dest, profileDatabase, _) = Selection.WithProfile(profile, pathList, parse.GetValue(destination), parse.GetValue(database), latest: false);
             Selection.RequireOneOf(pathList, dest);
-            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
-            var engineOptions = PgFlags.Options(parse, pgBin, profile.Requests?.Engine());
-            var decryption = encryption.Get(parse, profile.Requests?.EncryptionForRead());
             var assertions = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : drill?.AssertionFile;
-            var notifications = notify.Read(parse, profile.Requests?.Notifications());
             DrillRequest Request(string? location, string? db) => new()
             {
                 Location = location,

@@ -20,7 +20,6 @@ internal static class RestoreVerb
         var verify = CommonOptions.Flag("--verify", "Count the rows of the restored database and compare them with the manifest (exit 1 if they differ).");
         var whatIf = CommonOptions.Flag("--what-if", "Print what the restore would do and change nothing.");
         var tempPath = CommonOptions.TempPath();
-        var pgBin = PgFlags.BinPath();
         var createDatabase = PgFlags.CreateDatabase();
         var jobs = PgFlags.Jobs();
         var globals = PgFlags.IncludeGlobals("PostgreSQL: apply the backup's roles and tablespaces first (a backup taken with --include-globals).");
@@ -28,21 +27,17 @@ internal static class RestoreVerb
 
         var command = new Command("restore", "Restore a backup to a target database (Restore-DbBackup).")
         {
-            path, target, force, preBackup, verify, whatIf, tempPath, pgBin, createDatabase, jobs, globals, noOwner,
+            path, target, force, preBackup, verify, whatIf, tempPath, createDatabase, jobs, globals, noOwner,
         };
-        var encryption = EncryptionCliOptions.ForRead();
-        encryption.AddTo(command);
-        var notify = new NotificationFlags();
-        notify.AddTo(command);
+        var flags = DatabaseFlags.ForRead();
+        flags.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var profile = CliProfile.Load(parse);
+            var (profile, store, engineOptions, decryption, notifications) = flags.Read(parse, context);
             var targetPath = parse.GetValue(target)!; // never from the profile: restoring over the source is not a default
-            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
-            var notifications = notify.Read(parse, profile.Requests?.Notifications());
             var location = parse.GetValue(path) ?? await BackupCatalog.LatestLocationAsync(
                 profile.Require(parse, path, d => d.Destination.Location), profile.Profile!.Name, store, ct).ConfigureAwait(false);
-            var options = PgFlags.Options(parse, pgBin, profile.Requests?.Engine()) with
+            var options = engineOptions with
             {
                 CreateDatabase = parse.GetValue(createDatabase),
                 Jobs = parse.GetValue(jobs) ?? 1,
@@ -66,7 +61,7 @@ internal static class RestoreVerb
                 TempDirectory = parse.GetValue(tempPath) ?? profile.Profile?.TempPath,
                 EngineOptions = options,
                 Store = store,
-                Encryption = encryption.Get(parse, profile.Requests?.EncryptionForRead()),
+                Encryption = decryption,
                 Notifications = notifications,
             }, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(result, TextFormat.Restore);

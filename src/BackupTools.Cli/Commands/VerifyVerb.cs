@@ -19,27 +19,20 @@ internal static class VerifyVerb
         var level = CommonOptions.Choice("--level", "How deep to check: Checksum (stored bytes), Structure (+ engine check of the copy), Restore (+ scratch restore and row counts).", IntegrityLevel.Checksum);
         var maxAge = CommonOptions.Duration("--max-age", "Fail when the newest complete backup of the database is older than this.");
         var scratch = PgFlags.Scratch("Where a Restore-level check restores its throwaway copy: a folder for SQLite (default temp); a PostgreSQL server URI (default: the backup's own server).");
-        var pgBin = PgFlags.BinPath();
         var tempPath = CommonOptions.TempPath();
 
         var command = new Command("verify", "Prove backups are intact and restorable (Test-BackupIntegrity).")
         {
-            paths, destination, database, latest, level, maxAge, scratch, tempPath, pgBin,
+            paths, destination, database, latest, level, maxAge, scratch, tempPath,
         };
-        var encryption = EncryptionCliOptions.ForRead();
-        encryption.AddTo(command);
-        var notify = new NotificationFlags();
-        notify.AddTo(command);
+        var flags = DatabaseFlags.ForRead();
+        flags.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var profile = CliProfile.Load(parse);
+            var (profile, store, engineOptions, decryption, notifications) = flags.Read(parse, context);
             var p = profile.Profile;
-            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
-            var notifications = notify.Read(parse, profile.Requests?.Notifications());
             var (from, db, newest) = Selection.WithProfile(profile, parse.GetValue(paths), parse.GetValue(destination), parse.GetValue(database), parse.GetValue(latest));
             var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), from, db, newest, ct, store).ConfigureAwait(false);
-            var engineOptions = PgFlags.Options(parse, pgBin, profile.Requests?.Engine());
-            var decryption = encryption.Get(parse, profile.Requests?.EncryptionForRead());
             foreach (var location in locations)
             {
                 IntegrityResult result;

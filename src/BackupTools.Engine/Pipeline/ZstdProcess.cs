@@ -86,13 +86,7 @@ public static class ZstdProcess
             _errors = ReadErrorsAsync(process);
             var stdout = process.StandardOutput.BaseStream;
             // One reader of zstd's output writes everything to the next stage (encryption or the store).
-            _pump = Task.Run(async () =>
-            {
-                var buffer = new byte[ArtifactWriter.BufferSize];
-                int n;
-                while ((n = await stdout.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-                    await output.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-            });
+            _pump = Task.Run(() => stdout.CopyToAsync(output, ArtifactWriter.BufferSize));
         }
 
         public override void Write(byte[] buffer, int offset, int count) =>
