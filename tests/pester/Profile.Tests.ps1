@@ -72,6 +72,21 @@ databases:
         $restored.SourceLocation | Should -Be $script:Backups[2].Location
     }
 
+    It 'stops with the reference named when a profile''s secret cannot be resolved' {
+        $config = Join-Path $script:Folder 'secret.yaml'
+        @'
+version: 1
+destinations:
+  offsite:
+    s3: { url: 's3://bucket/prefix', endpoint: 'http://127.0.0.1:9', secretAccessKey: 'env:BT_PESTER_UNSET_SECRET' }
+databases:
+  inventory: { source: ./chinook.sqlite, destination: offsite }
+'@ | Set-Content -LiteralPath $config
+        Remove-Item Env:BT_PESTER_UNSET_SECRET -ErrorAction Ignore
+        { Get-DbBackup -ConfigPath $config -Profile inventory -ErrorAction Stop } | Should -Throw -ErrorId 'ConfigSecretUnresolved*'
+        { Get-DbBackup -ConfigPath $config -Profile inventory -ErrorAction Stop } | Should -Throw '*env:BT_PESTER_UNSET_SECRET*'
+    }
+
     It 'names the databases when the profile is unknown or missing' {
         { New-DbBackup -ConfigPath $script:Config -Profile nope -ErrorAction Stop } |
             Should -Throw -ErrorId 'ConfigProfileNotFound*'

@@ -144,7 +144,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
                 IncludeRolePasswords = IsBound(nameof(IncludeRolePasswords)) ? IncludeRolePasswords : engineOptions.IncludeRolePasswords,
             },
             Encryption = profile is not null && !encryptionGiven
-                ? profile.EncryptionForBackup()
+                ? FromProfile(r => r.EncryptionForBackup(), Pipeline.EncryptionOptions.None)
                 : new Pipeline.EncryptionOptions
                 {
                     Recipients = (Recipient ?? Array.Empty<string>()).Select(r => EncryptionParameters.IsArmored(r) ? r : ResolvePath(r)).ToArray(),

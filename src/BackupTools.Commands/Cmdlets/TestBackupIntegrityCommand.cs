@@ -68,6 +68,9 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
             }
         }
         var profile = ConfigProfile?.Profile;
+        // Credentials and keys once per record (their secret references are resolved here), not once per path.
+        var engineOptions = BaseEngineOptions();
+        var decryption = DecryptionOptions();
         foreach (var path in paths)
         {
             IntegrityResult result;
@@ -79,10 +82,10 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
                     Level = IsBound(nameof(Level)) ? Level : profile?.Verify ?? IntegrityLevel.Checksum,
                     MaxAge = IsBound(nameof(MaxAge)) ? MaxAge : profile?.Objectives?.Rpo,
                     ScratchTarget = ScratchTarget is null ? profile?.ScratchTarget : ResolveOptionalSource(ScratchTarget),
-                    EngineOptions = BaseEngineOptions(),
+                    EngineOptions = engineOptions,
                     TempDirectory = TempPath is null ? profile?.TempPath : ResolveOptionalPath(TempPath),
                     Store = StoreOptions,
-                    Encryption = DecryptionOptions(),
+                    Encryption = decryption,
                     Notifications = NotificationSettings,
                 };
                 result = RunEngine((observer, ct) => IntegrityOperation.RunAsync(request, observer, ct));

@@ -27,7 +27,7 @@ public abstract class DatabaseCmdlet : StoreCmdlet
     protected EngineOptions BaseEngineOptions()
     {
         var credential = Credential is null || Credential == PSCredential.Empty ? null : Credential;
-        var fromProfile = ConfigProfile?.Engine(resolvePassword: credential is null) ?? EngineOptions.Default;
+        var fromProfile = FromProfile(p => p.Engine(resolvePassword: credential is null), EngineOptions.Default);
         return fromProfile with
         {
             User = credential is null ? fromProfile.User : credential.UserName,

@@ -40,8 +40,8 @@ public abstract class DecryptingCmdlet : NotifyingCmdlet
     /// (they replace the profile's as a whole: keys and passphrases belong together), else the profile's.
     /// </summary>
     protected EncryptionOptions DecryptionOptions() =>
-        ConfigProfile is { } profile && !new[] { nameof(PrivateKey), nameof(PrivateKeyPassphrase), nameof(Passphrase), nameof(PassphraseFile), nameof(PassphraseEnvironmentVariable) }.Any(IsBound)
-            ? profile.EncryptionForRead()
+        ConfigProfile is not null && !new[] { nameof(PrivateKey), nameof(PrivateKeyPassphrase), nameof(Passphrase), nameof(PassphraseFile), nameof(PassphraseEnvironmentVariable) }.Any(IsBound)
+            ? FromProfile(p => p.EncryptionForRead(), EncryptionOptions.None)
             : ExplicitDecryptionOptions();
 
     private EncryptionOptions ExplicitDecryptionOptions() => new()

@@ -75,7 +75,7 @@ public abstract class StoreCmdlet : AsyncCmdlet
         get
         {
             if (_storeOptions is not null) return _storeOptions;
-            var fromProfile = ConfigProfile?.Store(resolveCredentials: S3Credential is null) ?? StoreOptions.Default;
+            var fromProfile = FromProfile(p => p.Store(resolveCredentials: S3Credential is null), StoreOptions.Default);
             var secret = S3Credential?.GetNetworkCredential();
             _storeOptions = new StoreOptions
             {
@@ -121,17 +121,24 @@ public abstract class StoreCmdlet : AsyncCmdlet
     /// Notification settings: from the parameters when any of <paramref name="parameters"/> is bound or no profile is
     /// selected, else the profile's channels. A bad setting or unresolvable URL reference is terminating.
     /// </summary>
-    protected Notifications.NotificationOptions NotificationsOrProfile(Func<Notifications.NotificationOptions> fromParameters, IEnumerable<string> parameters)
+    protected Notifications.NotificationOptions NotificationsOrProfile(Func<Notifications.NotificationOptions> fromParameters, IEnumerable<string> parameters) =>
+        ConfigProfile is null || parameters.Any(IsBound) ? fromParameters() : FromProfile(p => p.Notifications(), Notifications.NotificationOptions.None);
+
+    /// <summary>
+    /// A value of the selected profile (<paramref name="fallback"/> without one). Reading it may resolve secret
+    /// references; one that cannot be resolved is terminating: every item of this call would need it.
+    /// </summary>
+    protected T FromProfile<T>(Func<ProfileRequests, T> read, T fallback)
     {
-        if (ConfigProfile is not { } profile || parameters.Any(IsBound)) return fromParameters();
+        if (ConfigProfile is not { } profile) return fallback;
         try
         {
-            return profile.Notifications();
+            return read(profile);
         }
         catch (BackupToolsException ex)
         {
             ThrowTerminatingError(ex);
-            throw; // not reached
+            throw; // not reached: ThrowTerminatingError always throws
         }
     }
 

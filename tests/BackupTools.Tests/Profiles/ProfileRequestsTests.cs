@@ -186,7 +186,7 @@ public class ProfileRequestsTests
         var none = Assert.Throws<BackupToolsException>(() => ProfileSelection.Require(null, null, p => p.Source, "-Source"));
         Assert.Equal(ErrorIds.ConfigValueMissing, none.ErrorId);
         Assert.Contains("-Source is required", none.Message);
-        var empty = Assert.Throws<BackupToolsException>(() => ProfileSelection.Require(null, requests, p => p.Engine is null ? null : null, "--engine"));
+        var empty = Assert.Throws<BackupToolsException>(() => ProfileSelection.Require(null, requests, _ => null, "--engine"));
         Assert.Contains("database 'app'", empty.Message);
         Assert.Null(ProfileSelection.Load(null, null, SecretResolver.Default));
     }
