@@ -43,6 +43,8 @@ $ModuleBin = Join-Path $ModuleDir 'bin'
 $TestProject = Join-Path $Root 'tests' 'BackupTools.Tests'
 $PesterTests = Join-Path $Root 'tests' 'pester'
 $OutDir = Join-Path $Root 'out'
+$PesterVersion = '5.7.1'
+$PesterDownload = Join-Path $Root 'tests' 'tools' 'pester' 'Pester.Download.csproj'
 $script:Built = $false
 
 function Invoke-Tool {
@@ -57,6 +59,32 @@ function Invoke-Tool {
     if ($LASTEXITCODE -ne 0) {
         throw "$FilePath $($ArgumentList -join ' ') failed with exit code $LASTEXITCODE."
     }
+}
+
+function Get-PwshCommand {
+    # The command that starts this same PowerShell. Installed as a dotnet tool, the process is the dotnet host
+    # ((Get-Process -Id $PID).Path is dotnet), so pwsh.dll next to $PSHOME has to be named explicitly.
+    $processPath = [System.Environment]::ProcessPath
+    if ([System.IO.Path]::GetFileNameWithoutExtension($processPath) -eq 'pwsh') { return , @($processPath) }
+    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+    if (Test-Path -LiteralPath $pwshDll) { return , @($processPath, $pwshDll) }
+    $onPath = Get-Command pwsh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($onPath) { return , @($onPath.Source) }
+    throw "Cannot find how to start pwsh from '$processPath'."
+}
+
+function Find-Pester {
+    # Pester 5 from PSModulePath, else the copy that 'dotnet restore' of tests/tools/pester put in the NuGet
+    # packages folder (its tools/ folder is the module).
+    $installed = Get-Module -ListAvailable -Name Pester |
+        Where-Object { $_.Version -ge [version]'5.0.0' -and $_.Version -lt [version]'6.0.0' } |
+        Sort-Object Version -Descending |
+        Select-Object -First 1
+    if ($installed) { return [pscustomobject]@{ Version = $installed.Version; Path = $installed.Path } }
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([System.Environment]::GetFolderPath('UserProfile')) '.nuget' 'packages' }
+    $manifest = Join-Path $packages 'pester' $PesterVersion 'tools' 'Pester.psd1'
+    if (Test-Path -LiteralPath $manifest) { return [pscustomobject]@{ Version = [version]$PesterVersion; Path = $manifest } }
+    $null
 }
 
 function Invoke-Build {
@@ -84,13 +112,9 @@ function Invoke-Test {
 function Invoke-PesterSuite {
     Invoke-Build
 
-    $pester = Get-Module -ListAvailable -Name Pester |
-        Where-Object { $_.Version -ge [version]'5.0.0' } |
-        Sort-Object Version -Descending |
-        Select-Object -First 1
+    $pester = Find-Pester
     if (-not $pester) {
-        Write-Host 'Pester 5 is not installed: the Pester suite (tests/pester) was skipped. Install-Module Pester -MinimumVersion 5.0 to run it.'
-        return
+        throw "Pester 5 was not found, neither on PSModulePath nor in the NuGet packages folder. Run 'dotnet restore $PesterDownload' (what .ci/run does) to fetch Pester $PesterVersion."
     }
     if (-not (Test-Path -LiteralPath $PesterTests)) {
         Write-Host "No Pester tests at '$PesterTests': the Pester suite was skipped."
@@ -100,24 +124,30 @@ function Invoke-PesterSuite {
     # A fresh session: no profile, nothing imported, so the tests see exactly the module that was just built.
     # BACKUPTOOLS_MODULE tells the tests which manifest to import.
     $null = New-Item -ItemType Directory -Path $OutDir -Force
-    $pwsh = (Get-Process -Id $PID).Path
+    $pwsh = Get-PwshCommand
     $runner = {
         param([string] $ManifestPath, [string] $TestPath, [string] $PesterPath, [string] $ResultPath)
         $ErrorActionPreference = 'Stop'
+        # Captured error text must hold no colour codes: ANSI escapes are invalid in the NUnit XML export.
+        $PSStyle.OutputRendering = 'PlainText'
+        $env:NO_COLOR = '1'   # and none in what child pwsh processes print
         $env:BACKUPTOOLS_MODULE = $ManifestPath
         Import-Module $PesterPath
         $config = New-PesterConfiguration
         $config.Run.Path = $TestPath
-        $config.Run.Exit = $true
+        $config.Run.PassThru = $true
         $config.Output.Verbosity = 'Detailed'
         $config.TestResult.Enabled = $true
         $config.TestResult.OutputFormat = 'NUnitXml'
         $config.TestResult.OutputPath = $ResultPath
-        Invoke-Pester -Configuration $config
+        $result = Invoke-Pester -Configuration $config
+        # One plain line that .ci/run adds to the xunit totals.
+        "pester: $($result.PassedCount) passed, $($result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount) failed, $($result.SkippedCount) skipped"
+        exit ([int]($result.Result -ne 'Passed'))
     }
     $resultPath = Join-Path $OutDir 'pester-results.xml'
     Write-Host "> $pwsh -NoProfile -NonInteractive (Pester $($pester.Version) on $PesterTests)" -ForegroundColor Cyan
-    & $pwsh -NoProfile -NonInteractive -Command $runner -args $Manifest, $PesterTests, $pester.Path, $resultPath
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $runner -args $Manifest, $PesterTests, $pester.Path, $resultPath
     if ($LASTEXITCODE -ne 0) {
         throw "The Pester suite failed (exit code $LASTEXITCODE); results in $resultPath."
     }
