@@ -11,6 +11,9 @@
     Description          = 'Database backups a DBA can trust: take, list, verify, restore and prune backups (SQLite to a local folder), with DR drills measuring RTO and RPO.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
+    # The output types and enums, loaded into the default load context before the cmdlets so that scripts can name
+    # them; the engine and its third-party libraries stay in the module's private load context (module/bin/lib).
+    RequiredAssemblies   = @('module/bin/BackupTools.Model.dll')
     FormatsToProcess     = @('module/BackupTools.Format.ps1xml')
     CmdletsToExport      = @(
         'New-DbBackup'

@@ -6,8 +6,10 @@ using BackupTools.Operations;
 namespace BackupTools.Commands;
 
 /// <summary>
-/// Restores a backup to a target. An existing target is replaced only with -Force or after confirmation
-/// (ConfirmImpact High: PowerShell asks unless -Confirm:$false); -WhatIf changes nothing. CLI: <c>backuptools restore</c>.
+/// Restores one backup to a target. An existing target is replaced only with -Force or after confirmation
+/// (ConfirmImpact High); a new target is restored without a prompt, so scheduled scripts run unattended; -WhatIf
+/// changes nothing. Several backups for the one target are refused before anything is restored. CLI:
+/// <c>backuptools restore</c>.
 /// </summary>
 [Cmdlet(VerbsData.Restore, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RestoreResult))]
@@ -64,23 +66,41 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
 
     protected override string ProgressActivity => "Restoring";
 
-    protected override void ProcessRecord()
+    private readonly List<string?> _paths = new();
+
+    /// <summary>Collects the piped backups: which one to restore can only be judged once all have arrived.</summary>
+    protected override void ProcessRecord() => _paths.Add(Path);
+
+    protected override void EndProcessing()
     {
-        var target = ResolveSource(Target);
+        if (_paths.Count > 1)
+        {
+            // Restoring each in turn would leave whichever came last (the oldest, from Get-DbBackup) in place.
+            ThrowTerminatingError(new BackupToolsException(ErrorIds.RestoreSourceAmbiguous, ErrorKind.InvalidArgument,
+                $"{_paths.Count} backups were given for the one target '{Target}'; nothing was restored. A target takes one " +
+                "backup: choose it with Get-DbBackup -Latest, Select-Object -First 1 or a filter.", Target));
+        }
+        if (_paths.Count == 1)
+            Restore(_paths[0]);
+    }
+
+    private void Restore(string? path)
+    {
+        var target = Target;
         var storeOptions = StoreOptions;
         var started = false;
         try
         {
-            var options = BaseEngineOptions() with
+            var options = BaseEngineOptions(Target) with
             {
                 CreateDatabase = CreateDatabase, Jobs = Jobs, IncludeGlobals = IncludeGlobals, NoOwner = NoOwner,
             };
-            var location = Path is not null
-                ? ResolvePath(Path)
+            var location = path is not null
+                ? ResolvePath(path)
                 : RunEngine((_, ct) => BackupCatalog.LatestLocationAsync(
                     Require(nameof(Path), null, p => p.Destination.Location), ConfigProfile!.Profile.Name, storeOptions, ct));
             var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, options, storeOptions, ct));
-            if (!Confirmed(plan.Target, plan.Description))
+            if (!Confirmed(plan))
                 return;
             started = true;
             var result = RunEngine((observer, ct) => RestoreOperation.RunAsync(new RestoreRequest
@@ -109,17 +129,21 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
         {
             // A failure found before the restore started (no such backup, an unreachable server) is reported too.
             if (!started)
-                NotifyFailure(Notifications.NotificationOperation.Restore, Notifications.OperationOutcomes.DatabaseOfLocation(Path), ex);
+                NotifyFailure(Notifications.NotificationOperation.Restore, Notifications.OperationOutcomes.DatabaseOfLocation(path), ex);
             WriteError(ex);
         }
     }
 
-    /// <summary>-Force skips the prompt, but never -WhatIf or an explicit -Confirm.</summary>
-    private bool Confirmed(string target, string action)
+    /// <summary>
+    /// Only replacing something asks: a new target, or -Force, goes ahead without a prompt; -WhatIf and an explicit
+    /// -Confirm are always honoured.
+    /// </summary>
+    private bool Confirmed(RestorePlan plan)
     {
-        if (Force && !IsSwitchOn("WhatIf") && !IsSwitchOn("Confirm") && !WhatIfPreference())
+        var asked = IsSwitchOn("WhatIf") || IsSwitchOn("Confirm") || WhatIfPreference();
+        if (!asked && (Force || !plan.TargetExists))
             return true;
-        return ShouldProcess(target, action);
+        return ShouldProcess(plan.Target, plan.Description);
     }
 
     private bool IsSwitchOn(string parameter) =>

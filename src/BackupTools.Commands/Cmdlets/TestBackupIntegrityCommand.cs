@@ -69,7 +69,7 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
         }
         var profile = ConfigProfile?.Profile;
         // Credentials and keys once per record (their secret references are resolved here), not once per path.
-        var engineOptions = BaseEngineOptions();
+        var engineOptions = BaseEngineOptions(ScratchTarget);
         var decryption = DecryptionOptions();
         foreach (var path in paths)
         {
@@ -81,7 +81,7 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
                     Location = ResolvePath(path),
                     Level = IsBound(nameof(Level)) ? Level : profile?.Verify ?? IntegrityLevel.Checksum,
                     MaxAge = IsBound(nameof(MaxAge)) ? MaxAge : profile?.Objectives?.Rpo,
-                    ScratchTarget = ScratchTarget is null ? profile?.ScratchTarget : ResolveOptionalSource(ScratchTarget),
+                    ScratchTarget = ScratchTarget ?? profile?.ScratchTarget,
                     EngineOptions = engineOptions,
                     TempDirectory = TempPath is null ? profile?.TempPath : ResolveOptionalPath(TempPath),
                     Store = StoreOptions,

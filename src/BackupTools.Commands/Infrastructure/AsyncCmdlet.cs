@@ -78,7 +78,6 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     /// <summary>A source, target or scratch server: connection strings pass through, paths are resolved.</summary>
     protected string ResolveSource(string value) => Engines.EngineRegistry.IsConnectionString(value) ? value : ResolvePath(value);
 
-    protected string? ResolveOptionalSource(string? value) => string.IsNullOrEmpty(value) ? null : ResolveSource(value);
 
     /// <summary>A failure of one item: reported, and the cmdlet goes on with the next.</summary>
     protected void WriteError(BackupToolsException ex) => WriteError(ErrorRecords.From(ex));

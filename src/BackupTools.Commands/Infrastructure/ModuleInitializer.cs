@@ -12,8 +12,9 @@ namespace BackupTools.Commands.Infrastructure;
 /// </summary>
 /// <remarks>
 /// PowerShell enumerates the public types of this assembly before it calls <see cref="OnImport"/>, so no public
-/// type here may need the engine to load: no engine base type or interface, and no field of an engine value type
-/// (enum-typed parameters keep an int backing field). The metadata tests enforce this.
+/// type here may need the engine to load: no engine base type or interface, and no field of an engine value type.
+/// BackupTools.Model (output types, enums) is different: the manifest's RequiredAssemblies loads it into the default
+/// context before this assembly, and the private context hands out that same copy. The metadata tests enforce this.
 /// </remarks>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {

@@ -6,8 +6,10 @@ namespace BackupTools.Commands.Infrastructure;
 
 /// <summary>
 /// The private load context of the module: the engine and every third-party dependency (Microsoft.Data.Sqlite,
-/// SQLitePCLRaw and the native e_sqlite3) come from <c>module/bin/lib</c>, so another module that ships a different
-/// version of the same library can be loaded in the same session.
+/// SQLitePCLRaw and the native e_sqlite3, Npgsql, AWSSDK, YamlDotNet, BouncyCastle) come from <c>module/bin/lib</c>,
+/// so another module that ships a different version of the same library can be loaded in the same session.
+/// BackupTools.Model (the output types and enums) is not in lib/: it is the one assembly both contexts share, taken
+/// from the default context, so an object the engine makes is the very type a script names.
 /// </summary>
 internal sealed class ModuleLoadContext : AssemblyLoadContext
 {
@@ -21,7 +23,8 @@ internal sealed class ModuleLoadContext : AssemblyLoadContext
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        // Only what ships in lib/ is ours; everything else (the framework, PowerShell) comes from the default context.
+        // Only what ships in lib/ is ours; everything else (the framework, PowerShell, BackupTools.Model) comes from
+        // the default context.
         var path = Path.Join(_libDirectory, assemblyName.Name + ".dll");
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }

@@ -61,7 +61,6 @@ public static class BackupConfigLoader
             Databases = reader.DatabaseNames.ToList(),
             Destinations = reader.DestinationNames.ToList(),
             Online = options.Online,
-            Config = config,
         };
     }
 

@@ -39,4 +39,15 @@ public sealed record EngineOptions
     public bool CreateDatabase { get; init; }
     /// <summary>Restore: do not set object owners (pg_restore --no-owner), for servers without the original roles.</summary>
     public bool NoOwner { get; init; }
+
+    /// <summary>
+    /// How the host reads restore and scratch targets as local paths (PowerShell: relative to its current location,
+    /// drives such as TestDrive: resolved), keyed by the text the user gave. Only engines whose targets are files
+    /// (SQLite) use them: a PostgreSQL target <c>app_copy</c> is a database name, never <c>/cwd/app_copy</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? LocalPaths { get; init; }
+
+    /// <summary>The host's local-path reading of <paramref name="value"/>, or the value itself.</summary>
+    public string LocalPath(string value) =>
+        LocalPaths is not null && LocalPaths.TryGetValue(value, out var path) ? path : value;
 }

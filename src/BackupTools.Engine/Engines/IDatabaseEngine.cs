@@ -29,7 +29,7 @@ public interface IDatabaseEngine
     Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct);
 
     /// <summary>The target as the engine addresses it: SQLite keeps the path; PostgreSQL turns a bare name into a database on the backup's server.</summary>
-    string ResolveTarget(string target, BackupManifest manifest);
+    string ResolveTarget(string target, BackupManifest manifest, EngineOptions options);
 
     /// <summary>True when a database exists at <paramref name="target"/> (so restoring would replace it).</summary>
     Task<bool> TargetExistsAsync(string target, EngineOptions options, CancellationToken ct);

@@ -47,6 +47,8 @@ public static class ErrorIds
 
     // Restore
     public const string RestoreTargetExists = "RestoreTargetExists";
+    /// <summary>Several backups were given for one restore target.</summary>
+    public const string RestoreSourceAmbiguous = "RestoreSourceAmbiguous";
     public const string RestoreTargetDirectoryMissing = "RestoreTargetDirectoryMissing";
     public const string RestoreTargetInvalid = "RestoreTargetInvalid";
     public const string RestoreFailed = "RestoreFailed";

@@ -51,7 +51,7 @@ public static class RestoreOperation
         var (store, _, manifest, info) = await BackupCatalog.OpenAsync(location, storeOptions, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, location);
-        target = engine.ResolveTarget(target, manifest);
+        target = engine.ResolveTarget(target, manifest, options);
         return new RestorePlan { Backup = info, Target = target, TargetExists = await engine.TargetExistsAsync(target, options, ct).ConfigureAwait(false) };
     }
 
@@ -66,7 +66,7 @@ public static class RestoreOperation
         var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, request.Store, ct).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, request.Location);
-        var target = engine.ResolveTarget(request.Target, manifest);
+        var target = engine.ResolveTarget(request.Target, manifest, request.EngineOptions);
         var exists = await engine.TargetExistsAsync(target, request.EngineOptions, ct).ConfigureAwait(false);
         if (exists && !request.Overwrite)
             throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,

@@ -234,13 +234,14 @@ public sealed class ConfigErrorTests : IDisposable
     [Fact]
     public void Warnings_do_not_make_the_file_invalid()
     {
-        var report = BackupConfigLoader.Validate(Write(Y(
+        var path = Write(Y(
             "version: 1",
             "destinations:",
             "  local: { path: ./b }",
             "  minio: { s3: { url: s3://bucket, endpoint: 'http://127.0.0.1:9000' } }",
             "databases:",
-            "  app: { source: ./a.db, destination: local, includeGlobals: true }")), new ConfigValidationOptions { CheckEnvironment = false });
+            "  app: { source: ./a.db, destination: local, includeGlobals: true }"));
+        var report = BackupConfigLoader.Validate(path, new ConfigValidationOptions { CheckEnvironment = false });
         Assert.True(report.IsValid);
         Assert.Equal(0, report.ErrorCount);
         Assert.Equal(new[] { (4, 46, "destinations.minio.s3.endpoint"), (4, 3, "destinations.minio"), (6, 46, "databases.app.includeGlobals") }
@@ -250,7 +251,7 @@ public sealed class ConfigErrorTests : IDisposable
         Assert.Contains("PostgreSQL option; SQLite database 'app' ignores it", report.Problems[^1].Message);
         Assert.Equal(new[] { "app" }, report.Databases);
         Assert.Equal(new[] { "local", "minio" }, report.Destinations);
-        Assert.NotNull(report.Config);
+        Assert.Equal("app", BackupConfigLoader.Load(path).GetDatabase("app").Name);
     }
 
     [Fact]

@@ -138,11 +138,11 @@ public sealed class ConfigSchemaTests
             Assert.Equal(new[] { "app", "inventory" }, report.Databases);
             Assert.Equal(new[] { "local", "offsite" }, report.Destinations);
 
-            var app = report.Config!.GetDatabase("app");
+            var app = BackupConfigLoader.Load(path).GetDatabase("app");
             Assert.True(app.Destination.IsS3);
             Assert.Equal(Path.Combine(tmp.Path, "pagila-assertions.yaml"), app.Drill!.AssertionFile);
             Assert.Equal(4, Operations.DrillAssertions.Load(app.Drill.AssertionFile!).Count);
-            var inventory = report.Config.GetDatabase("inventory");
+            var inventory = BackupConfigLoader.Load(path).GetDatabase("inventory");
             Assert.Equal("/var/backups/databases", inventory.Destination.Location);
             Assert.Equal("zstd", inventory.Compression);
         }
@@ -163,7 +163,7 @@ public sealed class ConfigSchemaTests
         Assert.Equal("# yaml-language-server: $schema=../backuptools.schema.json", File.ReadLines(path).First());
         var report = BackupConfigLoader.Validate(path);
         Assert.True(report.Problems.Count == 0, string.Join("\n", report.Problems));
-        var chinook = report.Config!.GetDatabase("chinook");
+        var chinook = BackupConfigLoader.Load(path).GetDatabase("chinook");
         Assert.Equal(Path.GetFullPath(Datasets.ChinookSqlite), chinook.Source);
         Assert.Equal(Path.Combine(Datasets.RepoRoot, "backups"), chinook.Destination.Location);
         Assert.Equal(IntegrityLevel.Restore, chinook.Verify);

@@ -27,11 +27,15 @@ public class ModuleLayoutTests
     }
 
     [Fact]
-    public void Only_the_cmdlet_assembly_sits_in_module_bin()
+    public void Only_the_cmdlet_and_model_assemblies_sit_in_module_bin()
     {
-        // Anything else there would be found by the default load context and defeat the isolation.
-        var dlls = Directory.GetFiles(M.ModuleBin, "*.dll").Select(Path.GetFileName).ToArray();
-        Assert.Equal(new[] { "BackupTools.Commands.dll" }, dlls);
+        // Anything else there would be found by the default load context and defeat the isolation. The model has no
+        // dependency at all: it is the one assembly both load contexts share, so scripts can name its types.
+        var dlls = Directory.GetFiles(M.ModuleBin, "*.dll").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(new[] { "BackupTools.Commands.dll", "BackupTools.Model.dll" }, dlls);
+        Assert.Empty(M.Context.LoadFromAssemblyPath(Path.Combine(M.ModuleBin, "BackupTools.Model.dll")).GetReferencedAssemblies()
+            .Where(r => !ModuleMetadata.IsFramework(M.Context.LoadFromAssemblyName(r))));
+        Assert.False(File.Exists(Path.Combine(M.ModuleLib, "BackupTools.Model.dll")), "a second copy in lib/ would split the types in two");
         Assert.False(File.Exists(Path.Combine(M.ModuleLib, ModuleMetadata.SmaName + ".dll")), "PowerShell's own assembly must never ship with the module");
     }
 
@@ -45,7 +49,7 @@ public class ModuleLayoutTests
         while (pending.Count > 0)
         {
             var name = pending.Dequeue();
-            if (!seen.Add(name) || framework.Contains(name)) continue;
+            if (!seen.Add(name) || framework.Contains(name) || name == "BackupTools.Model") continue; // Model: module/bin, shared
             Assert.True(lib.Contains(name), $"{name} is needed at run time but missing from module/bin/lib");
             foreach (var reference in M.Context.LoadFromAssemblyPath(Path.Combine(M.ModuleLib, name + ".dll")).GetReferencedAssemblies())
                 pending.Enqueue(reference.Name!);
@@ -124,7 +128,7 @@ public class ModuleLayoutTests
     }
 
     private static bool LoadableBeforeImport(Type t) =>
-        ModuleMetadata.IsFramework(t.Assembly) || t.Assembly.GetName().Name is ModuleMetadata.SmaName or "BackupTools.Commands";
+        ModuleMetadata.IsFramework(t.Assembly) || t.Assembly.GetName().Name is ModuleMetadata.SmaName or "BackupTools.Commands" or "BackupTools.Model";
 
     private static IEnumerable<Type> ValueTypesIn(Type t)
     {

@@ -68,7 +68,7 @@ public class ModuleManifestTests
         foreach (var view in views)
         {
             var typeName = view.Element("ViewSelectedBy")!.Element("TypeName")!.Value;
-            var type = M.Engine.GetType(typeName) ?? M.Commands.GetType(typeName);
+            var type = M.Model.GetType(typeName) ?? M.Engine.GetType(typeName) ?? M.Commands.GetType(typeName);
             Assert.True(type is not null, $"Format view '{view.Element("Name")?.Value}' selects {typeName}, which does not exist");
             covered.Add(typeName);
             var properties = type!.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);

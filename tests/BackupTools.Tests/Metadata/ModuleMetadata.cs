@@ -28,12 +28,13 @@ public sealed class ModuleMetadata
         var paths = Directory.GetFiles(RuntimeDirectory, "*.dll")
             .Append(SmaPath)
             .Concat(Directory.GetFiles(engineDir, "*.dll"))
-            .Append(CommandsPath)
+            .Concat(Directory.GetFiles(commandsDir, "*.dll"))
             .Distinct(StringComparer.Ordinal);
         Context = new MetadataLoadContext(new PathAssemblyResolver(paths), typeof(object).Assembly.GetName().Name);
         Commands = Context.LoadFromAssemblyPath(CommandsPath);
         Sma = Context.LoadFromAssemblyName(SmaName);
         Engine = Context.LoadFromAssemblyName("BackupTools.Engine");
+        Model = Context.LoadFromAssemblyName("BackupTools.Model");
         PSCmdlet = Sma.GetType("System.Management.Automation.PSCmdlet", throwOnError: true)!;
         Cmdlets = Commands.GetTypes()
             .Where(t => Attribute(t, "CmdletAttribute") is not null)
@@ -49,6 +50,8 @@ public sealed class ModuleMetadata
     public Assembly Commands { get; }
     public Assembly Sma { get; }
     public Assembly Engine { get; }
+    /// <summary>The output types and enums (module/bin, shared by both load contexts).</summary>
+    public Assembly Model { get; }
     public Type PSCmdlet { get; }
     public IReadOnlyList<CmdletShape> Cmdlets { get; }
 

@@ -52,7 +52,7 @@ public class PipelineBindingTests
     [Fact]
     public void A_piped_BackupInfo_binds_exactly_one_parameter_per_property_in_each_parameter_set()
     {
-        var info = M.Engine.GetType("BackupTools.BackupInfo", throwOnError: true)!;
+        var info = M.Model.GetType("BackupTools.BackupInfo", throwOnError: true)!;
         var properties = info.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToList();
         foreach (var c in M.Cmdlets)
         {

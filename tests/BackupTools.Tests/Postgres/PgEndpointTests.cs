@@ -37,8 +37,8 @@ public class PgEndpointTests
     public void A_bare_restore_target_is_a_database_on_the_backup_server()
     {
         var manifest = new BackupTools.Manifest.BackupManifest { Source = "postgresql://app_user@db1:6432/app" };
-        Assert.Equal("postgresql://app_user@db1:6432/app_copy", new PostgresEngine().ResolveTarget("app_copy", manifest));
-        Assert.Equal("postgresql://other@db2:5432/x", new PostgresEngine().ResolveTarget("postgresql://other@db2:5432/x", manifest));
+        Assert.Equal("postgresql://app_user@db1:6432/app_copy", new PostgresEngine().ResolveTarget("app_copy", manifest, EngineOptions.Default));
+        Assert.Equal("postgresql://other@db2:5432/x", new PostgresEngine().ResolveTarget("postgresql://other@db2:5432/x", manifest, EngineOptions.Default));
     }
 
     [Theory]

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Npgsql;
 
 namespace BackupTools.Tests.TestSupport;
 
@@ -9,8 +8,10 @@ namespace BackupTools.Tests.TestSupport;
 /// A real PostgreSQL cluster for the tests: initdb in a temp folder (owned by the postgres user when the tests run
 /// as root, since initdb and postgres refuse root), password authentication on 127.0.0.1 and a free port, stopped and
 /// removed when the test run ends. BACKUPTOOLS_TEST_PG (a superuser connection URI) uses an existing server instead.
+/// This part needs nothing but the server's binaries, so the in-process PowerShell tests (which must not load the
+/// module's libraries into the default load context) share it; PgCluster.Npgsql.cs adds the Npgsql helpers.
 /// </summary>
-public sealed class PgCluster : IDisposable
+public sealed partial class PgCluster : IDisposable
 {
     public const string SuperUser = "bt_admin";
     public const string EnvironmentVariable = "BACKUPTOOLS_TEST_PG";
@@ -58,68 +59,6 @@ public sealed class PgCluster : IDisposable
 
     /// <summary>A libpq URI for <paramref name="database"/> without the password (credentials come from options or environment).</summary>
     public string Uri(string database, string? user = null) => $"postgresql://{user ?? User}@{Host}:{Port}/{database}";
-
-    public string NpgsqlConnectionString(string database, string? user = null, string? password = null) =>
-        new NpgsqlConnectionStringBuilder
-        {
-            Host = Host, Port = Port, Database = database, Username = user ?? User, Password = password ?? Password,
-            Pooling = false, Timeout = 15, CommandTimeout = 300,
-        }.ConnectionString;
-
-    public Engines.EngineOptions Options(string? user = null, string? password = null) =>
-        new() { User = user ?? User, Password = password ?? Password };
-
-    public NpgsqlConnection Open(string database = "postgres", string? user = null, string? password = null)
-    {
-        var c = new NpgsqlConnection(NpgsqlConnectionString(database, user, password));
-        c.Open();
-        return c;
-    }
-
-    public void Execute(string database, string sql)
-    {
-        using var c = Open(database);
-        using var cmd = new NpgsqlCommand(sql, c) { CommandTimeout = 300 };
-        cmd.ExecuteNonQuery();
-    }
-
-    public T Scalar<T>(string database, string sql)
-    {
-        using var c = Open(database);
-        using var cmd = new NpgsqlCommand(sql, c) { CommandTimeout = 300 };
-        return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T));
-    }
-
-    /// <summary>A new empty database with a unique name.</summary>
-    public string CreateDatabase(string prefix)
-    {
-        var name = $"{prefix}_{Guid.NewGuid().ToString("N")[..8]}";
-        Execute("postgres", $"CREATE DATABASE \"{name}\"");
-        return name;
-    }
-
-    public bool DatabaseExists(string name) =>
-        Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{name.Replace("'", "''")}'") > 0;
-
-    /// <summary>Number of databases whose name is LIKE <paramref name="pattern"/> (e.g. bt_verify_%).</summary>
-    public long CountDatabases(string pattern) =>
-        Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{pattern.Replace("'", "''")}'");
-
-    /// <summary>
-    /// Cancels <paramref name="cts"/> as soon as a database LIKE <paramref name="pattern"/> exists (a scratch restore is
-    /// then under way); true when it did, false when <paramref name="cts"/> was cancelled otherwise first.
-    /// </summary>
-    public Task<bool> CancelOnceDatabaseExists(string pattern, CancellationTokenSource cts) => Task.Run(async () =>
-    {
-        while (!cts.IsCancellationRequested)
-        {
-            if (CountDatabases(pattern) > 0) { cts.Cancel(); return true; }
-            await Task.Delay(10);
-        }
-        return false;
-    });
-
-    public void DropDatabase(string name) => Execute("postgres", $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
 
     /// <summary>Runs psql with the cluster's credentials in the environment (never on the command line).</summary>
     public (int ExitCode, string Output) Psql(string database, params string[] args)

@@ -34,7 +34,7 @@ public sealed class PostgresEngine : IDatabaseEngine
 
     public string DescribeSource(string source) => PgEndpoint.Parse(source).ToString();
 
-    public string ResolveTarget(string target, BackupManifest manifest) =>
+    public string ResolveTarget(string target, BackupManifest manifest, EngineOptions options) =>
         PgEndpoint.LooksLikePostgres(target) ? target : PgEndpoint.Parse(manifest.Source).WithDatabase(target).ToString();
 
     public async Task ValidateSourceAsync(string source, EngineOptions options, CancellationToken ct)

@@ -164,11 +164,11 @@ public sealed class SqliteEngine : IDatabaseEngine
         }
     }
 
-    public string ResolveTarget(string target, BackupManifest manifest) => target;
+    public string ResolveTarget(string target, BackupManifest manifest, EngineOptions options) => options.LocalPath(target);
 
     public string ScratchTarget(string? scratchRoot, string prefix, string id, BackupManifest manifest, EngineOptions options)
     {
-        var root = string.IsNullOrEmpty(scratchRoot) ? Path.GetTempPath() : SqliteSource.ResolvePath(scratchRoot);
+        var root = string.IsNullOrEmpty(scratchRoot) ? Path.GetTempPath() : SqliteSource.ResolvePath(options.LocalPath(scratchRoot));
         if (!Directory.Exists(root))
             throw new BackupToolsException(ErrorIds.ScratchTargetInvalid, ErrorKind.ObjectNotFound,
                 $"Scratch folder '{root}' does not exist. For SQLite, -ScratchTarget is a folder where a throwaway copy is restored.", scratchRoot);
