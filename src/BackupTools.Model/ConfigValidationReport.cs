@@ -48,6 +48,13 @@ public sealed class ConfigValidationReport
     public IReadOnlyList<string> Destinations { get; init; } = Array.Empty<string>();
     /// <summary>Whether -Online checks ran.</summary>
     public bool Online { get; init; }
+    /// <summary>
+    /// The loaded configuration (the engine's BackupConfig: databases, destinations and their resolved paths) when the
+    /// file has no error in its content; null otherwise. Typed object because the engine's types stay in the module's
+    /// private load context; scripts read its properties as usual. Not in --json output.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public object? Config { get; init; }
 
     public override string ToString() =>
         $"{Path}: {(IsValid ? "valid" : "invalid")}, {ErrorCount} error(s), {WarningCount} warning(s)";

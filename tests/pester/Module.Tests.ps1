@@ -4,7 +4,8 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-BackupToolsModule
-    $script:Cmdlets = @('Export-BackupMetric', 'Get-BackupHealth', 'Get-DbBackup', 'Invoke-DrDrill', 'New-DbBackup', 'Remove-ExpiredBackup', 'Restore-DbBackup', 'Test-BackupIntegrity')
+    $script:Cmdlets = @('Export-BackupMetric', 'Get-BackupHealth', 'Get-DbBackup', 'Invoke-BackupPlan', 'Invoke-DrDrill', 'New-DbBackup',
+        'Remove-ExpiredBackup', 'Restore-DbBackup', 'Test-BackupConfig', 'Test-BackupIntegrity')
 }
 
 Describe 'The BackupTools module' {

@@ -36,6 +36,8 @@ BeforeAll {
     function Stop-TestListener($server) {
         $server.Listener.Stop()
         $server.Listener.Close()
+        # The thread job ends once the listener stops; wait for it, so Remove-Job never races its disposal.
+        $null = $server.Job | Wait-Job -Timeout 10
         $server.Job | Remove-Job -Force
     }
 

@@ -8,10 +8,17 @@ BeforeAll {
 
 Describe 'Backup, list, verify, restore and prune of Chinook through the pipeline' {
     BeforeAll {
-        $script:Source = Copy-Chinook -Folder (Join-Path $TestDrive 'source')
-        $script:Dest = Join-Path $TestDrive 'backups'
+        # One history for every Context: Pester removes what a Context adds to TestDrive when it ends, which would take
+        # the verification records of 'Test-BackupIntegrity' away before 'Remove-ExpiredBackup' reads them.
+        $script:History = Join-Path ([System.IO.Path]::GetTempPath()) ('bt-pester-pipeline-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $script:Source = Copy-Chinook -Folder (Join-Path $script:History 'source')
+        $script:Dest = Join-Path $script:History 'backups'
         $script:First = New-DbBackup -Source $script:Source -Destination $script:Dest -Tag nightly, keep-me
         $script:Second = New-DbBackup $script:Source $script:Dest -CompressionLevel 1
+    }
+
+    AfterAll {
+        Remove-Item -LiteralPath $script:History -Recurse -Force -ErrorAction SilentlyContinue
     }
 
     Context 'New-DbBackup' {
@@ -33,6 +40,7 @@ Describe 'Backup, list, verify, restore and prune of Chinook through the pipelin
         }
 
         It 'resolves relative paths against the PowerShell location' {
+            $null = Copy-Chinook -Folder (Join-Path $TestDrive 'source')
             Push-Location (Join-Path $TestDrive 'source')
             try {
                 $relative = New-DbBackup -Source ./chinook.sqlite -Destination ../relative-backups

@@ -78,7 +78,7 @@ databases:
 version: 1
 destinations:
   offsite:
-    s3: { url: 's3://bucket/prefix', endpoint: 'http://127.0.0.1:9', secretAccessKey: 'env:BT_PESTER_UNSET_SECRET' }
+    s3: { url: 's3://bucket/prefix', endpoint: 'http://127.0.0.1:9', accessKeyId: pester, secretAccessKey: 'env:BT_PESTER_UNSET_SECRET' }
 databases:
   inventory: { source: ./chinook.sqlite, destination: offsite }
 '@ | Set-Content -LiteralPath $config

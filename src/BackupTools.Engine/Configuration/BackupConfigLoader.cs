@@ -61,6 +61,7 @@ public static class BackupConfigLoader
             Databases = reader.DatabaseNames.ToList(),
             Destinations = reader.DestinationNames.ToList(),
             Online = options.Online,
+            Config = config,
         };
     }
 
