@@ -85,7 +85,7 @@ public class ModuleManifestTests
     [Fact]
     public void The_about_topic_exists()
     {
-        var about = Path.Combine(Datasets.RepoRoot, "module", "en-US", "about_BackupTools.help.txt");
+        var about = Path.Combine(Datasets.RepoRoot, "en-US", "about_BackupTools.help.txt");
         Assert.True(File.Exists(about));
         var text = File.ReadAllText(about);
         foreach (var c in M.Cmdlets)
