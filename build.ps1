@@ -96,7 +96,8 @@ function Invoke-Build {
     Invoke-Tool dotnet @('build', $Solution, '-c', $Configuration, '-nologo')
     $rootModule = Join-Path $ModuleBin 'BackupTools.Commands.dll'
     $engine = Join-Path $ModuleBin 'lib' 'BackupTools.Engine.dll'
-    foreach ($required in $rootModule, $engine) {
+    $help = Join-Path $HelpDir 'BackupTools.Commands.dll-Help.xml'
+    foreach ($required in $rootModule, $engine, $help) {
         if (-not (Test-Path -LiteralPath $required -PathType Leaf)) {
             throw "The build did not lay out the module: '$required' is missing."
         }
