@@ -40,6 +40,7 @@ $Solution = Join-Path $Root 'BackupTools.sln'
 $Manifest = Join-Path $Root "$ModuleName.psd1"
 $ModuleDir = Join-Path $Root 'module'
 $ModuleBin = Join-Path $ModuleDir 'bin'
+$HelpDir = Join-Path $Root 'en-US'
 $TestProject = Join-Path $Root 'tests' 'BackupTools.Tests'
 $PesterTests = Join-Path $Root 'tests' 'pester'
 $OutDir = Join-Path $Root 'out'
@@ -95,7 +96,8 @@ function Invoke-Build {
     Invoke-Tool dotnet @('build', $Solution, '-c', $Configuration, '-nologo')
     $rootModule = Join-Path $ModuleBin 'BackupTools.Commands.dll'
     $engine = Join-Path $ModuleBin 'lib' 'BackupTools.Engine.dll'
-    foreach ($required in $rootModule, $engine) {
+    $help = Join-Path $HelpDir 'BackupTools.Commands.dll-Help.xml'
+    foreach ($required in $rootModule, $engine, $help) {
         if (-not (Test-Path -LiteralPath $required -PathType Leaf)) {
             throw "The build did not lay out the module: '$required' is missing."
         }
@@ -163,8 +165,9 @@ function Invoke-Package {
 
     Copy-Item -LiteralPath $Manifest -Destination $packageDir
     Copy-Item -LiteralPath $ModuleDir -Destination $packageDir -Recurse
-    # Get-Help finds about_ topics in <ModuleBase>/<culture>; the manifest sits at the package root.
-    Copy-Item -LiteralPath (Join-Path $ModuleDir 'en-US') -Destination $packageDir -Recurse
+    # Get-Help looks for about_ topics and the cmdlets' MAML help (<dll>-Help.xml, written by the build) in
+    # <ModuleBase>/<culture>, and ModuleBase is the manifest's folder: en-US sits beside the manifest, as in the repository.
+    Copy-Item -LiteralPath $HelpDir -Destination $packageDir -Recurse
     # Debug symbols are not needed to run the module and count against Azure Automation's upload limit.
     Get-ChildItem -LiteralPath $packageDir -Recurse -File -Filter '*.pdb' | Remove-Item -Force
 

@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-    Azure Automation runbook (PowerShell 7.2+, on a Hybrid Runbook Worker) that runs the BackupTools backup plan.
+    Azure Automation runbook (PowerShell 7.4+, on a Hybrid Runbook Worker) that runs the BackupTools backup plan.
 .DESCRIPTION
     The configuration comes from an Automation variable holding the YAML text (-ConfigVariable), or from a file on the
     worker (-ConfigPath). The file never holds secrets: it references environment variables (env:NAME), which this

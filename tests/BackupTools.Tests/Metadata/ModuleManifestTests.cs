@@ -85,10 +85,22 @@ public class ModuleManifestTests
     [Fact]
     public void The_about_topic_exists()
     {
-        var about = Path.Combine(Datasets.RepoRoot, "module", "en-US", "about_BackupTools.help.txt");
+        var about = Path.Combine(Datasets.RepoRoot, "en-US", "about_BackupTools.help.txt");
         Assert.True(File.Exists(about));
         var text = File.ReadAllText(about);
         foreach (var c in M.Cmdlets)
             Assert.Contains(c.Name, text);
+    }
+
+    [Fact]
+    public void The_build_writes_MAML_help_for_every_cmdlet_beside_the_manifest()
+    {
+        // Get-Help reads <ModuleBase>/<culture>/<assembly file>-Help.xml; generated from docs/en-US/*.md by build/help.
+        var maml = Path.Combine(Datasets.RepoRoot, "en-US", "BackupTools.Commands.dll-Help.xml");
+        Assert.True(File.Exists(maml), $"{maml} is missing: the build of src/BackupTools.Commands did not generate the help");
+        XNamespace command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
+        var names = XDocument.Load(maml).Descendants(command + "details").Select(d => d.Element(command + "name")!.Value).ToHashSet(StringComparer.Ordinal);
+        foreach (var c in M.Cmdlets)
+            Assert.True(names.Contains(c.Name), $"The MAML help has no {c.Name}: add docs/en-US/{c.Name}.md");
     }
 }
