@@ -154,8 +154,10 @@ Describe 'docs/examples/BackupPlan-AzureAutomation.ps1 (runbook)' {
         # Azure Automation's asset cmdlets exist only in a job; the child session defines look-alikes that read what this
         # test put in its environment, so the runbook's own code path (variable -> temp file, credential -> env) runs.
         function Invoke-Runbook([string] $Prelude, [string[]] $Arguments) {
-            # Afterwards: the runbook must have removed the secrets it put in the environment.
-            $command = "$Prelude`n& '$script:Runbook' -ModulePath '$script:Manifest' $($Arguments -join ' ')`n" +
+            # Afterwards: the runbook must have removed the secrets it put in the environment. Each result is formatted
+            # as it arrives, as an Automation job records it: a table view would wait for the end of the pipeline,
+            # which the runbook's final throw never reaches.
+            $command = "$Prelude`n& '$script:Runbook' -ModulePath '$script:Manifest' $($Arguments -join ' ') | ForEach-Object { Out-String -InputObject `$_ }`n" +
                 "if (`$env:BACKUP_PASSPHRASE) { Write-Output 'PASSPHRASE-LEFT-IN-ENVIRONMENT'; exit 3 }"
             $out = & pwsh -NoProfile -NonInteractive -Command $command 2>&1
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }

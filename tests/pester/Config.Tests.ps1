@@ -146,20 +146,4 @@ databases:
         $ev2[0].FullyQualifiedErrorId | Should -Be 'ConfigSecretUnresolved,BackupTools.Commands.TestBackupConfigCommand'
         $ev2[0].Exception.Message | Should -Match 'secret:absent'
     }
-
-    It 'resolves through a real SecretStore vault when Microsoft.PowerShell.SecretStore is installed' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.SecretStore)) {
-        Import-Module Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore
-        $vaultName = 'BackupToolsPester' + [guid]::NewGuid().ToString('N').Substring(0, 6)
-        Register-SecretVault -Name $vaultName -ModuleName Microsoft.PowerShell.SecretStore
-        try {
-            Set-SecretStoreConfiguration -Authentication None -Interaction None -Confirm:$false -ErrorAction SilentlyContinue
-            Set-Secret -Vault $vaultName -Name pg-app -Secret 'Pester-Store-Sentinel'
-            $path = New-ConfigFile -Name 'store.yaml' -Text ((Get-Content $script:VaultConfig -Raw) -replace 'TestVault', $vaultName)
-            $report = Test-BackupConfig $path
-            $report.IsValid | Should -BeTrue
-        }
-        finally {
-            Unregister-SecretVault -Name $vaultName -ErrorAction SilentlyContinue
-        }
-    }
 }

@@ -43,6 +43,8 @@ Describe 'Invoke-DrDrill in a scheduled-task script' {
         $run = Invoke-ScheduledDrill @('-AssertionFile', $assertions, '-ReportPath', (Join-Path $script:Work 'reports-fail'))
         $run.ExitCode | Should -Be 1 -Because $run.Output
         $run.Output | Should -Match 'FAILED \(DrillAssertionFailed\)'
+        # Exit 1 from the script's own verdict, not from a crash on the failing-drill path (it names [BackupTools.DrillReport]).
+        $run.Output | Should -Not -Match 'Unable to find type|RuntimeException'
         @(Get-ChildItem -LiteralPath $script:Scratch).Count | Should -Be 0
     }
 

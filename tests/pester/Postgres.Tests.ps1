@@ -60,7 +60,12 @@ Describe 'PostgreSQL round trip' -Skip:(-not $env:BACKUPTOOLS_TEST_PG) {
         $backup = New-DbBackup -Source "$server/postgres" -Destination TestDrive:/pg -DatabaseName pgtest -Credential $cred
         $backup.Engine | Should -Be 'postgresql'
         $backup | Test-BackupIntegrity -Level Restore -Credential $cred | Select-Object -ExpandProperty Passed | Should -BeTrue
-        $result = $backup | Restore-DbBackup -Target $script:target -CreateDatabase -Verify -Credential $cred -Confirm:$false
+        $result = $backup | Restore-DbBackup -Target $script:target -CreateDatabase -Verify -Credential $cred
         $result.Verified | Should -BeTrue
+        # A bare target is a database on the backup's server, named exactly so (never a path under the current folder).
+        $env:PGPASSWORD = $script:password
+        try { $names = @(& psql -X -At -d "$script:server/postgres" -c 'SELECT datname FROM pg_database') } finally { Remove-Item Env:PGPASSWORD }
+        $names | Should -Contain $script:target
+        @($names | Where-Object { $_ -like '*/*' }) | Should -BeNullOrEmpty
     }
 }
