@@ -1,0 +1,61 @@
+using System.Collections;
+using BackupTools.PowerShell.Tests.Support;
+using BackupTools.Tests.TestSupport;
+
+namespace BackupTools.PowerShell.Tests;
+
+/// <summary>PostgreSQL targets through the cmdlets: a bare name is a database on the backup's server, never a file path.</summary>
+[Collection(PgCollection.Name)]
+public sealed class PostgresTargetTests : IClassFixture<ModuleRunspace>
+{
+    private readonly ModuleRunspace _ps;
+    private readonly PgCluster _pg;
+
+    public PostgresTargetTests(ModuleRunspace ps, PgCluster pg)
+    {
+        _ps = ps;
+        _pg = pg;
+    }
+
+    private string[] DatabaseNames() =>
+        _pg.Psql("postgres", "-At", "-c", "SELECT datname FROM pg_database").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [Fact]
+    public void Restore_with_a_bare_target_creates_the_database_of_that_name_and_a_restore_level_check_uses_the_scratch_server()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var source = "pssrc_" + suffix;
+        var copy = "pscopy_" + suffix;
+        using var dir = new Scratch();
+        Assert.Equal(0, _pg.Psql("postgres", "-c", $"CREATE DATABASE {source}").ExitCode);
+        Assert.Equal(0, _pg.Psql(source, "-c", "CREATE TABLE t (id int primary key); INSERT INTO t SELECT generate_series(1, 250);").ExitCode);
+        try
+        {
+            var run = _ps.Run("""
+                $cred = [pscredential]::new($user, (ConvertTo-SecureString $password -AsPlainText -Force))
+                Set-Location $here
+                $backup = New-DbBackup -Source $source -Destination ./backups -Credential $cred
+                ($backup | Test-BackupIntegrity -Level Restore -ScratchServer $server -Credential $cred).Passed
+                ($backup | Restore-DbBackup -Target $copy -CreateDatabase -Verify -Credential $cred).Target
+                """, new Hashtable
+                {
+                    ["user"] = _pg.User, ["password"] = _pg.Password, ["here"] = dir.Path,
+                    ["source"] = _pg.Uri(source), ["server"] = _pg.Uri("postgres"), ["copy"] = copy,
+                });
+
+            run.AssertSucceeded();
+            Assert.Equal(true, run.Output[0].BaseObject);
+            Assert.EndsWith("/" + copy, (string)run.Output[1].BaseObject);
+            var names = DatabaseNames();
+            Assert.Contains(copy, names);
+            Assert.DoesNotContain(names, n => n.Contains('/'));
+            Assert.Equal("250", _pg.Psql(copy, "-At", "-c", "SELECT count(*) FROM t").Output.Trim());
+            Assert.False(File.Exists(Path.Combine(dir.Path, copy)));
+        }
+        finally
+        {
+            _pg.Psql("postgres", "-c", $"DROP DATABASE IF EXISTS {copy} WITH (FORCE)");
+            _pg.Psql("postgres", "-c", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
+        }
+    }
+}
