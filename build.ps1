@@ -133,6 +133,7 @@ function Invoke-PesterSuite {
         # Captured error text must hold no colour codes: ANSI escapes are invalid in the NUnit XML export.
         $PSStyle.OutputRendering = 'PlainText'
         $env:NO_COLOR = '1'   # and none in what child pwsh processes print
+        $env:AWS_EC2_METADATA_DISABLED = 'true'   # no test may probe the EC2 instance-metadata address
         $env:BACKUPTOOLS_MODULE = $ManifestPath
         Import-Module $PesterPath
         $config = New-PesterConfiguration
