@@ -1,12 +1,12 @@
 using System.Management.Automation;
-using BackupTools.Engines;
+using BackupTools.Configuration;
 
 namespace BackupTools.Commands.Infrastructure;
 
 /// <summary>
 /// Base of the cmdlets that connect to a database server (New-DbBackup, Test-BackupIntegrity, Restore-DbBackup,
 /// Invoke-DrDrill): the PostgreSQL connection parameters, declared once. The password leaves the PSCredential only
-/// in <see cref="BaseEngineOptions"/>.
+/// in <see cref="EngineGiven"/>.
 /// </summary>
 public abstract class DatabaseCmdlet : StoreCmdlet
 {
@@ -20,19 +20,17 @@ public abstract class DatabaseCmdlet : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? PgBinPath { get; set; }
 
-    /// <summary>
-    /// Engine options from -Credential and -PgBinPath over the profile's (user, password reference, client folder,
-    /// row counts, globals); cmdlets add their own switches with <c>with { ... }</c>.
-    /// </summary>
-    protected EngineOptions BaseEngineOptions()
+    /// <summary>-Credential and -PgBinPath as bound (cmdlets add their own switches with <c>with { ... }</c>); the password leaves the PSCredential here.</summary>
+    protected EngineGiven EngineGiven
     {
-        var credential = Credential is null || Credential == PSCredential.Empty ? null : Credential;
-        var fromProfile = FromProfile(p => p.Engine(resolvePassword: credential is null), EngineOptions.Default);
-        return fromProfile with
+        get
         {
-            User = credential is null ? fromProfile.User : credential.UserName,
-            Password = credential is null ? fromProfile.Password : credential.GetNetworkCredential().Password,
-            ClientBinPath = PgBinPath is null ? fromProfile.ClientBinPath : ResolveOptionalPath(PgBinPath),
-        };
+            var credential = Credential is null || Credential == PSCredential.Empty ? null : Credential;
+            return new EngineGiven
+            {
+                Credential = credential is null ? null : new DatabaseCredentialGiven(credential.UserName, credential.GetNetworkCredential().Password),
+                ClientBinPath = ResolveOptionalPath(PgBinPath),
+            };
+        }
     }
 }

@@ -48,15 +48,38 @@ public abstract class NotifyingCmdlet : DatabaseCmdlet
     /// <summary>The notification settings of this call, set in BeginProcessing (none until then).</summary>
     protected NotificationOptions NotificationSettings { get; private set; } = NotificationOptions.None;
 
+    /// <summary>The notification parameters as bound: null when none is (then a -Profile's channels apply, as a whole).</summary>
+    protected NotificationOptions? NotificationsGiven { get; private set; }
+
     /// <summary>
     /// A bad notification URL or setting stops the command before anything runs; without notification parameters a
-    /// -Profile's channels apply. Derived cmdlets call base.BeginProcessing().
+    /// -Profile's channels apply (<see cref="Configuration.OptionPrecedence"/>). Derived cmdlets call base.BeginProcessing().
     /// </summary>
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        NotificationSettings = NotificationsOrProfile(() => NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable,
-            SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries), NotificationParameters.Names);
+        NotificationsGiven = NotificationParameters.Names.Any(IsBound)
+            ? NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable,
+                SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries)
+            : null;
+        NotificationSettings = Resolve(p => Configuration.OptionPrecedence.Notifications(NotificationsGiven, p));
+    }
+
+    /// <summary>
+    /// <paramref name="given"/> with the store, server, OpenPGP (<paramref name="encryption"/>) and notification
+    /// parameters bound on this call: what the cmdlet hands to <see cref="Configuration.OptionPrecedence"/>.
+    /// </summary>
+    protected T WithDatabaseParameters<T>(T given, Pipeline.EncryptionOptions? encryption) where T : Configuration.DatabaseOperationGiven
+    {
+        var engine = EngineGiven;
+        // A with-expression on the base record keeps the runtime type (its clone is virtual).
+        return (T)((Configuration.DatabaseOperationGiven)given with
+        {
+            Store = StoreGiven,
+            Engine = given.Engine with { Credential = engine.Credential, ClientBinPath = engine.ClientBinPath },
+            Encryption = encryption,
+            Notifications = NotificationsGiven,
+        });
     }
 
     /// <summary>Reports a failure found before the operation could start (a missing source, an unusable destination), unless -WhatIf.</summary>
