@@ -91,7 +91,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        var given = WithDatabaseParameters(new Configuration.DrillGiven
+        var given = (Configuration.DrillGiven)WithDatabaseParameters(new Configuration.DrillGiven
         {
             Select = IsBound(nameof(Select)) ? Select : null,
             Seed = Seed,

@@ -132,7 +132,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
                 PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,
             }
             : null;
-        var given = WithDatabaseParameters(new Configuration.BackupGiven
+        var given = (Configuration.BackupGiven)WithDatabaseParameters(new Configuration.BackupGiven
         {
             Source = Source is null ? null : ResolveSource(Source),
             Destination = Destination is null ? null : ResolvePath(Destination),

@@ -66,7 +66,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     protected override void ProcessRecord()
     {
         var target = ResolveSource(Target);
-        var given = WithDatabaseParameters(new Configuration.RestoreGiven
+        var given = (Configuration.RestoreGiven)WithDatabaseParameters(new Configuration.RestoreGiven
         {
             PreBackup = PreBackup,
             Verify = Verify,

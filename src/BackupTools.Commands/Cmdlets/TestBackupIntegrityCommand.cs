@@ -68,7 +68,7 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
             }
         }
         // Credentials and keys once per record (their secret references are resolved here), not once per path.
-        var given = WithDatabaseParameters(new Configuration.VerifyGiven
+        var given = (Configuration.VerifyGiven)WithDatabaseParameters(new Configuration.VerifyGiven
         {
             Level = IsBound(nameof(Level)) ? Level : null,
             MaxAge = MaxAge,

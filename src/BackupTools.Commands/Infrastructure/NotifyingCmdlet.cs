@@ -69,17 +69,21 @@ public abstract class NotifyingCmdlet : DatabaseCmdlet
     /// <paramref name="given"/> with the store, server, OpenPGP (<paramref name="encryption"/>) and notification
     /// parameters bound on this call: what the cmdlet hands to <see cref="Configuration.OptionPrecedence"/>.
     /// </summary>
-    protected T WithDatabaseParameters<T>(T given, Pipeline.EncryptionOptions? encryption) where T : Configuration.DatabaseOperationGiven
+    /// <remarks>
+    /// Not generic on purpose: a constraint naming an engine type is resolved when PowerShell enumerates the module's
+    /// types, before the module initializer can hand out BackupTools.Engine from lib/ (Import-Module then fails).
+    /// </remarks>
+    protected Configuration.DatabaseOperationGiven WithDatabaseParameters(Configuration.DatabaseOperationGiven given, Pipeline.EncryptionOptions? encryption)
     {
         var engine = EngineGiven;
-        // A with-expression on the base record keeps the runtime type (its clone is virtual).
-        return (T)((Configuration.DatabaseOperationGiven)given with
+        // The with-expression keeps the runtime type (BackupGiven, VerifyGiven, ...): a record's clone is virtual.
+        return given with
         {
             Store = StoreGiven,
             Engine = given.Engine with { Credential = engine.Credential, ClientBinPath = engine.ClientBinPath },
             Encryption = encryption,
             Notifications = NotificationsGiven,
-        });
+        };
     }
 
     /// <summary>Reports a failure found before the operation could start (a missing source, an unusable destination), unless -WhatIf.</summary>
