@@ -43,38 +43,36 @@ databases:
 }
 
 Describe 'Health and metrics of every database of the file' {
+    # -ConfigPath without -Profile names the file whose databases are all covered (it used to select one profile
+    # and stop with "has 2 databases; say which one with -Profile"). Thresholds: explicit over the file's health:.
     BeforeAll {
         $script:Folder = Join-Path $TestDrive 'health'
         $null = Copy-Chinook -Folder $script:Folder
-        $null = New-Item -ItemType Directory -Path (Join-Path $script:Folder 'backups'), (Join-Path $script:Folder 'textfile')
         $script:Config = Join-Path $script:Folder 'backuptools.yaml'
         @'
 version: 1
-destinations:
-  local: { path: ./backups }
-health: { maxAge: 26h, minFreeSpacePercent: 0 }
-metrics: { path: ./textfile/backuptools.prom }
+destinations: { here: { path: ./stored } }
+health: { maxAge: 1s, minFreeSpacePercent: 0 }
+metrics: { path: ./metrics.prom }
 databases:
-  inventory: { source: ./chinook.sqlite, destination: local }
-  ledger: { source: ./chinook.sqlite, destination: local }
+  inventory: { source: ./chinook.sqlite, destination: here }
+  ledger: { source: ./chinook.sqlite, destination: here }
 '@ | Set-Content -LiteralPath $script:Config
-        $null = New-DbBackup -ConfigPath $script:Config -Profile inventory
-        $null = New-DbBackup -ConfigPath $script:Config -Profile ledger
+        $null = New-Item -ItemType Directory -Path (Join-Path $script:Folder 'stored')
+        'inventory', 'ledger' | ForEach-Object { $null = New-DbBackup -ConfigPath $script:Config -Profile $_ }
     }
 
-    It 'Get-BackupHealth -ConfigPath alone covers every database (no "say which one with -Profile")' {
-        $health = @(Get-BackupHealth -ConfigPath $script:Config -ErrorAction Stop)
+    It 'Get-BackupHealth -ConfigPath alone covers both databases, an explicit -MaxAge over the file''s' {
+        $health = @(Get-BackupHealth -ConfigPath $script:Config -MaxAge 1d -ErrorAction Stop)
         $health.Database | Sort-Object | Should -Be @('inventory', 'ledger')
         $health.Status | Should -Be @('Healthy', 'Healthy')
     }
 
     It 'Get-BackupHealth -ConfigPath -Profile covers that database only' {
-        (Get-BackupHealth -ConfigPath $script:Config -Profile ledger -ErrorAction Stop).Database | Should -Be 'ledger'
+        (Get-BackupHealth -ConfigPath $script:Config -Profile ledger -MaxAge 1d -ErrorAction Stop).Database | Should -Be 'ledger'
     }
 
-    It 'Export-BackupMetric -ConfigPath alone writes metrics.path for every database' {
-        $result = Export-BackupMetric -ConfigPath $script:Config -ErrorAction Stop
-        $result.Databases | Should -Be 2
-        $result.Path | Should -Be (Join-Path $script:Folder 'textfile' 'backuptools.prom')
+    It 'Export-BackupMetric -ConfigPath alone exports both databases' {
+        (Export-BackupMetric -ConfigPath $script:Config -ErrorAction Stop).Databases | Should -Be 2
     }
 }
