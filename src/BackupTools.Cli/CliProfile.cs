@@ -5,7 +5,8 @@ namespace BackupTools.Cli;
 
 /// <summary>
 /// The --config/--profile pair of a verb: the database profile whose settings are the defaults of this call.
-/// A flag given on the command line always wins; the CLI resolves env: and file: secrets only.
+/// The verbs read their flags into the engine's given-options records; OptionPrecedence puts them over this profile.
+/// The CLI resolves env: and file: secrets only.
 /// </summary>
 internal sealed class CliProfile
 {
@@ -21,11 +22,11 @@ internal sealed class CliProfile
 
     /// <summary>The flag's value when given, else the profile's, else ConfigValueMissing naming the flag.</summary>
     public string Require<T>(ParseResult parse, Option<T> option, Func<DatabaseProfile, string?> fromProfile) where T : class? =>
-        ProfileSelection.Require(parse.GetValue(option) as string, Requests, fromProfile, option.Name);
+        OptionPrecedence.Require(parse.GetValue(option) as string, Requests, fromProfile, option.Name);
 
-    /// <summary>The flag's value when it was given on the command line, else <paramref name="fromProfile"/>.</summary>
-    public static T Pick<T>(ParseResult parse, Option<T> option, T fromProfile) =>
-        Given(parse, option) ? parse.GetValue(option)! : fromProfile;
+    /// <summary>The flag's value when it was written on the command line (not merely its default), else null: "not given".</summary>
+    public static T? Value<T>(ParseResult parse, Option<T> option) where T : struct =>
+        Given(parse, option) ? parse.GetValue(option) : null;
 
     /// <summary>True when the option was written on the command line (not merely defaulted).</summary>
     public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };

@@ -1,27 +1,22 @@
 using System.CommandLine;
 using BackupTools.Cli.Commands;
-using BackupTools.Engines;
-using BackupTools.Notifications;
-using BackupTools.Pipeline;
-using BackupTools.Stores;
+using BackupTools.Configuration;
 
 namespace BackupTools.Cli;
 
 /// <summary>
 /// The flags of the verbs that work on a database (backup, verify, restore, drill), as the cmdlets' base classes
-/// declare them once: --pg-bin-path, the OpenPGP flags (backup or read side) and the notification flags. Read together
-/// with the --profile they fall back on, so each verb gets its settings in one call.
+/// declare them once: --pg-bin-path, the OpenPGP flags (backup or read side) and the notification flags, read into the
+/// engine's given-options record of the verb.
 /// </summary>
 internal sealed class DatabaseFlags
 {
-    private readonly bool _backup;
     private readonly Option<string?> _pgBin = PgFlags.BinPath();
     private readonly EncryptionCliOptions _encryption;
     private readonly NotificationFlags _notify = new();
 
     private DatabaseFlags(bool backup)
     {
-        _backup = backup;
         _encryption = backup ? EncryptionCliOptions.ForBackup() : EncryptionCliOptions.ForRead();
     }
 
@@ -39,21 +34,17 @@ internal sealed class DatabaseFlags
     }
 
     /// <summary>
-    /// The --profile (if any) and every setting of this invocation: each flag given wins over the profile's value.
-    /// A bad secret reference or notification URL is reported here, before the verb does anything.
+    /// <paramref name="given"/> with this invocation's store, server, OpenPGP and notification flags: what the verb
+    /// hands to <see cref="OptionPrecedence"/>, which puts it over the --profile's values. A bad notification URL
+    /// source is reported here, before the verb does anything.
     /// </summary>
-    public DatabaseSettings Read(ParseResult parse, CliContext context)
-    {
-        var profile = CliProfile.Load(parse);
-        var requests = profile.Requests;
-        return new DatabaseSettings(
-            profile,
-            S3Flags.Read(parse, context, requests?.Store()),
-            PgFlags.Options(parse, _pgBin, requests?.Engine()),
-            _encryption.Get(parse, _backup ? requests?.EncryptionForBackup() : requests?.EncryptionForRead()),
-            _notify.Read(parse, requests?.Notifications()));
-    }
+    public T Given<T>(ParseResult parse, T given) where T : DatabaseOperationGiven =>
+        // A with-expression on the base record keeps the runtime type (its clone is virtual).
+        (T)((DatabaseOperationGiven)given with
+        {
+            Store = S3Flags.Given(parse),
+            Engine = given.Engine with { ClientBinPath = parse.GetValue(_pgBin) },
+            Encryption = _encryption.Given(parse),
+            Notifications = _notify.Given(parse),
+        });
 }
-
-/// <summary>What <see cref="DatabaseFlags.Read"/> gives a verb.</summary>
-internal sealed record DatabaseSettings(CliProfile Profile, StoreOptions Store, EngineOptions Engine, EncryptionOptions Encryption, NotificationOptions Notifications);

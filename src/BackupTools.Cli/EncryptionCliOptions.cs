@@ -53,21 +53,18 @@ internal sealed class EncryptionCliOptions
     }
 
     /// <summary>
-    /// The flags given, or <paramref name="fromProfile"/> when none of them is: keys and passphrases belong
-    /// together, so a profile's encryption is replaced as a whole, never mixed.
+    /// The flags given, or null when none of them is: keys and passphrases belong together, so a profile's
+    /// encryption is replaced as a whole, never mixed (<see cref="Configuration.OptionPrecedence"/>).
     /// </summary>
-    public EncryptionOptions Get(ParseResult parse, EncryptionOptions? fromProfile = null) =>
-        fromProfile is not null && !new Option?[] { _recipients, _privateKeys, _privateKeyPassphraseEnv, _passphraseFile, _passphraseEnv }
-            .Any(o => o is not null && CliProfile.Given(parse, o))
-            ? fromProfile
-            : Explicit(parse);
-
-    private EncryptionOptions Explicit(ParseResult parse) => new()
-    {
-        Recipients = _recipients is null ? Array.Empty<string>() : parse.GetValue(_recipients) ?? Array.Empty<string>(),
-        PrivateKeys = _privateKeys is null ? Array.Empty<string>() : parse.GetValue(_privateKeys) ?? Array.Empty<string>(),
-        PrivateKeyPassphraseEnvironmentVariable = _privateKeyPassphraseEnv is null ? null : parse.GetValue(_privateKeyPassphraseEnv),
-        PassphraseFile = parse.GetValue(_passphraseFile),
-        PassphraseEnvironmentVariable = parse.GetValue(_passphraseEnv),
-    };
+    public EncryptionOptions? Given(ParseResult parse) =>
+        new Option?[] { _recipients, _privateKeys, _privateKeyPassphraseEnv, _passphraseFile, _passphraseEnv }.Any(o => o is not null && CliProfile.Given(parse, o))
+            ? new EncryptionOptions
+            {
+                Recipients = _recipients is null ? Array.Empty<string>() : parse.GetValue(_recipients) ?? Array.Empty<string>(),
+                PrivateKeys = _privateKeys is null ? Array.Empty<string>() : parse.GetValue(_privateKeys) ?? Array.Empty<string>(),
+                PrivateKeyPassphraseEnvironmentVariable = _privateKeyPassphraseEnv is null ? null : parse.GetValue(_privateKeyPassphraseEnv),
+                PassphraseFile = parse.GetValue(_passphraseFile),
+                PassphraseEnvironmentVariable = parse.GetValue(_passphraseEnv),
+            }
+            : null;
 }

@@ -31,13 +31,13 @@ internal sealed class NotificationFlags
     }
 
     /// <summary>
-    /// The notification options of this invocation; a bad or missing URL source is a usage error (NotificationUrlInvalid,
-    /// exit 2). With no notification flag given, the --profile's channels (<paramref name="fromProfile"/>) apply.
+    /// The notification flags written on the command line, or null when none is (then the --profile's channels apply,
+    /// as a whole). A bad or missing URL source is a usage error (NotificationUrlInvalid, exit 2).
     /// </summary>
-    public NotificationOptions Read(ParseResult parse, NotificationOptions? fromProfile = null)
+    public NotificationOptions? Given(ParseResult parse)
     {
-        if (fromProfile is not null && !new Option[] { _healthchecksEnv, _healthchecksFile, _slackEnv, _slackFile, _notifyOn, _timeout, _retries }.Any(o => CliProfile.Given(parse, o)))
-            return fromProfile;
+        if (!new Option[] { _healthchecksEnv, _healthchecksFile, _slackEnv, _slackFile, _notifyOn, _timeout, _retries }.Any(o => CliProfile.Given(parse, o)))
+            return null;
         var options = new NotificationOptions
         {
             HealthchecksUrl = NotificationSecrets.Read(null, parse.GetValue(_healthchecksEnv), parse.GetValue(_healthchecksFile), "--healthchecks-url-env / --healthchecks-url-file"),

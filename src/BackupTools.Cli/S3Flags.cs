@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BackupTools.Configuration;
 using BackupTools.Stores;
 
 namespace BackupTools.Cli;
@@ -47,29 +48,32 @@ internal static class S3Flags
             root.Options.Add(o);
     }
 
-    /// <summary>
-    /// The store options of this invocation: each flag given wins over <paramref name="fromProfile"/> (the --profile's
-    /// destination settings); prints the clear-text warning for an http:// endpoint.
-    /// </summary>
-    public static StoreOptions Read(ParseResult parse, CliContext context, StoreOptions? fromProfile = null)
+    /// <summary>The S3 flags written on the command line (the CLI takes no credentials: they come from the SDK's chain).</summary>
+    public static StoreGiven Given(ParseResult parse)
     {
-        var baseline = fromProfile ?? StoreOptions.Default;
         var sse = parse.GetValue(ServerSideEncryption);
-        var options = new StoreOptions
+        return new StoreGiven
         {
-            S3Endpoint = parse.GetValue(Endpoint) ?? baseline.S3Endpoint,
-            S3Region = parse.GetValue(Region) ?? baseline.S3Region,
-            S3ForcePathStyle = parse.GetResult(ForcePathStyle) is null ? baseline.S3ForcePathStyle : parse.GetValue(ForcePathStyle) ?? true,
-            StorageClass = parse.GetValue(StorageClass)?.ToUpperInvariant() ?? baseline.StorageClass,
-            ServerSideEncryption = sse is null ? baseline.ServerSideEncryption : sse == "aes256" ? "AES256" : sse,
-            KmsKeyId = parse.GetValue(KmsKeyId) ?? baseline.KmsKeyId,
-            Profile = parse.GetValue(Profile) ?? baseline.Profile,
-            AccessKeyId = baseline.AccessKeyId,
-            SecretAccessKey = baseline.SecretAccessKey,
-            SessionToken = baseline.SessionToken,
-            Concurrency = parse.GetValue(Concurrency) ?? baseline.Concurrency,
+            S3Endpoint = parse.GetValue(Endpoint),
+            S3Region = parse.GetValue(Region),
+            // --s3-force-path-style alone means true.
+            S3ForcePathStyle = parse.GetResult(ForcePathStyle) is null ? null : parse.GetValue(ForcePathStyle) ?? true,
+            StorageClass = parse.GetValue(StorageClass)?.ToUpperInvariant(),
+            ServerSideEncryption = sse == "aes256" ? "AES256" : sse,
+            KmsKeyId = parse.GetValue(KmsKeyId),
+            Profile = parse.GetValue(Profile),
+            Concurrency = parse.GetValue(Concurrency),
         };
-        foreach (var warning in options.Warnings) context.Observer.Warning(warning); // stderr, --json event line, log
+    }
+
+    /// <summary>The store options of this invocation (<see cref="OptionPrecedence"/> over <paramref name="profile"/>), warnings printed.</summary>
+    public static StoreOptions Read(ParseResult parse, CliContext context, ProfileRequests? profile = null) =>
+        Warn(context, OptionPrecedence.Store(Given(parse), profile));
+
+    /// <summary>Prints the clear-text warning for an http:// endpoint (stderr, --json event line, log).</summary>
+    public static StoreOptions Warn(CliContext context, StoreOptions options)
+    {
+        foreach (var warning in options.Warnings) context.Observer.Warning(warning);
         return options;
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using BackupTools.Cli.Output;
+using BackupTools.Configuration;
+using BackupTools.Engines;
 using BackupTools.Operations;
 using BackupTools.Pipeline;
 
@@ -21,37 +23,47 @@ internal static class BackupVerb
         var rowCounts = PgFlags.RowCounts();
         var globals = PgFlags.IncludeGlobals("PostgreSQL: also store roles and tablespaces (pg_dumpall --globals-only).");
         var rolePasswords = PgFlags.IncludeRolePasswords();
+        var whatIf = CommonOptions.Flag("--what-if", "Check the source, compression and encryption settings, print what would be backed up, and write nothing.");
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
-            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords,
+            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, whatIf,
         };
         var flags = DatabaseFlags.ForBackup();
         flags.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var (profile, store, engineOptions, encryption, notifications) = flags.Read(parse, context);
-            var p = profile.Profile;
-            var info = await BackupOperation.RunAsync(new NewBackupRequest
+            var profile = CliProfile.Load(parse);
+            var request = OptionPrecedence.Backup(flags.Given(parse, new BackupGiven
             {
-                Source = profile.Require(parse, source, d => d.Source),
-                Destination = profile.Require(parse, destination, d => d.Destination.Location),
-                DatabaseName = parse.GetValue(databaseName) ?? p?.Name,
-                Engine = parse.GetValue(engine) ?? p?.Engine,
-                Tags = CliProfile.Pick(parse, tags, p?.Tags.ToArray() ?? Array.Empty<string>()) ?? Array.Empty<string>(),
-                Compression = parse.GetValue(compression) ?? p?.Compression ?? CompressionSpec.GzipName,
-                CompressionLevel = parse.GetValue(level) ?? (parse.GetValue(compression) is null ? p?.CompressionLevel : null),
-                TempDirectory = parse.GetValue(tempPath) ?? p?.TempPath,
-                Store = store,
-                EngineOptions = engineOptions with
+                Source = parse.GetValue(source),
+                Destination = parse.GetValue(destination),
+                DatabaseName = parse.GetValue(databaseName),
+                EngineName = parse.GetValue(engine),
+                Tags = CliProfile.Given(parse, tags) ? parse.GetValue(tags) : null,
+                Compression = parse.GetValue(compression),
+                CompressionLevel = parse.GetValue(level),
+                TempDirectory = parse.GetValue(tempPath),
+                Engine = new EngineGiven
                 {
-                    RowCounts = CliProfile.Pick(parse, rowCounts, engineOptions.RowCounts),
-                    IncludeGlobals = CliProfile.Pick(parse, globals, engineOptions.IncludeGlobals),
-                    IncludeRolePasswords = CliProfile.Pick(parse, rolePasswords, engineOptions.IncludeRolePasswords),
+                    RowCounts = CliProfile.Value(parse, rowCounts),
+                    IncludeGlobals = CliProfile.Value(parse, globals),
+                    IncludeRolePasswords = CliProfile.Value(parse, rolePasswords),
                 },
-                Encryption = encryption,
-                Notifications = notifications,
-            }, context.Observer, ct).ConfigureAwait(false);
+            }), profile.Requests, "--source", "--destination");
+            S3Flags.Warn(context, request.Store);
+            if (parse.GetValue(whatIf))
+            {
+                // What New-DbBackup -WhatIf checks before ShouldProcess: the source, the compression, the keys.
+                var engineImpl = EngineRegistry.ForSource(request.Source, request.Engine);
+                await engineImpl.ValidateSourceAsync(request.Source, request.EngineOptions, ct).ConfigureAwait(false);
+                CompressionSpec.Parse(request.Compression, request.CompressionLevel).EnsureAvailable();
+                _ = EncryptionPlan.Prepare(request.Encryption);
+                var name = request.DatabaseName ?? engineImpl.DefaultDatabaseName(request.Source);
+                context.Output.Note($"What if: back up {engineImpl.Name} database '{name}' from {engineImpl.DescribeSource(request.Source)} to {request.Destination}.");
+                return;
+            }
+            var info = await BackupOperation.RunAsync(request, context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(info, TextFormat.Backup);
         });
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BackupTools.Cli.Output;
+using BackupTools.Configuration;
 using BackupTools.Operations;
 
 namespace BackupTools.Cli.Commands;
@@ -25,49 +26,42 @@ internal static class DrillVerb
         var reportPath = CommonOptions.Text("--report-path", "A folder to write the drill report to (<drill>.json and <drill>.md).");
         var tempPath = CommonOptions.TempPath();
         var assertionFile = CommonOptions.Text("--assertion-file", "A YAML file of named SQL queries with expected values, run on the scratch database as checks.");
+        var whatIf = CommonOptions.Flag("--what-if", "Print which backups or databases would be drilled, and restore nothing.");
 
         var command = new Command("drill", "Run a disaster-recovery drill: restore, verify, measure RTO/RPO (Invoke-DrDrill).")
         {
-            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath, assertionFile,
+            paths, destination, database, select, seed, scratch, keepScratch, rtoObjective, rpoObjective, rpoWindow, reportPath, tempPath, assertionFile, whatIf,
         };
         var flags = DatabaseFlags.ForRead();
         flags.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var (profile, store, engineOptions, decryption, notifications) = flags.Read(parse, context);
-            var p = profile.Profile;
-            var drill = p?.Drill;
+            var profile = CliProfile.Load(parse);
+            var settings = OptionPrecedence.Drill(flags.Given(parse, new DrillGiven
+            {
+                Select = CliProfile.Value(parse, select),
+                Seed = parse.GetValue(seed),
+                ScratchTarget = parse.GetValue(scratch),
+                KeepScratch = CliProfile.Value(parse, keepScratch),
+                RtoObjective = parse.GetValue(rtoObjective),
+                RpoObjective = parse.GetValue(rpoObjective),
+                RpoWindow = parse.GetValue(rpoWindow),
+                ReportPath = parse.GetValue(reportPath),
+                AssertionFile = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : null,
+                TempDirectory = parse.GetValue(tempPath),
+            }), profile.Requests);
+            var store = S3Flags.Warn(context, settings.Store);
+            var notifications = settings.Notifications;
             var pathList = parse.GetValue(paths);
             var (dest, profileDatabase, _) = Selection.WithProfile(profile, pathList, parse.GetValue(destination), parse.GetValue(database), latest: false);
             Selection.RequireOneOf(pathList, dest);
-            var assertions = parse.GetValue(assertionFile) is { } af ? Path.GetFullPath(af) : drill?.AssertionFile;
-            DrillRequest Request(string? location, string? db) => new()
-            {
-                Location = location,
-                Destination = location is null ? dest : null,
-                Database = db,
-                Select = CliProfile.Pick(parse, select, drill?.Select ?? DrillSelection.RandomNotLatest),
-                Seed = parse.GetValue(seed),
-                ScratchTarget = parse.GetValue(scratch) ?? drill?.ScratchTarget,
-                KeepScratch = CliProfile.Pick(parse, keepScratch, drill?.KeepScratch ?? false),
-                RtoObjective = parse.GetValue(rtoObjective) ?? p?.Objectives?.Rto,
-                RpoObjective = parse.GetValue(rpoObjective) ?? p?.Objectives?.Rpo,
-                RpoWindow = parse.GetValue(rpoWindow) ?? drill?.RpoWindow ?? TimeSpan.FromDays(7),
-                ReportPath = parse.GetValue(reportPath) ?? drill?.ReportPath,
-                TempDirectory = parse.GetValue(tempPath) ?? p?.TempPath,
-                Store = store,
-                EngineOptions = engineOptions,
-                Encryption = decryption,
-                AssertionFile = assertions,
-                Notifications = notifications,
-            };
 
             // A bad assertion file is one usage error (exit 2), not one failed drill per database.
-            if (assertions is not null) DrillAssertions.Load(assertions);
+            if (settings.AssertionFile is { } assertions) DrillAssertions.Load(assertions);
             var requests = new List<DrillRequest>();
             if (pathList is { Length: > 0 })
             {
-                requests.AddRange(pathList.Select(p => Request(p, null)));
+                requests.AddRange(pathList.Select(p => settings.For(p, null, null)));
             }
             else
             {
@@ -83,13 +77,21 @@ internal static class DrillVerb
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)
                 {
-                    // A drill that cannot start (unusable destination, no matching database) is a failed drill for the notifications.
-                    await Notifications.Notifier.NotifyFailureAsync(notifications, Notifications.NotificationOperation.Drill, pattern, ex, context.Observer, ct).ConfigureAwait(false);
+                    // A drill that cannot start (unusable destination, no matching database) is a failed drill for the
+                    // notifications; a --what-if sends nothing, as -WhatIf does not.
+                    if (!parse.GetValue(whatIf))
+                        await Notifications.Notifier.NotifyFailureAsync(notifications, Notifications.NotificationOperation.Drill, pattern, ex, context.Observer, ct).ConfigureAwait(false);
                     throw;
                 }
-                requests.AddRange(databases.Select(db => Request(null, db)));
+                requests.AddRange(databases.Select(db => settings.For(null, dest, db)));
             }
 
+            if (parse.GetValue(whatIf))
+            {
+                foreach (var request in requests)
+                    context.Output.Note($"What if: drill {request.Location ?? $"database '{request.Database}' in {request.Destination}"}: restore a backup into a scratch target, verify it and measure RTO/RPO.");
+                return;
+            }
             foreach (var request in requests)
             {
                 DrillReport report;

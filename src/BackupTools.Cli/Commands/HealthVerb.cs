@@ -45,16 +45,24 @@ internal static class HealthVerb
         Fraction("--size-change-threshold", "Allowed change of the newest backup's size against the median of the previous 7, as a fraction (default 0.5 = +/-50 %).", 0.0001, 1000),
         Fraction("--min-free-space-percent", "Minimum free space of a local destination in percent (default 10; Critical below half of it).", 0, 100));
 
-    internal static BackupHealthRequest Request(ParseResult parse, CliContext context, Option<string?> destination, Option<string?> database,
-        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree) => new()
+    /// <summary>The thresholds and S3 flags written on the command line.</summary>
+    internal static HealthGiven Given(ParseResult parse, Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree) => new()
     {
-        Destination = parse.GetValue(destination)!,
-        Database = parse.GetValue(database),
-        MaxAge = parse.GetValue(maxAge) ?? BackupHealthRequest.DefaultMaxAge,
-        SizeChangeThreshold = parse.GetValue(sizeChange) ?? BackupHealthRequest.DefaultSizeChangeThreshold,
-        MinFreeSpacePercent = parse.GetValue(minFree) ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
-        Store = S3Flags.Read(parse, context),
+        Store = S3Flags.Given(parse),
+        MaxAge = parse.GetValue(maxAge),
+        SizeChangeThreshold = parse.GetValue(sizeChange),
+        MinFreeSpacePercent = parse.GetValue(minFree),
     };
+
+    /// <summary>With --destination: that destination (S3 settings over a --profile's, as for every verb).</summary>
+    internal static BackupHealthRequest Request(ParseResult parse, CliContext context, Option<string?> destination, Option<string?> database,
+        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree)
+    {
+        var request = OptionPrecedence.Health(Given(parse, maxAge, sizeChange, minFree), CliProfile.Load(parse).Requests,
+            parse.GetValue(destination)!, parse.GetValue(database));
+        S3Flags.Warn(context, request.Store);
+        return request;
+    }
 
     /// <summary>Without --destination: the databases of the configuration file (or --profile / --database), each at its destination.</summary>
     internal static IReadOnlyList<BackupHealthRequest> ConfigRequests(ParseResult parse, Option<string?> database,
@@ -62,12 +70,9 @@ internal static class HealthVerb
         ConfigRequests(parse, ConfigHealth.LoadFor(parse.GetValue(ConfigFlags.Config), "--destination"), database, maxAge, sizeChange, minFree);
 
     internal static IReadOnlyList<BackupHealthRequest> ConfigRequests(ParseResult parse, BackupConfig config, Option<string?> database,
-        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree)
-    {
-        var selection = parse.GetValue(ConfigFlags.Profile) ?? parse.GetValue(database);
-        return ConfigHealth.Requests(config, selection is null ? null : new[] { selection }, SecretResolver.Default,
-            parse.GetValue(maxAge), parse.GetValue(sizeChange), parse.GetValue(minFree));
-    }
+        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree) =>
+        ConfigHealth.Requests(config, parse.GetValue(ConfigFlags.Profile), parse.GetValue(database), SecretResolver.Default,
+            Given(parse, maxAge, sizeChange, minFree));
 
     private static Option<double?> Fraction(string name, string description, double min, double max) => new(name)
     {

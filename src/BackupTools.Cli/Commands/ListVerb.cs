@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BackupTools.Cli.Output;
+using BackupTools.Configuration;
 using BackupTools.Operations;
 using BackupTools.Stores;
 
@@ -25,11 +26,11 @@ internal static class ListVerb
         {
             var profile = CliProfile.Load(parse);
             await using var store = StoreFactory.OpenDestination(profile.Require(parse, destination, d => d.Destination.Location),
-                S3Flags.Read(parse, context, profile.Requests?.Store()));
+                S3Flags.Read(parse, context, profile.Requests));
             var items = await BackupCatalog.ListAsync(store, new BackupQuery
             {
                 // A profile lists its own database unless --database says otherwise.
-                Database = parse.GetValue(database) ?? profile.Profile?.Name,
+                Database = OptionPrecedence.Database(parse.GetValue(database), profile.Requests),
                 Latest = parse.GetValue(latest),
                 Since = parse.GetValue(since),
                 Until = parse.GetValue(until),

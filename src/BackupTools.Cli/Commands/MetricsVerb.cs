@@ -36,8 +36,7 @@ internal static class MetricsVerb
                 var config = ConfigHealth.LoadFor(parse.GetValue(ConfigFlags.Config), "--destination");
                 request = new MetricsExportRequest
                 {
-                    Path = parse.GetValue(path) ?? config.Metrics?.Path ?? throw CliContext.Usage(ErrorIds.ConfigValueMissing,
-                        $"--path is required: give it, or add metrics: {{ path: ... }} to '{config.FilePath}'."),
+                    Path = ConfigHealth.MetricsPath(parse.GetValue(path), config, "--path"),
                     Healths = HealthVerb.ConfigRequests(parse, config, database, maxAge, sizeChange, minFree),
                 };
             }

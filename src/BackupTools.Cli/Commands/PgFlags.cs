@@ -32,7 +32,4 @@ internal static class PgFlags
     public static Option<string?> Scratch(string description) =>
         CommonOptions.Text("--scratch-target", description, false, "--scratch-server")!;
 
-    /// <summary>--pg-bin-path over the profile's engine options (user, password reference, client folder, switches).</summary>
-    public static EngineOptions Options(ParseResult parse, Option<string?> binPath, EngineOptions? fromProfile = null) =>
-        (fromProfile ?? EngineOptions.Default) with { ClientBinPath = parse.GetValue(binPath) ?? fromProfile?.ClientBinPath };
 }

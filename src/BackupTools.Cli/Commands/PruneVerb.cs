@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BackupTools.Cli.Output;
+using BackupTools.Configuration;
 using BackupTools.Retention;
 
 namespace BackupTools.Cli.Commands;
@@ -46,33 +47,31 @@ internal static class PruneVerb
             var (from, db, _) = Selection.WithProfile(profile, pathList, parse.GetValue(destination), parse.GetValue(database), latest: false);
             Selection.RequireOneOf(pathList, from);
             var rules = new Option[] { keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepTag, timeZone, minimumKeep };
-            // The profile's policy applies as a whole unless a rule flag is given: two policies are never mixed.
-            var policy = !rules.Any(o => CliProfile.Given(parse, o)) && profile.Profile?.Retention is { } configured
-                ? configured
-                : new RetentionPolicy
-                {
-                    KeepLast = parse.GetValue(keepLast) ?? 0,
-                    KeepHourly = parse.GetValue(keepHourly) ?? 0,
-                    KeepDaily = parse.GetValue(keepDaily) ?? 0,
-                    KeepWeekly = parse.GetValue(keepWeekly) ?? 0,
-                    KeepMonthly = parse.GetValue(keepMonthly) ?? 0,
-                    KeepYearly = parse.GetValue(keepYearly) ?? 0,
-                    KeepWithin = parse.GetValue(keepWithin),
-                    KeepTags = parse.GetValue(keepTag) ?? Array.Empty<string>(),
-                    TimeZone = parse.GetValue(timeZone) ?? TimeZoneInfo.Utc,
-                    MinimumKeep = parse.GetValue(minimumKeep) ?? 1,
-                };
-            var store = S3Flags.Read(parse, context, profile.Requests?.Store());
-            var plan = await RetentionOperation.PlanAsync(new RetentionRequest
+            var request = OptionPrecedence.Prune(new PruneGiven
             {
-                Destination = pathList is { Length: > 0 } ? null : from,
-                Database = db,
-                Locations = pathList is { Length: > 0 } ? pathList : null,
-                Policy = policy,
-                Store = store,
+                // Rule flags make a policy that replaces the profile's as a whole: two policies are never mixed.
+                Policy = rules.Any(o => CliProfile.Given(parse, o))
+                    ? new RetentionPolicy
+                    {
+                        KeepLast = parse.GetValue(keepLast) ?? 0,
+                        KeepHourly = parse.GetValue(keepHourly) ?? 0,
+                        KeepDaily = parse.GetValue(keepDaily) ?? 0,
+                        KeepWeekly = parse.GetValue(keepWeekly) ?? 0,
+                        KeepMonthly = parse.GetValue(keepMonthly) ?? 0,
+                        KeepYearly = parse.GetValue(keepYearly) ?? 0,
+                        KeepWithin = parse.GetValue(keepWithin),
+                        KeepTags = parse.GetValue(keepTag) ?? Array.Empty<string>(),
+                        TimeZone = parse.GetValue(timeZone) ?? TimeZoneInfo.Utc,
+                        MinimumKeep = parse.GetValue(minimumKeep) ?? 1,
+                    }
+                    : null,
+                Store = S3Flags.Given(parse),
                 IncludeIncomplete = parse.GetValue(includeIncomplete),
                 IncompleteOlderThan = parse.GetValue(incompleteOlderThan),
-            }, ct).ConfigureAwait(false);
+            }, profile.Requests, pathList is { Length: > 0 } ? null : from, db, pathList is { Length: > 0 } ? pathList : null);
+            var store = S3Flags.Warn(context, request.Store);
+            var policy = request.Policy;
+            var plan = await RetentionOperation.PlanAsync(request, ct).ConfigureAwait(false);
             foreach (var error in plan.Errors) context.Errors.Report(error);
 
             var dryRun = parse.GetValue(whatIf);

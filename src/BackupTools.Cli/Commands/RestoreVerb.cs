@@ -1,6 +1,6 @@
 using System.CommandLine;
 using BackupTools.Cli.Output;
-using BackupTools.Engines;
+using BackupTools.Configuration;
 using BackupTools.Operations;
 
 namespace BackupTools.Cli.Commands;
@@ -33,37 +33,29 @@ internal static class RestoreVerb
         flags.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var (profile, store, engineOptions, decryption, notifications) = flags.Read(parse, context);
-            var targetPath = parse.GetValue(target)!; // never from the profile: restoring over the source is not a default
-            var location = parse.GetValue(path) ?? await BackupCatalog.LatestLocationAsync(
-                profile.Require(parse, path, d => d.Destination.Location), profile.Profile!.Name, store, ct).ConfigureAwait(false);
-            var options = engineOptions with
+            var profile = CliProfile.Load(parse);
+            var requests = OptionPrecedence.Restore(flags.Given(parse, new RestoreGiven
             {
+                Overwrite = parse.GetValue(force),
+                PreBackup = parse.GetValue(preBackup),
+                Verify = parse.GetValue(verify),
                 CreateDatabase = parse.GetValue(createDatabase),
-                Jobs = parse.GetValue(jobs) ?? 1,
-                IncludeGlobals = parse.GetValue(globals),
+                Jobs = parse.GetValue(jobs),
                 NoOwner = parse.GetValue(noOwner),
-            };
+                TempDirectory = parse.GetValue(tempPath),
+                Engine = new EngineGiven { IncludeGlobals = parse.GetValue(globals) },
+            }), profile.Requests);
+            S3Flags.Warn(context, requests.Store);
+            var targetPath = parse.GetValue(target)!; // never from the profile: restoring over the source is not a default
+            var location = await requests.LocationAsync(parse.GetValue(path), profile.Requests, path.Name, ct).ConfigureAwait(false);
             if (parse.GetValue(whatIf))
             {
-                var plan = await RestoreOperation.PlanAsync(location, targetPath, options, store, ct).ConfigureAwait(false);
+                var plan = await RestoreOperation.PlanAsync(location, targetPath, requests.EngineOptions, requests.Store, ct).ConfigureAwait(false);
                 context.Output.Note($"What if: {plan.Description}" +
                     (plan.TargetExists && !parse.GetValue(force) ? " (needs --force: the target exists)" : ""));
                 return;
             }
-            var result = await RestoreOperation.RunAsync(new RestoreRequest
-            {
-                Location = location,
-                Target = targetPath,
-                Overwrite = parse.GetValue(force),
-                PreBackup = parse.GetValue(preBackup),
-                Verify = parse.GetValue(verify),
-                TempDirectory = parse.GetValue(tempPath) ?? profile.Profile?.TempPath,
-                EngineOptions = options,
-                Store = store,
-                Encryption = decryption,
-                Notifications = notifications,
-            }, context.Observer, ct).ConfigureAwait(false);
+            var result = await RestoreOperation.RunAsync(requests.For(location, targetPath), context.Observer, ct).ConfigureAwait(false);
             context.Output.Write(result, TextFormat.Restore);
             if (result.Verified == false)
                 context.Errors.ReportFailedChecks(result.Checks, ErrorIds.RowCountMismatch, result.SourceLocation);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BackupTools.Cli.Output;
+using BackupTools.Configuration;
 using BackupTools.Operations;
 
 namespace BackupTools.Cli.Commands;
@@ -29,8 +30,15 @@ internal static class VerifyVerb
         flags.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
-            var (profile, store, engineOptions, decryption, notifications) = flags.Read(parse, context);
-            var p = profile.Profile;
+            var profile = CliProfile.Load(parse);
+            var requests = OptionPrecedence.Verify(flags.Given(parse, new VerifyGiven
+            {
+                Level = CliProfile.Value(parse, level),
+                MaxAge = parse.GetValue(maxAge),
+                ScratchTarget = parse.GetValue(scratch),
+                TempDirectory = parse.GetValue(tempPath),
+            }), profile.Requests);
+            var store = S3Flags.Warn(context, requests.Store);
             var (from, db, newest) = Selection.WithProfile(profile, parse.GetValue(paths), parse.GetValue(destination), parse.GetValue(database), parse.GetValue(latest));
             var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), from, db, newest, ct, store).ConfigureAwait(false);
             foreach (var location in locations)
@@ -38,18 +46,7 @@ internal static class VerifyVerb
                 IntegrityResult result;
                 try
                 {
-                    result = await IntegrityOperation.RunAsync(new IntegrityRequest
-                    {
-                        Location = location,
-                        Level = CliProfile.Pick(parse, level, p?.Verify ?? IntegrityLevel.Checksum),
-                        MaxAge = parse.GetValue(maxAge) ?? p?.Objectives?.Rpo,
-                        ScratchTarget = parse.GetValue(scratch) ?? p?.ScratchTarget,
-                        TempDirectory = parse.GetValue(tempPath) ?? p?.TempPath,
-                        Store = store,
-                        EngineOptions = engineOptions,
-                        Encryption = decryption,
-                        Notifications = notifications,
-                    }, context.Observer, ct).ConfigureAwait(false);
+                    result = await IntegrityOperation.RunAsync(requests.For(location), context.Observer, ct).ConfigureAwait(false);
                 }
                 catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)
                 {

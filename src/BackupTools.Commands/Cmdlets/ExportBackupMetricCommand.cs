@@ -27,6 +27,8 @@ public sealed class ExportBackupMetricCommand : HealthCmdlet
     [ValidateNotNullOrEmpty]
     public string? Database { get; set; }
 
+    private protected override string? HealthDestination => Destination;
+
     protected override int ProgressActivityId => ProgressIds.ExportBackupMetric;
 
     protected override string ProgressActivity => "Exporting backup metrics";
@@ -71,16 +73,11 @@ public sealed class ExportBackupMetricCommand : HealthCmdlet
                 Health = HealthRequest(Destination, Database),
             };
         }
-        var config = Configuration.ConfigHealth.LoadFor(ResolveOptionalPath(ConfigPath), "-" + nameof(Destination));
-        var path = Path is not null ? ResolvePath(Path)
-            : config.Metrics?.Path ?? throw new BackupToolsException(ErrorIds.ConfigValueMissing, ErrorKind.InvalidArgument,
-                $"-Path is required: give it, or add metrics: {{ path: ... }} to '{config.FilePath}'.", "-Path");
-        var selection = Profile ?? Database;
+        var config = HealthConfig();
         return new MetricsExportRequest
         {
-            Path = path,
-            Healths = Configuration.ConfigHealth.Requests(config, selection is null ? null : new[] { selection }, SecretManagementVault.Create(this),
-                MaxAge, SizeChangeThreshold, MinFreeSpacePercent),
+            Path = Configuration.ConfigHealth.MetricsPath(Path is null ? null : ResolvePath(Path), config, "-Path"),
+            Healths = ConfigHealthRequests(config, Database),
         };
     }
 }

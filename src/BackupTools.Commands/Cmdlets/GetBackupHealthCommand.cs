@@ -26,6 +26,8 @@ public sealed class GetBackupHealthCommand : HealthCmdlet
     [ValidateNotNullOrEmpty]
     public string? Database { get; set; }
 
+    private protected override string? HealthDestination => Destination;
+
     protected override int ProgressActivityId => ProgressIds.GetBackupHealth;
 
     protected override string ProgressActivity => "Checking backup health";
@@ -39,7 +41,7 @@ public sealed class GetBackupHealthCommand : HealthCmdlet
         {
             if (Destination is null)
             {
-                var requests = ConfigHealthRequests(Database, nameof(Destination));
+                var requests = ConfigHealthRequests(HealthConfig(), Database);
                 healths = RunEngine((observer, ct) => BackupHealthOperation.RunManyAsync(requests, observer, ct));
             }
             else

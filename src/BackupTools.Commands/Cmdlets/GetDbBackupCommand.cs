@@ -54,7 +54,7 @@ public sealed class GetDbBackupCommand : StoreCmdlet
         var query = new BackupQuery
         {
             // A profile lists its own database unless -Database says otherwise.
-            Database = Database ?? ConfigProfile?.Profile.Name,
+            Database = Configuration.OptionPrecedence.Database(Database, ConfigProfile),
             Latest = Latest,
             Since = Since is { } since ? new DateTimeOffset(since) : null,
             Until = Until is { } until ? new DateTimeOffset(until) : null,

@@ -15,7 +15,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
 {
     private const string PathSet = "Path";
     private const string DestinationSet = "Destination";
-    private static readonly TimeSpan DefaultRpoWindow = new DrillRequest().RpoWindow;
+    private Configuration.DrillRequests? _requests;
 
     // Enum parameters keep an int backing field: see ModuleInitializer for why.
     private int _select = (int)DrillSelection.RandomNotLatest;
@@ -91,8 +91,23 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
+        var given = (Configuration.DrillGiven)WithDatabaseParameters(new Configuration.DrillGiven
+        {
+            Select = IsBound(nameof(Select)) ? Select : null,
+            Seed = Seed,
+            ScratchTarget = ScratchTarget,
+            Engine = new Configuration.EngineGiven { LocalPaths = LocalPathsOf(ScratchTarget) },
+            KeepScratch = IsBound(nameof(KeepScratch)) ? KeepScratch.IsPresent : null,
+            RtoObjective = RtoObjective,
+            RpoObjective = RpoObjective,
+            RpoWindow = RpoWindow,
+            ReportPath = ResolveOptionalPath(ReportPath),
+            AssertionFile = ResolveOptionalPath(AssertionFile),
+            TempDirectory = ResolveOptionalPath(TempPath),
+        }, DecryptionGiven);
+        _requests = Resolve(p => Configuration.OptionPrecedence.Drill(given, p));
         // A bad assertion file stops the command once, before any drill, instead of failing every database.
-        if ((AssertionFile is null ? ConfigProfile?.Profile.Drill?.AssertionFile : ResolveOptionalPath(AssertionFile)) is { } assertions)
+        if (_requests.AssertionFile is { } assertions)
         {
             try
             {
@@ -159,32 +174,8 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
             Drill(database, Request(null, destination, database));
     }
 
-    /// <summary>The request from the bound parameters over the profile's drill settings and objectives.</summary>
-    private DrillRequest Request(string? location, string? destination, string? database)
-    {
-        var profile = ConfigProfile?.Profile;
-        var drill = profile?.Drill;
-        return new()
-        {
-            Location = location,
-            Destination = destination,
-            Database = database,
-            Select = IsBound(nameof(Select)) || drill?.Select is null ? Select : drill.Select.Value,
-            Seed = Seed,
-            ScratchTarget = ScratchTarget ?? drill?.ScratchTarget,
-            EngineOptions = BaseEngineOptions(ScratchTarget),
-            KeepScratch = IsBound(nameof(KeepScratch)) ? KeepScratch : drill?.KeepScratch ?? false,
-            RtoObjective = RtoObjective ?? profile?.Objectives?.Rto,
-            RpoObjective = RpoObjective ?? profile?.Objectives?.Rpo,
-            RpoWindow = RpoWindow ?? drill?.RpoWindow ?? DefaultRpoWindow,
-            ReportPath = ReportPath is null ? drill?.ReportPath : ResolveOptionalPath(ReportPath),
-            TempDirectory = TempPath is null ? profile?.TempPath : ResolveOptionalPath(TempPath),
-            Store = StoreOptions,
-            Encryption = DecryptionOptions(),
-            AssertionFile = AssertionFile is null ? drill?.AssertionFile : ResolveOptionalPath(AssertionFile),
-            Notifications = NotificationSettings,
-        };
-    }
+    /// <summary>The request of one drill: the bound parameters over the profile's drill settings and objectives, resolved once in BeginProcessing.</summary>
+    private DrillRequest Request(string? location, string? destination, string? database) => _requests!.For(location, destination, database);
 
     private void Drill(string target, DrillRequest request)
     {

@@ -119,40 +119,36 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
         }
     }
 
-    /// <summary>The request from the bound parameters over the profile's values (explicit parameters win).</summary>
+    /// <summary>The bound parameters as the engine's BackupGiven; the engine puts them over the profile's values.</summary>
     private NewBackupRequest BuildRequest()
     {
-        var profile = ConfigProfile;
-        var p = profile?.Profile;
-        var encryptionGiven = new[] { nameof(Recipient), nameof(Passphrase), nameof(PassphraseFile), nameof(PassphraseEnvironmentVariable) }.Any(IsBound);
-        var engineOptions = BaseEngineOptions();
-        return new NewBackupRequest
-        {
-            Source = Source is null ? Require(nameof(Source), null, d => d.Source) : ResolveSource(Source),
-            Destination = Destination is null ? Require(nameof(Destination), null, d => d.Destination.Location) : ResolvePath(Destination),
-            DatabaseName = DatabaseName ?? p?.Name,
-            Engine = Engine ?? p?.Engine,
-            Tags = IsBound(nameof(Tag)) || p is null ? Tag : p.Tags,
-            Compression = IsBound(nameof(Compression)) || p?.Compression is null ? Compression.ToLowerInvariant() : p.Compression,
-            CompressionLevel = IsBound(nameof(CompressionLevel)) ? CompressionLevel : p?.CompressionLevel,
-            TempDirectory = TempPath is null ? p?.TempPath : ResolveOptionalPath(TempPath),
-            Store = StoreOptions,
-            EngineOptions = engineOptions with
+        // Keys and passphrases belong together: any of them given replaces the profile's encryption as a whole.
+        var encryption = new[] { nameof(Recipient), nameof(Passphrase), nameof(PassphraseFile), nameof(PassphraseEnvironmentVariable) }.Any(IsBound)
+            ? new Pipeline.EncryptionOptions
             {
-                RowCounts = IsBound(nameof(RowCounts)) ? Enum.Parse<RowCountMode>(RowCounts, ignoreCase: true) : engineOptions.RowCounts,
-                IncludeGlobals = IsBound(nameof(IncludeGlobals)) ? IncludeGlobals : engineOptions.IncludeGlobals,
-                IncludeRolePasswords = IsBound(nameof(IncludeRolePasswords)) ? IncludeRolePasswords : engineOptions.IncludeRolePasswords,
+                Recipients = (Recipient ?? Array.Empty<string>()).Select(r => EncryptionParameters.IsArmored(r) ? r : ResolvePath(r)).ToArray(),
+                Passphrase = EncryptionParameters.Reveal(Passphrase),
+                PassphraseFile = ResolveOptionalPath(PassphraseFile),
+                PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,
+            }
+            : null;
+        var given = (Configuration.BackupGiven)WithDatabaseParameters(new Configuration.BackupGiven
+        {
+            Source = Source is null ? null : ResolveSource(Source),
+            Destination = Destination is null ? null : ResolvePath(Destination),
+            DatabaseName = DatabaseName,
+            EngineName = Engine,
+            Tags = IsBound(nameof(Tag)) ? Tag : null,
+            Compression = IsBound(nameof(Compression)) ? Compression.ToLowerInvariant() : null,
+            CompressionLevel = CompressionLevel,
+            TempDirectory = ResolveOptionalPath(TempPath),
+            Engine = new Configuration.EngineGiven
+            {
+                RowCounts = IsBound(nameof(RowCounts)) ? Enum.Parse<RowCountMode>(RowCounts, ignoreCase: true) : null,
+                IncludeGlobals = IsBound(nameof(IncludeGlobals)) ? IncludeGlobals.IsPresent : null,
+                IncludeRolePasswords = IsBound(nameof(IncludeRolePasswords)) ? IncludeRolePasswords.IsPresent : null,
             },
-            Encryption = profile is not null && !encryptionGiven
-                ? FromProfile(r => r.EncryptionForBackup(), Pipeline.EncryptionOptions.None)
-                : new Pipeline.EncryptionOptions
-                {
-                    Recipients = (Recipient ?? Array.Empty<string>()).Select(r => EncryptionParameters.IsArmored(r) ? r : ResolvePath(r)).ToArray(),
-                    Passphrase = EncryptionParameters.Reveal(Passphrase),
-                    PassphraseFile = ResolveOptionalPath(PassphraseFile),
-                    PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,
-                },
-            Notifications = NotificationSettings,
-        };
+        }, encryption);
+        return Resolve(p => Configuration.OptionPrecedence.Backup(given, p));
     }
 }

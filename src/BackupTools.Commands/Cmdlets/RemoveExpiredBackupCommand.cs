@@ -80,15 +80,16 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
         {
             var ruleGiven = new[] { nameof(KeepLast), nameof(KeepHourly), nameof(KeepDaily), nameof(KeepWeekly), nameof(KeepMonthly),
                 nameof(KeepYearly), nameof(KeepWithin), nameof(KeepTag), nameof(TimeZone), nameof(MinimumKeep) }.Any(IsBound);
-            // The profile's policy applies as a whole unless a rule is given here: mixing two policies is never asked for.
-            _policy = !ruleGiven && ConfigProfile?.Profile.Retention is { } configured
-                ? configured
-                : new RetentionPolicy
+            // Rules given here make a policy that replaces the profile's as a whole (OptionPrecedence.Policy).
+            var given = ruleGiven
+                ? new RetentionPolicy
                 {
                     KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly,
                     KeepMonthly = KeepMonthly, KeepYearly = KeepYearly, KeepWithin = KeepWithin, KeepTags = KeepTag,
                     TimeZone = RetentionPolicy.ParseTimeZone(TimeZone), MinimumKeep = MinimumKeep,
-                };
+                }
+                : null;
+            _policy = Configuration.OptionPrecedence.Policy(given, ConfigProfile);
             _policy.Validate();
         }
         catch (BackupToolsException ex)
@@ -115,17 +116,17 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
         {
             ThrowTerminatingError(ex);
         }
-        var request = new RetentionRequest
-        {
-            Policy = _policy!,
-            Destination = destination,
+        var profile = ConfigProfile;
+        var request = Resolve(p => Configuration.OptionPrecedence.Prune(new Configuration.PruneGiven
+            {
+                Policy = _policy,
+                Store = StoreGiven,
+                IncludeIncomplete = IncludeIncomplete.IsPresent,
+                IncompleteOlderThan = IncompleteOlderThan,
+            }, p, destination,
             // A profile prunes its own database unless -Database says otherwise.
-            Database = Database ?? (ParameterSetName == DestinationSet ? ConfigProfile?.Profile.Name : null),
-            Locations = ParameterSetName == PipelineSet ? _locations : null,
-            Store = StoreOptions,
-            IncludeIncomplete = IncludeIncomplete.IsPresent,
-            IncompleteOlderThan = IncompleteOlderThan,
-        };
+            ParameterSetName == DestinationSet ? Configuration.OptionPrecedence.Database(Database, profile) : null,
+            ParameterSetName == PipelineSet ? _locations : null));
         if (request.Locations is { Count: 0 })
             return; // nothing was piped in
         RetentionPlan plan;

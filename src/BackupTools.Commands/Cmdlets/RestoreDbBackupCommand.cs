@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using BackupTools.Commands.Infrastructure;
-using BackupTools.Engines;
 using BackupTools.Operations;
 
 namespace BackupTools.Commands;
@@ -87,36 +86,29 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     private void Restore(string? path)
     {
         var target = Target;
-        var storeOptions = StoreOptions;
+        var given = (Configuration.RestoreGiven)WithDatabaseParameters(new Configuration.RestoreGiven
+        {
+            PreBackup = PreBackup,
+            Verify = Verify,
+            CreateDatabase = CreateDatabase,
+            Jobs = Jobs,
+            NoOwner = NoOwner,
+            TempDirectory = ResolveOptionalPath(TempPath),
+            Engine = new Configuration.EngineGiven { IncludeGlobals = IncludeGlobals.IsPresent, LocalPaths = LocalPathsOf(Target) },
+        }, DecryptionGiven);
+        var requests = Resolve(p => Configuration.OptionPrecedence.Restore(given, p));
+        var profile = ConfigProfile;
         var started = false;
         try
         {
-            var options = BaseEngineOptions(Target) with
-            {
-                CreateDatabase = CreateDatabase, Jobs = Jobs, IncludeGlobals = IncludeGlobals, NoOwner = NoOwner,
-            };
-            var location = path is not null
-                ? ResolvePath(path)
-                : RunEngine((_, ct) => BackupCatalog.LatestLocationAsync(
-                    Require(nameof(Path), null, p => p.Destination.Location), ConfigProfile!.Profile.Name, storeOptions, ct));
-            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, options, storeOptions, ct));
+            var location = RunEngine((_, ct) => requests.LocationAsync(path is null ? null : ResolvePath(path), profile, "-" + nameof(Path), ct));
+            var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, requests.EngineOptions, requests.Store, ct));
             if (!Confirmed(plan))
                 return;
             started = true;
-            var result = RunEngine((observer, ct) => RestoreOperation.RunAsync(new RestoreRequest
-            {
-                Location = location,
-                Target = target,
-                // Only what was shown and confirmed: a target that appears after the plan is never overwritten.
-                Overwrite = plan.TargetExists,
-                PreBackup = PreBackup,
-                Verify = Verify,
-                TempDirectory = TempPath is null ? ConfigProfile?.Profile.TempPath : ResolveOptionalPath(TempPath),
-                EngineOptions = options,
-                Store = storeOptions,
-                Encryption = DecryptionOptions(),
-                Notifications = NotificationSettings,
-            }, observer, ct));
+            // Only what was shown and confirmed: a target that appears after the plan is never overwritten.
+            var request = requests.For(location, target, overwrite: plan.TargetExists);
+            var result = RunEngine((observer, ct) => RestoreOperation.RunAsync(request, observer, ct));
             if (result.Verified == false)
             {
                 WriteFailedResult(result, ErrorIds.RowCountMismatch,

@@ -67,27 +67,22 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
                 return;
             }
         }
-        var profile = ConfigProfile?.Profile;
         // Credentials and keys once per record (their secret references are resolved here), not once per path.
-        var engineOptions = BaseEngineOptions(ScratchTarget);
-        var decryption = DecryptionOptions();
+        var given = (Configuration.VerifyGiven)WithDatabaseParameters(new Configuration.VerifyGiven
+        {
+            Level = IsBound(nameof(Level)) ? Level : null,
+            MaxAge = MaxAge,
+            ScratchTarget = ScratchTarget,
+            TempDirectory = ResolveOptionalPath(TempPath),
+            Engine = new Configuration.EngineGiven { LocalPaths = LocalPathsOf(ScratchTarget) },
+        }, DecryptionGiven);
+        var requests = Resolve(p => Configuration.OptionPrecedence.Verify(given, p));
         foreach (var path in paths)
         {
             IntegrityResult result;
             try
             {
-                var request = new IntegrityRequest
-                {
-                    Location = ResolvePath(path),
-                    Level = IsBound(nameof(Level)) ? Level : profile?.Verify ?? IntegrityLevel.Checksum,
-                    MaxAge = IsBound(nameof(MaxAge)) ? MaxAge : profile?.Objectives?.Rpo,
-                    ScratchTarget = ScratchTarget ?? profile?.ScratchTarget,
-                    EngineOptions = engineOptions,
-                    TempDirectory = TempPath is null ? profile?.TempPath : ResolveOptionalPath(TempPath),
-                    Store = StoreOptions,
-                    Encryption = decryption,
-                    Notifications = NotificationSettings,
-                };
+                var request = requests.For(ResolvePath(path));
                 result = RunEngine((observer, ct) => IntegrityOperation.RunAsync(request, observer, ct));
             }
             catch (BackupToolsException ex)
@@ -108,9 +103,8 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
     /// <summary>The newest complete backup of the profile's database (no -Path given), or the reason there is none.</summary>
     private string LatestOfProfile()
     {
-        var destination = Require(nameof(Path), null, p => p.Destination.Location);
-        var database = ConfigProfile!.Profile.Name;
         var storeOptions = StoreOptions;
-        return RunEngine((_, ct) => BackupCatalog.LatestLocationAsync(destination, database, storeOptions, ct));
+        var profile = ConfigProfile;
+        return RunEngine((_, ct) => Configuration.OptionPrecedence.LocationOrLatestAsync(null, profile, storeOptions, "-" + nameof(Path), ct));
     }
 }

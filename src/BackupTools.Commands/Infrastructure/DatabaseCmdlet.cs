@@ -1,12 +1,12 @@
 using System.Management.Automation;
-using BackupTools.Engines;
+using BackupTools.Configuration;
 
 namespace BackupTools.Commands.Infrastructure;
 
 /// <summary>
 /// Base of the cmdlets that connect to a database server (New-DbBackup, Test-BackupIntegrity, Restore-DbBackup,
 /// Invoke-DrDrill): the PostgreSQL connection parameters, declared once. The password leaves the PSCredential only
-/// in <see cref="BaseEngineOptions"/>.
+/// in <see cref="EngineGiven"/>.
 /// </summary>
 public abstract class DatabaseCmdlet : StoreCmdlet
 {
@@ -20,29 +20,26 @@ public abstract class DatabaseCmdlet : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? PgBinPath { get; set; }
 
-    /// <summary>
-    /// Engine options from -Credential and -PgBinPath over the profile's (user, password reference, client folder,
-    /// row counts, globals); cmdlets add their own switches with <c>with { ... }</c>.
-    /// </summary>
-    /// <param name="targets">
-    /// Restore or scratch targets as the user wrote them. Each is also read as a path relative to PowerShell's
-    /// current location, and the engine takes that reading only where its targets are files (SQLite); PostgreSQL
-    /// takes the text as written (a database name or a connection string).
-    /// </param>
-    protected EngineOptions BaseEngineOptions(params string?[] targets)
+    /// <summary>-Credential and -PgBinPath as bound (cmdlets add their own switches with <c>with { ... }</c>); the password leaves the PSCredential here.</summary>
+    protected EngineGiven EngineGiven
     {
-        var credential = Credential is null || Credential == PSCredential.Empty ? null : Credential;
-        var fromProfile = FromProfile(p => p.Engine(resolvePassword: credential is null), EngineOptions.Default);
-        return fromProfile with
+        get
         {
-            User = credential is null ? fromProfile.User : credential.UserName,
-            Password = credential is null ? fromProfile.Password : credential.GetNetworkCredential().Password,
-            ClientBinPath = PgBinPath is null ? fromProfile.ClientBinPath : ResolveOptionalPath(PgBinPath),
-            LocalPaths = LocalPathsOf(targets),
-        };
+            var credential = Credential is null || Credential == PSCredential.Empty ? null : Credential;
+            return new EngineGiven
+            {
+                Credential = credential is null ? null : new DatabaseCredentialGiven(credential.UserName, credential.GetNetworkCredential().Password),
+                ClientBinPath = ResolveOptionalPath(PgBinPath),
+            };
+        }
     }
 
-    private Dictionary<string, string>? LocalPathsOf(string?[] targets)
+    /// <summary>
+    /// Restore or scratch targets as the user wrote them, each also read as a path relative to PowerShell's current
+    /// location; the engine takes that reading only where its targets are files (SQLite). PostgreSQL takes the text as
+    /// written: a database name or a connection string.
+    /// </summary>
+    protected Dictionary<string, string>? LocalPathsOf(params string?[] targets)
     {
         var paths = targets.Where(t => !string.IsNullOrEmpty(t) && !Engines.EngineRegistry.IsConnectionString(t))
             .Distinct(StringComparer.Ordinal).ToDictionary(t => t!, t => ResolvePath(t!), StringComparer.Ordinal);

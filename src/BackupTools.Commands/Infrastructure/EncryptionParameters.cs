@@ -36,22 +36,20 @@ public abstract class DecryptingCmdlet : NotifyingCmdlet
     public string? PassphraseEnvironmentVariable { get; set; }
 
     /// <summary>
-    /// The decryption options for the engine request: the explicit ones when any decryption parameter was given
-    /// (they replace the profile's as a whole: keys and passphrases belong together), else the profile's.
+    /// The decryption parameters as bound, or null when none is: keys and passphrases belong together, so given ones
+    /// replace the profile's as a whole (<see cref="Configuration.OptionPrecedence"/>).
     /// </summary>
-    protected EncryptionOptions DecryptionOptions() =>
-        ConfigProfile is not null && !new[] { nameof(PrivateKey), nameof(PrivateKeyPassphrase), nameof(Passphrase), nameof(PassphraseFile), nameof(PassphraseEnvironmentVariable) }.Any(IsBound)
-            ? FromProfile(p => p.EncryptionForRead(), EncryptionOptions.None)
-            : ExplicitDecryptionOptions();
-
-    private EncryptionOptions ExplicitDecryptionOptions() => new()
-    {
-        PrivateKeys = (PrivateKey ?? Array.Empty<string>()).Select(ResolveKey).ToArray(),
-        PrivateKeyPassphrase = EncryptionParameters.Reveal(PrivateKeyPassphrase),
-        Passphrase = EncryptionParameters.Reveal(Passphrase),
-        PassphraseFile = ResolveOptionalPath(PassphraseFile),
-        PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,
-    };
+    protected EncryptionOptions? DecryptionGiven =>
+        new[] { nameof(PrivateKey), nameof(PrivateKeyPassphrase), nameof(Passphrase), nameof(PassphraseFile), nameof(PassphraseEnvironmentVariable) }.Any(IsBound)
+            ? new EncryptionOptions
+            {
+                PrivateKeys = (PrivateKey ?? Array.Empty<string>()).Select(ResolveKey).ToArray(),
+                PrivateKeyPassphrase = EncryptionParameters.Reveal(PrivateKeyPassphrase),
+                Passphrase = EncryptionParameters.Reveal(Passphrase),
+                PassphraseFile = ResolveOptionalPath(PassphraseFile),
+                PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,
+            }
+            : null;
 
     /// <summary>A key is a path (resolved against the PowerShell location) or armored text (kept as is).</summary>
     protected string ResolveKey(string value) => EncryptionParameters.IsArmored(value) ? value : ResolvePath(value);

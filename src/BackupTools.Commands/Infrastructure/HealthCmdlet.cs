@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Configuration;
 using BackupTools.Health;
 
 namespace BackupTools.Commands.Infrastructure;
@@ -24,25 +25,35 @@ public abstract class HealthCmdlet : StoreCmdlet
     [ValidateRange(0.0, 100.0)]
     public double? MinFreeSpacePercent { get; set; }
 
+    /// <summary>-Destination of the derived cmdlet: without it, the configuration file's databases are covered.</summary>
+    private protected abstract string? HealthDestination { get; }
+
     /// <summary>
-    /// Without -Destination: one request per database of the configuration file (-ConfigPath, BACKUPTOOLS_CONFIG or the
-    /// default file), limited to -Profile / <paramref name="databases"/>; the file's thresholds under explicit ones.
+    /// Without -Destination, -ConfigPath names the file whose databases are all covered (each with its own
+    /// destination's S3 settings), not a profile: so the S3 settings of one profile are neither needed nor asked for.
     /// </summary>
-    private protected IReadOnlyList<BackupHealthRequest> ConfigHealthRequests(string? databases, string parameter)
+    protected override void BeginProcessing()
     {
-        var config = Configuration.ConfigHealth.LoadFor(ResolveOptionalPath(ConfigPath), "-" + parameter);
-        var selection = Profile ?? databases;
-        return Configuration.ConfigHealth.Requests(config, selection is null ? null : new[] { selection }, SecretManagementVault.Create(this),
-            MaxAge, SizeChangeThreshold, MinFreeSpacePercent);
+        if (HealthDestination is not null) base.BeginProcessing();
     }
 
-    private protected BackupHealthRequest HealthRequest(string destination, string? database) => new()
+    private protected HealthGiven HealthGiven => new()
     {
-        Destination = ResolvePath(destination),
-        Database = database,
-        MaxAge = MaxAge ?? BackupHealthRequest.DefaultMaxAge,
-        SizeChangeThreshold = SizeChangeThreshold ?? BackupHealthRequest.DefaultSizeChangeThreshold,
-        MinFreeSpacePercent = MinFreeSpacePercent ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
-        Store = StoreOptions,
+        Store = StoreGiven,
+        MaxAge = MaxAge,
+        SizeChangeThreshold = SizeChangeThreshold,
+        MinFreeSpacePercent = MinFreeSpacePercent,
     };
+
+    /// <summary>
+    /// Without -Destination: one request per database of the configuration file (-ConfigPath, BACKUPTOOLS_CONFIG or the
+    /// default file), limited to -Profile / <paramref name="database"/>; explicit thresholds over the file's.
+    /// </summary>
+    private protected IReadOnlyList<BackupHealthRequest> ConfigHealthRequests(BackupConfig config, string? database) =>
+        ConfigHealth.Requests(config, Profile, database, SecretManagementVault.Create(this), HealthGiven);
+
+    private protected BackupConfig HealthConfig() => ConfigHealth.LoadFor(ResolveOptionalPath(ConfigPath), "-Destination");
+
+    private protected BackupHealthRequest HealthRequest(string destination, string? database) =>
+        Resolve(p => OptionPrecedence.Health(HealthGiven, p, ResolvePath(destination), database));
 }

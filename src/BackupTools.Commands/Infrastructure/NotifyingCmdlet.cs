@@ -48,15 +48,42 @@ public abstract class NotifyingCmdlet : DatabaseCmdlet
     /// <summary>The notification settings of this call, set in BeginProcessing (none until then).</summary>
     protected NotificationOptions NotificationSettings { get; private set; } = NotificationOptions.None;
 
+    /// <summary>The notification parameters as bound: null when none is (then a -Profile's channels apply, as a whole).</summary>
+    protected NotificationOptions? NotificationsGiven { get; private set; }
+
     /// <summary>
     /// A bad notification URL or setting stops the command before anything runs; without notification parameters a
-    /// -Profile's channels apply. Derived cmdlets call base.BeginProcessing().
+    /// -Profile's channels apply (<see cref="Configuration.OptionPrecedence"/>). Derived cmdlets call base.BeginProcessing().
     /// </summary>
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        NotificationSettings = NotificationsOrProfile(() => NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable,
-            SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries), NotificationParameters.Names);
+        NotificationsGiven = NotificationParameters.Names.Any(IsBound)
+            ? NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable,
+                SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries)
+            : null;
+        NotificationSettings = Resolve(p => Configuration.OptionPrecedence.Notifications(NotificationsGiven, p));
+    }
+
+    /// <summary>
+    /// <paramref name="given"/> with the store, server, OpenPGP (<paramref name="encryption"/>) and notification
+    /// parameters bound on this call: what the cmdlet hands to <see cref="Configuration.OptionPrecedence"/>.
+    /// </summary>
+    /// <remarks>
+    /// Not generic on purpose: a constraint naming an engine type is resolved when PowerShell enumerates the module's
+    /// types, before the module initializer can hand out BackupTools.Engine from lib/ (Import-Module then fails).
+    /// </remarks>
+    protected Configuration.DatabaseOperationGiven WithDatabaseParameters(Configuration.DatabaseOperationGiven given, Pipeline.EncryptionOptions? encryption)
+    {
+        var engine = EngineGiven;
+        // The with-expression keeps the runtime type (BackupGiven, VerifyGiven, ...): a record's clone is virtual.
+        return given with
+        {
+            Store = StoreGiven,
+            Engine = given.Engine with { Credential = engine.Credential, ClientBinPath = engine.ClientBinPath },
+            Encryption = encryption,
+            Notifications = NotificationsGiven,
+        };
     }
 
     /// <summary>Reports a failure found before the operation could start (a missing source, an unusable destination), unless -WhatIf.</summary>

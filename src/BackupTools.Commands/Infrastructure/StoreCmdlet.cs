@@ -66,34 +66,22 @@ public abstract class StoreCmdlet : AsyncCmdlet
         foreach (var warning in StoreOptions.Warnings) WriteWarning(warning);
     }
 
-    /// <summary>
-    /// The S3 options of this call (built once; no side effects): each bound parameter wins over the profile's
-    /// destination settings, which win over the defaults.
-    /// </summary>
-    protected StoreOptions StoreOptions
+    /// <summary>The S3 parameters bound on this call (the PSCredential becomes two strings here).</summary>
+    protected StoreGiven StoreGiven => new()
     {
-        get
-        {
-            if (_storeOptions is not null) return _storeOptions;
-            var fromProfile = FromProfile(p => p.Store(resolveCredentials: S3Credential is null), StoreOptions.Default);
-            var secret = S3Credential?.GetNetworkCredential();
-            _storeOptions = new StoreOptions
-            {
-                S3Endpoint = S3Endpoint ?? fromProfile.S3Endpoint,
-                S3Region = S3Region ?? fromProfile.S3Region,
-                S3ForcePathStyle = IsBound(nameof(S3ForcePathStyle)) ? S3ForcePathStyle.IsPresent : fromProfile.S3ForcePathStyle,
-                StorageClass = StorageClass ?? fromProfile.StorageClass,
-                ServerSideEncryption = S3ServerSideEncryption ?? fromProfile.ServerSideEncryption,
-                KmsKeyId = S3KmsKeyId ?? fromProfile.KmsKeyId,
-                Profile = S3Profile ?? fromProfile.Profile,
-                AccessKeyId = S3Credential is null ? fromProfile.AccessKeyId : S3Credential.UserName,
-                SecretAccessKey = S3Credential is null ? fromProfile.SecretAccessKey : secret?.Password,
-                SessionToken = S3Credential is null ? fromProfile.SessionToken : null,
-                Concurrency = IsBound(nameof(S3Concurrency)) ? S3Concurrency : fromProfile.Concurrency,
-            };
-            return _storeOptions;
-        }
-    }
+        S3Endpoint = S3Endpoint,
+        S3Region = S3Region,
+        S3ForcePathStyle = IsBound(nameof(S3ForcePathStyle)) ? S3ForcePathStyle.IsPresent : null,
+        StorageClass = StorageClass,
+        ServerSideEncryption = S3ServerSideEncryption,
+        KmsKeyId = S3KmsKeyId,
+        Profile = S3Profile,
+        Credentials = S3Credential is null ? null : new S3CredentialsGiven(S3Credential.UserName, S3Credential.GetNetworkCredential().Password),
+        Concurrency = IsBound(nameof(S3Concurrency)) ? S3Concurrency : null,
+    };
+
+    /// <summary>The S3 options of this call (built once; no side effects), by <see cref="OptionPrecedence"/>.</summary>
+    protected StoreOptions StoreOptions => _storeOptions ??= Resolve(p => OptionPrecedence.Store(StoreGiven, p));
 
     /// <summary>
     /// The database profile selected by -Profile / -ConfigPath (loaded once; null when neither was given). A broken file
@@ -118,22 +106,16 @@ public abstract class StoreCmdlet : AsyncCmdlet
     }
 
     /// <summary>
-    /// Notification settings: from the parameters when any of <paramref name="parameters"/> is bound or no profile is
-    /// selected, else the profile's channels. A bad setting or unresolvable URL reference is terminating.
+    /// <paramref name="resolve"/> over the selected profile (null without one): <see cref="OptionPrecedence"/> building a
+    /// request. A profile value that cannot be used (an unresolvable secret reference, a missing source) is terminating:
+    /// every item of this call would need it.
     /// </summary>
-    protected Notifications.NotificationOptions NotificationsOrProfile(Func<Notifications.NotificationOptions> fromParameters, IEnumerable<string> parameters) =>
-        ConfigProfile is null || parameters.Any(IsBound) ? fromParameters() : FromProfile(p => p.Notifications(), Notifications.NotificationOptions.None);
-
-    /// <summary>
-    /// A value of the selected profile (<paramref name="fallback"/> without one). Reading it may resolve secret
-    /// references; one that cannot be resolved is terminating: every item of this call would need it.
-    /// </summary>
-    protected T FromProfile<T>(Func<ProfileRequests, T> read, T fallback)
+    protected T Resolve<T>(Func<ProfileRequests?, T> resolve)
     {
-        if (ConfigProfile is not { } profile) return fallback;
+        var profile = ConfigProfile;
         try
         {
-            return read(profile);
+            return resolve(profile);
         }
         catch (BackupToolsException ex)
         {
@@ -147,7 +129,7 @@ public abstract class StoreCmdlet : AsyncCmdlet
 
     /// <summary>The explicit value, else the profile's, else ConfigValueMissing naming the parameter.</summary>
     protected string Require(string parameter, string? given, Func<DatabaseProfile, string?> fromProfile) =>
-        ProfileSelection.Require(given, ConfigProfile, fromProfile, "-" + parameter);
+        OptionPrecedence.Require(given, ConfigProfile, fromProfile, "-" + parameter);
 
     private StoreOptions? _storeOptions;
     private ProfileRequests? _profile;

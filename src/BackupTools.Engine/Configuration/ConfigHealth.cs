@@ -28,16 +28,31 @@ public static class ConfigHealth
         }
     }
 
-    public static IReadOnlyList<BackupHealthRequest> Requests(BackupConfig config, IReadOnlyCollection<string>? databases, SecretResolver secrets,
-        TimeSpan? maxAge = null, double? sizeChangeThreshold = null, double? minFreeSpacePercent = null, DateTimeOffset? now = null) =>
-        config.SelectDatabases(databases).Select(p => new BackupHealthRequest
+    /// <summary>
+    /// One request per database of the file, or only <paramref name="profile"/> (-Profile / --profile), else those
+    /// matching <paramref name="database"/> (-Database / --database, wildcards). Each threshold: the given one, else the
+    /// database's objectives (rpo as the maximum age), else the file's health: section, else the built-in default;
+    /// S3 settings given explicitly over each destination's (<see cref="OptionPrecedence"/>).
+    /// </summary>
+    public static IReadOnlyList<BackupHealthRequest> Requests(BackupConfig config, string? profile, string? database, SecretResolver secrets,
+        HealthGiven? given = null, DateTimeOffset? now = null)
+    {
+        given ??= HealthGiven.Nothing;
+        var selection = profile ?? database;
+        return config.SelectDatabases(selection is null ? null : new[] { selection }).Select(p => new BackupHealthRequest
         {
             Destination = p.Destination.Location,
             Database = p.Name,
-            MaxAge = maxAge ?? p.Objectives?.Rpo ?? config.Health.MaxAge ?? BackupHealthRequest.DefaultMaxAge,
-            SizeChangeThreshold = sizeChangeThreshold ?? config.Health.SizeChangeThreshold ?? BackupHealthRequest.DefaultSizeChangeThreshold,
-            MinFreeSpacePercent = minFreeSpacePercent ?? config.Health.MinFreeSpacePercent ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
-            Store = ProfileRequests.StoreFor(p.Destination, secrets),
+            MaxAge = given.MaxAge ?? p.Objectives?.Rpo ?? config.Health.MaxAge ?? BackupHealthRequest.DefaultMaxAge,
+            SizeChangeThreshold = given.SizeChangeThreshold ?? config.Health.SizeChangeThreshold ?? BackupHealthRequest.DefaultSizeChangeThreshold,
+            MinFreeSpacePercent = given.MinFreeSpacePercent ?? config.Health.MinFreeSpacePercent ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
+            Store = OptionPrecedence.Store(given.Store, p.Destination, secrets),
             Now = now,
         }).ToList();
+    }
+
+    /// <summary>The .prom file: the given path, else metrics.path of the file, else ConfigValueMissing naming <paramref name="parameter"/>.</summary>
+    public static string MetricsPath(string? given, BackupConfig config, string parameter) =>
+        given ?? config.Metrics?.Path ?? throw new BackupToolsException(ErrorIds.ConfigValueMissing, ErrorKind.InvalidArgument,
+            $"{parameter} is required: give it, or add metrics: {{ path: ... }} to '{config.FilePath}'.", parameter);
 }

@@ -8,8 +8,8 @@ using BackupTools.Stores;
 namespace BackupTools.Configuration;
 
 /// <summary>
-/// Builds the engine requests that a database profile implies. Both hosts start from these and overlay the
-/// parameters the user gave explicitly (explicit wins). Secrets are resolved here, per call, through the host's
+/// Reads a database profile's values for <see cref="OptionPrecedence"/>, which puts the values given explicitly
+/// over them (explicit wins), and builds the requests of the profile alone (the backup plan). Secrets are resolved here, per call, through the host's
 /// <see cref="SecretResolver"/>; a passphrase given as env:/file: stays a reference (the engine reads it late).
 /// </summary>
 public sealed class ProfileRequests
@@ -111,63 +111,23 @@ public sealed class ProfileRequests
     public NotificationOptions Notifications() =>
         Profile.Notifications.Count == 0 ? NotificationOptions.None : NotificationConfigMapping.ToOptions(Profile.Notifications, _secrets);
 
-    public NewBackupRequest Backup() => new()
-    {
-        Source = Profile.Source,
-        Destination = Profile.Destination.Location,
-        DatabaseName = Profile.Name,
-        Engine = Profile.Engine,
-        Tags = Profile.Tags,
-        Compression = Profile.Compression ?? CompressionSpec.GzipName,
-        CompressionLevel = Profile.CompressionLevel,
-        TempDirectory = Profile.TempPath,
-        EngineOptions = Engine(),
-        Store = Store(),
-        Encryption = EncryptionForBackup(),
-        Notifications = StepNotifications ? Notifications() : NotificationOptions.None,
-    };
+    // The requests of the profile alone (Invoke-BackupPlan): OptionPrecedence with nothing given, the same rule the
+    // cmdlets and the CLI verbs apply over their explicit values.
+
+    public NewBackupRequest Backup() => OptionPrecedence.Backup(new BackupGiven(), this);
 
     /// <summary>Verification of one backup of this profile at <paramref name="level"/> (default: the profile's level, else Checksum).</summary>
-    public IntegrityRequest Verify(string location, IntegrityLevel? level = null) => new()
-    {
-        Location = location,
-        Level = level ?? Profile.Verify ?? IntegrityLevel.Checksum,
-        ScratchTarget = Profile.ScratchTarget,
-        TempDirectory = Profile.TempPath,
-        EngineOptions = Engine(),
-        Store = Store(),
-        Encryption = EncryptionForRead(),
-        Notifications = StepNotifications ? Notifications() : NotificationOptions.None,
-    };
+    public IntegrityRequest Verify(string location, IntegrityLevel? level = null) =>
+        OptionPrecedence.Verify(new VerifyGiven { Level = level }, this).For(location);
 
     /// <summary>The profile's retention, or ConfigValueMissing when it names none.</summary>
-    public RetentionRequest Prune() => new()
-    {
-        Destination = Profile.Destination.Location,
-        Database = Profile.Name,
-        Policy = Profile.Retention ?? throw Missing("retention", "a retention policy (retention: <name>)"),
-        Store = Store(),
-    };
+    public RetentionRequest Prune() =>
+        Profile.Retention is null
+            ? throw Missing("retention", "a retention policy (retention: <name>)")
+            : OptionPrecedence.Prune(new PruneGiven(), this, Profile.Destination.Location, Profile.Name);
 
     /// <summary>A drill of this profile's newest-but-one (or configured) backup with its objectives and drill settings.</summary>
-    public DrillRequest Drill() => new()
-    {
-        Destination = Profile.Destination.Location,
-        Database = Profile.Name,
-        Select = Profile.Drill?.Select ?? DrillSelection.RandomNotLatest,
-        ScratchTarget = Profile.Drill?.ScratchTarget,
-        KeepScratch = Profile.Drill?.KeepScratch ?? false,
-        RtoObjective = Profile.Objectives?.Rto,
-        RpoObjective = Profile.Objectives?.Rpo,
-        RpoWindow = Profile.Drill?.RpoWindow ?? TimeSpan.FromDays(7),
-        ReportPath = Profile.Drill?.ReportPath,
-        AssertionFile = Profile.Drill?.AssertionFile,
-        TempDirectory = Profile.TempPath,
-        EngineOptions = Engine(),
-        Store = Store(),
-        Encryption = EncryptionForRead(),
-        Notifications = StepNotifications ? Notifications() : NotificationOptions.None,
-    };
+    public DrillRequest Drill() => OptionPrecedence.Drill(new DrillGiven(), this).For(null, Profile.Destination.Location, Profile.Name);
 
     private BackupToolsException Missing(string key, string what) =>
         new(ErrorIds.ConfigValueMissing, ErrorKind.InvalidArgument,
