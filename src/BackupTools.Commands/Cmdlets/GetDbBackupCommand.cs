@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
 using BackupTools.Operations;
 using BackupTools.Stores;
@@ -18,6 +19,7 @@ public sealed class GetDbBackupCommand : StoreCmdlet
     [Parameter(Position = 1)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 
     /// <summary>Only the newest complete backup of each database.</summary>

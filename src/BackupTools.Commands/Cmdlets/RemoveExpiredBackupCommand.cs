@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
 using BackupTools.Retention;
 
@@ -27,6 +28,7 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
     [Parameter(Position = 1, ParameterSetName = DestinationSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 
     /// <summary>The backups to apply the policy to (collected, planned once all have arrived).</summary>
@@ -53,6 +55,7 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
     /// <summary>Time zone of the day/week/month boundaries: an IANA or Windows id. UTC by default.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TimeZoneCompleter))]
     public string? TimeZone { get; set; }
 
     /// <summary>Never leave fewer than this many complete backups of a database (default 1).</summary>
