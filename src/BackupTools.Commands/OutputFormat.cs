@@ -22,23 +22,11 @@ public static class OutputFormat
     /// A duration in at most two units, keeping sub-second precision where it matters: <c>850ms</c>, <c>12.4s</c>,
     /// <c>3m 05s</c>, <c>1h 02m</c>, <c>2d 03h</c>. At most 7 characters below 100 days.
     /// </summary>
-    public static string Duration(object? value)
-    {
-        if (Unwrap(value) is not TimeSpan span) return Unwrap(value)?.ToString() ?? "";
-        if (span < TimeSpan.Zero) return "-" + Duration(span.Duration());
-        var c = CultureInfo.InvariantCulture;
-        // Each unit is chosen by the rounded value, so 59.96s reads 1m 00s and not 60.0s.
-        var ms = Math.Round(span.TotalMilliseconds);
-        if (ms < 1000) return ms.ToString("0", c) + "ms";
-        var tenths = Math.Round(span.TotalSeconds, 1);
-        if (tenths < 60) return tenths.ToString("0.0", c) + "s";
-        var seconds = (long)Math.Round(span.TotalSeconds);
-        if (seconds < 3600) return $"{seconds / 60}m {seconds % 60:00}s";
-        var minutes = (long)Math.Round(span.TotalMinutes);
-        if (minutes < 24 * 60) return $"{minutes / 60}h {minutes % 60:00}m";
-        var hours = (long)Math.Round(span.TotalHours);
-        return $"{hours / 24}d {hours % 24:00}h";
-    }
+    public static string Duration(object? value) =>
+        Unwrap(value) is TimeSpan span ? DurationText(span) : Unwrap(value)?.ToString() ?? "";
+
+    // Kept apart so that only a call with a TimeSpan reaches into the engine (loaded through the module's resolver).
+    private static string DurationText(TimeSpan span) => Util.TimeSpanText.Short(span);
 
     /// <summary>Bytes in 1024 steps with one decimal above bytes, at most 8 characters: <c>512 B</c>, <c>411.9 KB</c>, <c>1.2 GB</c>.</summary>
     public static string Size(object? value)

@@ -74,6 +74,7 @@ public sealed class ExportBackupMetricCommand : HealthCmdlet
             };
         }
         var config = Configuration.ConfigHealth.LoadFor(ResolveOptionalPath(ConfigPath), "-" + nameof(Destination));
+        Narrate($"Configuration file {config.FilePath}: {config.Databases.Count} database(s).");
         var path = Path is not null ? ResolvePath(Path)
             : config.Metrics?.Path ?? throw new BackupToolsException(ErrorIds.ConfigValueMissing, ErrorKind.InvalidArgument,
                 $"-Path is required: give it, or add metrics: {{ path: ... }} to '{config.FilePath}'.", "-Path");

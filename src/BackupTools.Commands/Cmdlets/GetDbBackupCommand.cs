@@ -65,10 +65,10 @@ public sealed class GetDbBackupCommand : StoreCmdlet
         IReadOnlyList<CatalogItem> items;
         try
         {
-            items = RunEngine(async (_, ct) =>
+            items = RunEngine(async (observer, ct) =>
             {
                 await using var store = StoreFactory.OpenDestination(destination, storeOptions);
-                return await BackupCatalog.ListAsync(store, query, ct).ConfigureAwait(false);
+                return await BackupCatalog.ListAsync(store, query, ct, observer).ConfigureAwait(false);
             });
         }
         catch (BackupToolsException ex)

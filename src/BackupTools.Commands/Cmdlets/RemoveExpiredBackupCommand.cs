@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
+using BackupTools.Operations;
 using BackupTools.Retention;
 
 namespace BackupTools.Commands;
@@ -134,7 +135,7 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
         RetentionPlan plan;
         try
         {
-            plan = RunEngine((_, ct) => RetentionOperation.PlanAsync(request, ct));
+            plan = RunEngine((observer, ct) => RetentionOperation.PlanAsync(request, observer, ct));
         }
         catch (BackupToolsException ex)
         {
@@ -153,7 +154,8 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
             {
                 try
                 {
-                    RunEngine((_, ct) => RetentionOperation.RemoveAsync(decision, request.Store, ct));
+                    RunEngine((observer, ct) => observer.TimedAsync($"removing backup {decision.BackupId} of '{decision.Database}'",
+                        () => RetentionOperation.RemoveAsync(decision, request.Store, ct)));
                 }
                 catch (BackupToolsException ex)
                 {

@@ -31,6 +31,7 @@ public abstract class HealthCmdlet : StoreCmdlet
     private protected IReadOnlyList<BackupHealthRequest> ConfigHealthRequests(string? databases, string parameter)
     {
         var config = Configuration.ConfigHealth.LoadFor(ResolveOptionalPath(ConfigPath), "-" + parameter);
+        Narrate($"Configuration file {config.FilePath}: {config.Databases.Count} database(s).");
         var selection = Profile ?? databases;
         return Configuration.ConfigHealth.Requests(config, selection is null ? null : new[] { selection }, SecretManagementVault.Create(this),
             MaxAge, SizeChangeThreshold, MinFreeSpacePercent);

@@ -109,6 +109,8 @@ public abstract class StoreCmdlet : AsyncCmdlet
             try
             {
                 _profile = ProfileSelection.Load(ResolveOptionalPath(ConfigPath), Profile, SecretManagementVault.Create(this));
+                if (_profile is { Profile: var p })
+                    Narrate($"Profile '{p.Name}' from configuration file {ConfigFileLocator.Locate(ResolveOptionalPath(ConfigPath))}: destination '{p.Destination.Name}' ({p.Destination.Location}).");
             }
             catch (BackupToolsException ex)
             {
