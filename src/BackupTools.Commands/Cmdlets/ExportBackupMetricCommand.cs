@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
 using BackupTools.Health;
 
@@ -25,6 +26,7 @@ public sealed class ExportBackupMetricCommand : HealthCmdlet
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 
     private protected override string? HealthDestination => Destination;

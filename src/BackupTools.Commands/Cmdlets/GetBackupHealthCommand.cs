@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
 using BackupTools.Health;
 
@@ -24,6 +25,7 @@ public sealed class GetBackupHealthCommand : HealthCmdlet
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 
     private protected override string? HealthDestination => Destination;

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
 using BackupTools.Operations;
 using BackupTools.Stores;
@@ -18,6 +19,7 @@ public sealed class GetDbBackupCommand : StoreCmdlet
     [Parameter(Position = 1)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 
     /// <summary>Only the newest complete backup of each database.</summary>
@@ -63,10 +65,10 @@ public sealed class GetDbBackupCommand : StoreCmdlet
         IReadOnlyList<CatalogItem> items;
         try
         {
-            items = RunEngine(async (_, ct) =>
+            items = RunEngine(async (observer, ct) =>
             {
                 await using var store = StoreFactory.OpenDestination(destination, storeOptions);
-                return await BackupCatalog.ListAsync(store, query, ct).ConfigureAwait(false);
+                return await BackupCatalog.ListAsync(store, query, ct, observer).ConfigureAwait(false);
             });
         }
         catch (BackupToolsException ex)

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
 using BackupTools.Configuration;
 using BackupTools.Operations;
@@ -22,6 +23,7 @@ public sealed class InvokeBackupPlanCommand : AsyncCmdlet
     [Alias("Profile")] // the name the single cmdlets use for a database of the file
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProfileNameCompleter))]
     public string[] Database { get; set; } = Array.Empty<string>();
 
     /// <summary>The configuration file; default: $env:BACKUPTOOLS_CONFIG, then the per-user file.</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
 using BackupTools.Operations;
 
@@ -34,6 +35,7 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = DestinationSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string Database { get; set; } = "";
 
     /// <summary>Which backup of each database to drill with (with -Destination).</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
 using BackupTools.Engines;
 using BackupTools.Operations;
@@ -26,6 +27,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(EngineNameCompleter))]
     public string? Engine { get; set; }
 
     [Parameter]

@@ -1,5 +1,7 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Commands.Infrastructure;
+using BackupTools.Operations;
 using BackupTools.Retention;
 
 namespace BackupTools.Commands;
@@ -27,6 +29,7 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
     [Parameter(Position = 1, ParameterSetName = DestinationSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 
     /// <summary>The backups to apply the policy to (collected, planned once all have arrived).</summary>
@@ -53,6 +56,7 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
     /// <summary>Time zone of the day/week/month boundaries: an IANA or Windows id. UTC by default.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TimeZoneCompleter))]
     public string? TimeZone { get; set; }
 
     /// <summary>Never leave fewer than this many complete backups of a database (default 1).</summary>
@@ -132,7 +136,7 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
         RetentionPlan plan;
         try
         {
-            plan = RunEngine((_, ct) => RetentionOperation.PlanAsync(request, ct));
+            plan = RunEngine((observer, ct) => RetentionOperation.PlanAsync(request, observer, ct));
         }
         catch (BackupToolsException ex)
         {
@@ -151,7 +155,8 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
             {
                 try
                 {
-                    RunEngine((_, ct) => RetentionOperation.RemoveAsync(decision, request.Store, ct));
+                    RunEngine((observer, ct) => observer.TimedAsync($"removing backup {decision.BackupId} of '{decision.Database}'",
+                        () => RetentionOperation.RemoveAsync(decision, request.Store, ct)));
                 }
                 catch (BackupToolsException ex)
                 {

@@ -38,6 +38,7 @@ public sealed class TestBackupConfigCommand : AsyncCmdlet
         try
         {
             var path = ConfigFileLocator.Locate(ResolveOptionalPath(Path));
+            Narrate($"Configuration file {path}{(Online ? ", with -Online checks of every destination and source" : "")}.");
             var secrets = SecretManagementVault.Create(this);
             // On the pipeline thread first: secret: references resolve in this session (and are remembered for
             // -Online, which runs on the thread pool so that Ctrl+C can stop it).

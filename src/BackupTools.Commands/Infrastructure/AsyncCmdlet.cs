@@ -10,6 +10,9 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
 
+    // PowerShell creates the cmdlet on its pipeline thread; Write* may only be called there.
+    private readonly int _pipelineThread = Environment.CurrentManagedThreadId;
+
     /// <summary>Fixed per cmdlet, so the progress records of one command replace each other.</summary>
     protected abstract int ProgressActivityId { get; }
 
@@ -70,6 +73,15 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
             await operation(observer, ct).ConfigureAwait(false);
             return true;
         });
+
+    /// <summary>
+    /// A verbose line about what this call reads (configuration file, profile). Values such as the profile load lazily,
+    /// sometimes inside an engine callback; off the pipeline thread the line is left out rather than failing the call.
+    /// </summary>
+    protected void Narrate(string message)
+    {
+        if (Environment.CurrentManagedThreadId == _pipelineThread) WriteVerbose(message);
+    }
 
     protected string ResolvePath(string path) => SessionPaths.Resolve(SessionState, path);
 

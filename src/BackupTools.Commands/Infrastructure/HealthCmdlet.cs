@@ -52,7 +52,12 @@ public abstract class HealthCmdlet : StoreCmdlet
     private protected IReadOnlyList<BackupHealthRequest> ConfigHealthRequests(BackupConfig config, string? database) =>
         ConfigHealth.Requests(config, Profile, database, SecretManagementVault.Create(this), HealthGiven);
 
-    private protected BackupConfig HealthConfig() => ConfigHealth.LoadFor(ResolveOptionalPath(ConfigPath), "-Destination");
+    private protected BackupConfig HealthConfig()
+    {
+        var config = ConfigHealth.LoadFor(ResolveOptionalPath(ConfigPath), "-Destination");
+        Narrate($"Configuration file {config.FilePath}: {config.Databases.Count} database(s).");
+        return config;
+    }
 
     private protected BackupHealthRequest HealthRequest(string destination, string? database) =>
         Resolve(p => OptionPrecedence.Health(HealthGiven, p, ResolvePath(destination), database));

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Commands.Completers;
 using BackupTools.Configuration;
 using BackupTools.Stores;
 
@@ -19,6 +20,7 @@ public abstract class StoreCmdlet : AsyncCmdlet
     /// <summary>A database of the configuration file whose settings are the defaults of this call; explicit parameters win.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProfileNameCompleter))]
     public string? Profile { get; set; }
 
     /// <summary>Custom S3 endpoint (MinIO, Backblaze B2, Ceph, Cloudflare R2): https://host[:port].</summary>
@@ -95,6 +97,8 @@ public abstract class StoreCmdlet : AsyncCmdlet
             try
             {
                 _profile = ProfileSelection.Load(ResolveOptionalPath(ConfigPath), Profile, SecretManagementVault.Create(this));
+                if (_profile is { Profile: var p })
+                    Narrate($"Profile '{p.Name}' from configuration file {ConfigFileLocator.Locate(ResolveOptionalPath(ConfigPath))}: destination '{p.Destination.Name}' ({p.Destination.Location}).");
             }
             catch (BackupToolsException ex)
             {

@@ -106,7 +106,7 @@ public static class BackupHealthOperation
         request.Validate();
         var now = request.Now ?? DateTimeOffset.UtcNow;
         observer.Progress(new OperationProgress("Checking backup health", $"listing {store.Root}", 0, null));
-        var items = await BackupCatalog.ListAsync(store, new BackupQuery { Database = request.Database, IncludeIncomplete = true }, ct).ConfigureAwait(false);
+        var items = await BackupCatalog.ListAsync(store, new BackupQuery { Database = request.Database, IncludeIncomplete = true }, ct, observer).ConfigureAwait(false);
         var databases = items.Select(i => i.Backup?.Database ?? DatabaseOfError(i.Error, store)).OfType<string>()
             .Distinct(StringComparer.Ordinal).ToList();
         // A database the catalog cannot see (only an attempt record, or an empty folder) still gets a verdict when named.

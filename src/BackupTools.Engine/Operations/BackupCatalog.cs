@@ -28,7 +28,18 @@ public static class BackupCatalog
 {
     internal const string VerificationLog = "verifications";
 
-    public static async Task<IReadOnlyList<CatalogItem>> ListAsync(IBackupStore store, BackupQuery query, CancellationToken ct)
+    /// <summary>Lists <paramref name="query"/>; with an <paramref name="observer"/>, says which destination it reads and how long that took.</summary>
+    public static async Task<IReadOnlyList<CatalogItem>> ListAsync(IBackupStore store, BackupQuery query, CancellationToken ct, IOperationObserver? observer = null)
+    {
+        if (observer is null) return await ListCoreAsync(store, query, ct).ConfigureAwait(false);
+        observer.Verbose($"Reading destination {store.Root}{(query.Database is null ? "" : $" (database {query.Database})")}.");
+        var items = await observer.TimedAsync($"listing {store.Root}", () => ListCoreAsync(store, query, ct)).ConfigureAwait(false);
+        observer.Verbose($"Found {items.Count(i => i.Backup is not null)} backup(s) of {items.Select(i => i.Backup?.Database).OfType<string>().Distinct(StringComparer.Ordinal).Count()} database(s)" +
+                         (items.Any(i => i.Error is not null) ? $" and {items.Count(i => i.Error is not null)} unreadable manifest(s)." : "."));
+        return items;
+    }
+
+    private static async Task<IReadOnlyList<CatalogItem>> ListCoreAsync(IBackupStore store, BackupQuery query, CancellationToken ct)
     {
         var matcher = query.Database is null ? null : Wildcard(query.Database);
         var items = new List<CatalogItem>();

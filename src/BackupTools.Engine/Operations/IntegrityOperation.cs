@@ -46,6 +46,7 @@ public static class IntegrityOperation
         string? errorId = null;
         var (store, key) = StoreFactory.OpenBackup(request.Location, request.Store);
         await using var storeLease = store;
+        observer.Verbose($"Verifying backup {key.BackupId} of '{key.Database}' in {store.Root} at level {request.Level}.");
 
         void Fail(string name, BackupToolsException ex)
         {
@@ -56,7 +57,7 @@ public static class IntegrityOperation
         BackupManifest? manifest = null;
         try
         {
-            (manifest, _) = await BackupCatalog.ReadAsync(store, key, ct).ConfigureAwait(false);
+            (manifest, _) = await observer.TimedAsync("reading the manifest", () => BackupCatalog.ReadAsync(store, key, ct)).ConfigureAwait(false);
             checks.Add(new CheckResult("manifest", true, $"format {manifest.FormatVersion}, {manifest.Engine}, {manifest.Artifacts.Count} artifact(s)"));
         }
         catch (BackupToolsException ex)
@@ -66,11 +67,14 @@ public static class IntegrityOperation
 
         if (manifest is not null)
         {
-            var ok = await ChecksumLevelAsync(store, key, manifest, checks, Fail, observer, ct).ConfigureAwait(false);
+            ToolNarration.Compression(manifest, observer);
+            var ok = await observer.TimedAsync($"checksum of {manifest.Artifacts.Count} artifact(s) ({manifest.StoredBytes} bytes)",
+                () => ChecksumLevelAsync(store, key, manifest, checks, Fail, observer, ct)).ConfigureAwait(false);
             if (ok && request.Level >= IntegrityLevel.Structure)
-                ok = await EngineLevelAsync(store, key, manifest, request, checks, Fail, observer, ct).ConfigureAwait(false);
+                ok = await observer.TimedAsync($"{request.Level.ToString().ToLowerInvariant()} check ({manifest.Engine})",
+                    () => EngineLevelAsync(store, key, manifest, request, checks, Fail, observer, ct)).ConfigureAwait(false);
             if (request.MaxAge is { } maxAge)
-                await FreshnessAsync(store, key.Database, maxAge, checks, Fail, ct).ConfigureAwait(false);
+                await observer.TimedAsync("freshness check", () => FreshnessAsync(store, key.Database, maxAge, checks, Fail, ct)).ConfigureAwait(false);
         }
 
         var passed = checks.All(c => c.Passed);

@@ -63,10 +63,14 @@ public static class RestoreOperation
     private static async Task<RestoreResult> RunCoreAsync(RestoreRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var (store, key, manifest, info) = await BackupCatalog.OpenAsync(request.Location, request.Store, ct).ConfigureAwait(false);
+        observer.Verbose($"Reading backup {request.Location}.");
+        var (store, key, manifest, info) = await observer.TimedAsync("reading the manifest",
+            () => BackupCatalog.OpenAsync(request.Location, request.Store, ct)).ConfigureAwait(false);
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, request.Location);
         var target = engine.ResolveTarget(request.Target, manifest, request.EngineOptions);
+        observer.Verbose($"Restoring {engine.Name} backup {key.BackupId} of '{key.Database}' ({manifest.TotalRows} rows in {manifest.Tables.Count} tables) to '{target}'.");
+        ToolNarration.Compression(manifest, observer);
         var exists = await engine.TargetExistsAsync(target, request.EngineOptions, ct).ConfigureAwait(false);
         if (exists && !request.Overwrite)
             throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,
@@ -76,7 +80,7 @@ public static class RestoreOperation
         if (request.PreBackup && exists)
         {
             observer.Verbose($"Backing up the current '{target}' before it is replaced.");
-            var pre = await BackupOperation.RunAsync(new NewBackupRequest
+            var pre = await observer.TimedAsync("pre-restore backup", () => BackupOperation.RunAsync(new NewBackupRequest
             {
                 Source = target,
                 Destination = store.Root,
@@ -91,7 +95,7 @@ public static class RestoreOperation
                 // zstd stays zstd; anything else gets the default (a PostgreSQL gzip archive records "none" outside pg_dump).
                 Compression = manifest.MainArtifact.Compression == Pipeline.CompressionSpec.ZstdName ? Pipeline.CompressionSpec.ZstdName : Pipeline.CompressionSpec.GzipName,
                 CompressionLevel = manifest.MainArtifact.Compression == Pipeline.CompressionSpec.ZstdName ? manifest.MainArtifact.CompressionLevel : null,
-            }, observer, ct).ConfigureAwait(false);
+            }, observer, ct)).ConfigureAwait(false);
             preBackup = pre.Location;
         }
         else if (request.PreBackup)
@@ -99,20 +103,21 @@ public static class RestoreOperation
             observer.Verbose($"-PreBackup: '{target}' does not exist yet, so there is nothing to back up first.");
         }
 
-        var restored = await engine.RestoreAsync(new EngineReadContext
+        var restored = await observer.TimedAsync("restore", () => engine.RestoreAsync(new EngineReadContext
         {
             Store = store, Key = key, Manifest = manifest, Observer = observer,
             TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
             Options = request.EngineOptions,
             Encryption = request.Encryption,
-        }, target, request.Overwrite, ct).ConfigureAwait(false);
+        }, target, request.Overwrite, ct)).ConfigureAwait(false);
 
         var checks = restored.Checks.ToList();
         bool? verified = null;
         if (request.Verify)
         {
             // Counted again on the final target: proves what the user now has, not only the staged copy.
-            var counts = await engine.CountRowsAsync(restored.Target, request.EngineOptions, ct).ConfigureAwait(false);
+            var counts = await observer.TimedAsync("counting rows of the restored database",
+                () => engine.CountRowsAsync(restored.Target, request.EngineOptions, ct)).ConfigureAwait(false);
             var comparison = RowCountComparison.Compare(manifest, counts) with { Name = "restored " + RowCountComparison.CheckName };
             checks.Add(comparison);
             verified = comparison.Passed;

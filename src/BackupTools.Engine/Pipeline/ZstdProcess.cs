@@ -33,6 +33,32 @@ public static class ZstdProcess
         throw NotFound("No 'zstd' program is on PATH.");
     }
 
+    /// <summary>"zstd v1.5.5 (/usr/bin/zstd)" for verbose output: which program a backup or read runs; its version is asked once.</summary>
+    public static string Describe()
+    {
+        var path = Locate();
+        return $"zstd {Versions.GetOrAdd(path, ReadVersion)} ({path})";
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Versions = new(StringComparer.Ordinal);
+
+    private static string ReadVersion(string path)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(path, "-V") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+            if (process is null) return "version unknown";
+            var text = process.StandardOutput.ReadToEnd();
+            process.WaitForExit(5000);
+            var m = System.Text.RegularExpressions.Regex.Match(text, @"v\d+\.\d+\.\d+");
+            return m.Success ? m.Value : "version unknown";
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            return "version unknown";
+        }
+    }
+
     private static BackupToolsException NotFound(string why) =>
         new(ErrorIds.ZstdNotFound, ErrorKind.NotInstalled,
             $"Zstandard compression needs the zstd program. {why} Install it (apt-get install zstd, dnf install zstd, brew install zstd, " +

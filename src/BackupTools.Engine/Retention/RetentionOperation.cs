@@ -31,7 +31,18 @@ public sealed record RetentionPlan(IReadOnlyList<RetentionDecision> Decisions, I
 
 public static class RetentionOperation
 {
-    public static async Task<RetentionPlan> PlanAsync(RetentionRequest request, CancellationToken ct)
+    public static async Task<RetentionPlan> PlanAsync(RetentionRequest request, CancellationToken ct) =>
+        await PlanAsync(request, NullObserver.Instance, ct).ConfigureAwait(false);
+
+    /// <summary>The plan; says on <paramref name="observer"/>'s verbose stream what it reads, what it decided and how long that took.</summary>
+    public static async Task<RetentionPlan> PlanAsync(RetentionRequest request, IOperationObserver observer, CancellationToken ct)
+    {
+        var plan = await observer.TimedAsync("retention planning", () => PlanCoreAsync(request, observer, ct)).ConfigureAwait(false);
+        observer.Verbose($"Retention keeps {plan.Decisions.Count(d => d.Action == RetentionAction.Keep)} and removes {plan.Decisions.Count(d => d.Action == RetentionAction.Remove)} backup(s).");
+        return plan;
+    }
+
+    private static async Task<RetentionPlan> PlanCoreAsync(RetentionRequest request, IOperationObserver observer, CancellationToken ct)
     {
         request.Policy.Validate();
         if (request.IncompleteOlderThan is { } limit)
@@ -48,6 +59,7 @@ public static class RetentionOperation
         var history = new History();
         if (request.Locations is { Count: > 0 } locations)
         {
+            observer.Verbose($"Reading {locations.Count} piped backup(s).");
             await ReadLocationsAsync(locations, request.Store, history, ct).ConfigureAwait(false);
         }
         else
@@ -56,6 +68,7 @@ public static class RetentionOperation
                 throw new BackupToolsException(ErrorIds.DestinationNotFound, ErrorKind.InvalidArgument,
                     "Give -Destination, or pipe the backups to consider from Get-DbBackup.", null);
             await using var store = StoreFactory.OpenDestination(request.Destination, request.Store);
+            observer.Verbose($"Reading destination {store.Root}{(request.Database is null ? "" : $" (database {request.Database})")}.");
             await ReadDestinationAsync(store, request.Database, history, ct).ConfigureAwait(false);
         }
 

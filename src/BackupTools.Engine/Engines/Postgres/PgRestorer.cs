@@ -37,6 +37,7 @@ internal static class PgRestorer
         using var session = new PgSession(endpoint, options);
         var database = session.Endpoint.Database;
         var tools = PgClientTools.Resolve(options, 0, "pg_restore");
+        context.Observer.Verbose($"Restoring with {tools.Path("pg_restore")} {tools.Version}.");
         var state = await TargetStateAsync(session, ct).ConfigureAwait(false);
         if (state.HasObjects && !overwrite)
             throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,

@@ -15,6 +15,14 @@ public sealed class SqliteEngine : IDatabaseEngine
 
     public string Name => EngineName;
 
+    /// <summary>"SQLite 3.46.1 (Microsoft.Data.Sqlite)": the library every copy, check and restore runs, for verbose output.</summary>
+    private static readonly Lazy<string> Library = new(() =>
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        return $"SQLite {connection.ServerVersion} (Microsoft.Data.Sqlite)";
+    });
+
     public bool Recognizes(string source) =>
         source.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) || !source.Contains("://", StringComparison.Ordinal);
 
@@ -32,6 +40,7 @@ public sealed class SqliteEngine : IDatabaseEngine
     {
         var path = SqliteSource.ResolvePath(context.Source);
         SqliteSource.EnsureDatabaseFile(path, context.Source);
+        context.Observer.Verbose($"Copying '{path}' with {Library.Value}.");
         using var staged = GuardedTempFile.Create(context.TempDirectory, "bt-sqlite-", ".tmp");
         var temp = staged.Path;
         try
@@ -99,6 +108,7 @@ public sealed class SqliteEngine : IDatabaseEngine
 
     public async Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct)
     {
+        context.Observer.Verbose($"Checking a decompressed copy with {Library.Value}.");
         using var staged = GuardedTempFile.Create(context.TempDirectory, "bt-verify-", ".sqlite");
         await using (var fs = new FileStream(staged.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite))
         {
@@ -112,6 +122,7 @@ public sealed class SqliteEngine : IDatabaseEngine
     public async Task<EngineRestoreResult> RestoreAsync(EngineReadContext context, string target, bool overwrite, CancellationToken ct)
     {
         var path = SqliteSource.ResolvePath(target);
+        context.Observer.Verbose($"Restoring to '{path}' with {Library.Value}.");
         var dir = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(dir))
             throw new BackupToolsException(ErrorIds.RestoreTargetDirectoryMissing, ErrorKind.ObjectNotFound,
