@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using BackupTools.Cli.Output;
+using BackupTools.Util;
 
 namespace BackupTools.Cli.Logging;
 
@@ -67,7 +68,7 @@ internal sealed class CliLog(bool json) : IDisposable
     public const UnixFileMode CreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
 
     private readonly object _gate = new();
-    private FileStream? _file;
+    private AppendOnlyFile? _file;
 
     public bool IsOpen => _file is not null;
     public string? Path { get; private set; }
@@ -79,12 +80,9 @@ internal sealed class CliLog(bool json) : IDisposable
         var full = System.IO.Path.GetFullPath(path);
         try
         {
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete,
-            };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = CreateMode;
-            var file = new FileStream(full, options);
+            if (Directory.Exists(full)) throw new IOException("it is a folder");
+            // O_APPEND (not FileMode.Append, which writes at a cached offset): runs sharing the file never overwrite each other's lines.
+            var file = AppendOnlyFile.Open(full, CreateMode, noFollow: false);
             lock (_gate)
             {
                 _file?.Dispose();
@@ -113,7 +111,6 @@ internal sealed class CliLog(bool json) : IDisposable
             try
             {
                 _file.Write(bytes);
-                _file.Flush();
             }
             catch (IOException)
             {

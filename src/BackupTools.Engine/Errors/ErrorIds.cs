@@ -14,6 +14,12 @@ public static class ErrorIds
     public const string DestinationNotFound = "DestinationNotFound";
     public const string DestinationNotWritable = "DestinationNotWritable";
     public const string DestinationFull = "DestinationFull";
+    /// <summary>A symbolic link below a local destination root: never followed.</summary>
+    public const string DestinationSymlinkRefused = "DestinationSymlinkRefused";
+    /// <summary>A local destination that exists but cannot be listed (a file, or enumeration fails).</summary>
+    public const string DestinationUnreadable = "DestinationUnreadable";
+    /// <summary>-TempPath is a file, or a folder that cannot be created.</summary>
+    public const string TempPathInvalid = "TempPathInvalid";
     public const string StagingSpaceFull = "StagingSpaceFull";
     public const string BackupLocationInvalid = "BackupLocationInvalid";
     public const string CompressionLevelInvalid = "CompressionLevelInvalid";

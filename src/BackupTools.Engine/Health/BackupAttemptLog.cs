@@ -99,9 +99,11 @@ public static class BackupAttemptLog
         var key = KeyOf(record.Database);
         var line = JsonSerializer.Serialize(record, ManifestSerializer.LineOptions);
         var existing = await store.ReadRecordsAsync(key, Log, ct).ConfigureAwait(false);
-        if (existing.Count == 0 || existing.Count + 1 >= TrimAt)
+        // A local store appends with O_APPEND and creates the folder itself, so concurrent first records are all kept;
+        // elsewhere the first record creates the log with one whole-file write.
+        if ((existing.Count == 0 && store is not LocalFolderStore) || existing.Count + 1 >= TrimAt)
         {
-            // First record (AppendRecordAsync needs the folder to exist) or trimming: one whole-file write.
+            // Trimming: one whole-file write (an attempt appended by another run meanwhile may be lost; the log is history only).
             var lines = existing.Skip(Math.Max(0, existing.Count - KeepAfterTrim + 1)).Append(line);
             var content = System.Text.Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l.ReplaceLineEndings(" ") + "\n")));
             await store.PutFileAsync(key, Log + LocalFolderStore.RecordSuffix, content, ct).ConfigureAwait(false);

@@ -28,29 +28,50 @@ public sealed class LocalFolderStore : IBackupStore
 
     public Task<IReadOnlyList<string>> ListDatabasesAsync(CancellationToken ct)
     {
+        if (File.Exists(Root))
+            throw Unreadable("it is a file, not a folder", null);
         if (!Directory.Exists(Root))
             throw new BackupToolsException(ErrorIds.DestinationNotFound, ErrorKind.ObjectNotFound,
                 $"Destination folder '{Root}' does not exist. Check the path, or take a backup there first.", Root);
-        IReadOnlyList<string> names = Directory.EnumerateDirectories(Root)
-            .Select(Path.GetFileName)
-            .Where(n => n is not null && DatabaseName.IsValid(n))
-            .Select(n => n!)
-            .OrderBy(n => n, StringComparer.Ordinal)
-            .ToList();
-        return Task.FromResult(names);
+        try
+        {
+            // A linked database folder is never followed (LocalPaths): it is not listed.
+            IReadOnlyList<string> names = Directory.EnumerateDirectories(Root)
+                .Where(d => !LocalPaths.IsLink(d))
+                .Select(Path.GetFileName)
+                .Where(n => n is not null && DatabaseName.IsValid(n))
+                .Select(n => n!)
+                .OrderBy(n => n, StringComparer.Ordinal)
+                .ToList();
+            return Task.FromResult(names);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unreadable(ex.Message, ex);
+        }
     }
+
+    private BackupToolsException Unreadable(string why, Exception? inner) =>
+        new(ErrorIds.DestinationUnreadable, ErrorKind.ReadError,
+            $"Destination '{Root}' cannot be listed: {why}. Give a folder this user can read.", Root, inner);
 
     public Task<IReadOnlyList<StoredBackup>> ListBackupsAsync(string database, CancellationToken ct)
     {
-        var dir = Path.Combine(Root, database);
+        var dir = LocalPaths.Checked(Root, Path.Combine(Root, database));
         var result = new List<StoredBackup>();
         if (Directory.Exists(dir))
         {
-            foreach (var sub in Directory.EnumerateDirectories(dir))
+            foreach (var sub in EnumerateOrThrow(() => Directory.EnumerateDirectories(dir).ToList()))
             {
                 ct.ThrowIfCancellationRequested();
                 var id = Path.GetFileName(sub);
                 if (!BackupId.IsValid(id)) continue;
+                if (LocalPaths.IsLink(sub))
+                {
+                    // Listed as if it had a manifest so that the catalog reads it and reports the refusal.
+                    result.Add(new StoredBackup(new BackupKey(database, id), true, DateTimeOffset.UnixEpoch, 0));
+                    continue;
+                }
                 var info = new DirectoryInfo(sub);
                 long total = 0;
                 DateTimeOffset modified = info.LastWriteTimeUtc;
@@ -71,6 +92,7 @@ public sealed class LocalFolderStore : IBackupStore
         var path = FilePath(key, fileName);
         try
         {
+            if (Directory.Exists(path)) return Task.FromResult<Stream?>(null); // e.g. a manifest.json that is a folder
             Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             return Task.FromResult<Stream?>(s);
         }
@@ -87,9 +109,9 @@ public sealed class LocalFolderStore : IBackupStore
 
     public Task<IReadOnlyList<string>> ListFilesAsync(BackupKey key, CancellationToken ct)
     {
-        var dir = LocationOf(key);
+        var dir = LocalPaths.Checked(Root, LocationOf(key));
         IReadOnlyList<string> files = Directory.Exists(dir)
-            ? Directory.EnumerateFiles(dir).Select(f => Path.GetFileName(f)!).OrderBy(f => f, StringComparer.Ordinal).ToList()
+            ? EnumerateOrThrow(() => Directory.EnumerateFiles(dir).Select(f => Path.GetFileName(f)!).OrderBy(f => f, StringComparer.Ordinal).ToList())
             : Array.Empty<string>();
         return Task.FromResult(files);
     }
@@ -105,8 +127,8 @@ public sealed class LocalFolderStore : IBackupStore
                 throw new BackupToolsException(ErrorIds.DestinationNotWritable, ErrorKind.WriteError,
                     $"Destination '{Root}' is a file, not a folder. Give a folder path as -Destination.", Root);
             FileSystem.CreatePrivateDirectory(Root);
-            FileSystem.CreatePrivateDirectory(dbDir);
-            if (Directory.Exists(dir))
+            FileSystem.CreatePrivateDirectory(LocalPaths.Checked(Root, dbDir));
+            if (Directory.Exists(dir) || LocalPaths.IsLink(dir))
                 throw new BackupToolsException(ErrorIds.DestinationNotWritable, ErrorKind.ResourceExists,
                     $"Backup folder '{dir}' already exists; refusing to write into it.", dir);
             FileSystem.CreatePrivateDirectory(dir);
@@ -120,23 +142,30 @@ public sealed class LocalFolderStore : IBackupStore
         return Task.FromResult<IBackupWriter>(new LocalBackupWriter(key, dir));
     }
 
-    public async Task AppendRecordAsync(BackupKey key, string log, string jsonLine, CancellationToken ct)
+    public Task AppendRecordAsync(BackupKey key, string log, string jsonLine, CancellationToken ct)
     {
         var path = FilePath(key, log + RecordSuffix);
-        if (!Directory.Exists(LocationOf(key)))
+        // A '_' folder (_attempts/<db>) is BackupTools' own and is created on demand; a backup must already exist.
+        if (key.Database.StartsWith('_')) CreatePrivateFolders(key);
+        else if (!Directory.Exists(LocationOf(key)))
             throw new BackupToolsException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
                 $"Backup '{LocationOf(key)}' no longer exists.", LocationOf(key));
-        // Append-only: O_APPEND writes of one whole line keep concurrent writers from interleaving.
-        await using var fs = FileSystem.OpenPrivateFile(path, FileMode.Append);
         var bytes = System.Text.Encoding.UTF8.GetBytes(jsonLine.ReplaceLineEndings(" ") + "\n");
-        await fs.WriteAsync(bytes, ct).ConfigureAwait(false);
-        await fs.FlushAsync(ct).ConfigureAwait(false);
+        try
+        {
+            FileSystem.AppendPrivateLine(path, bytes);
+        }
+        catch (IOException ex) when (AppendOnlyFile.IsSymlinkRefusal(ex))
+        {
+            throw LocalPaths.Refused(path);
+        }
+        return Task.CompletedTask;
     }
 
     public async Task PutFileAsync(BackupKey key, string fileName, ReadOnlyMemory<byte> content, CancellationToken ct)
     {
         var path = FilePath(key, fileName);
-        Directory.CreateDirectory(LocationOf(key));
+        CreatePrivateFolders(key);
         // Whole or absent: written beside, flushed, then renamed over.
         var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         try
@@ -157,6 +186,8 @@ public sealed class LocalFolderStore : IBackupStore
 
     public async Task<IReadOnlyList<string>> ReadRecordsAsync(BackupKey key, string log, CancellationToken ct)
     {
+        // A linked log is never followed; it is history only, so it reads as empty (and appending to it is refused).
+        if (LocalPaths.IsLink(Path.Combine(LocationOf(key), log + RecordSuffix))) return Array.Empty<string>();
         var path = FilePath(key, log + RecordSuffix);
         if (!File.Exists(path)) return Array.Empty<string>();
         var lines = await File.ReadAllLinesAsync(path, ct).ConfigureAwait(false);
@@ -165,8 +196,8 @@ public sealed class LocalFolderStore : IBackupStore
 
     public Task DeleteBackupAsync(BackupKey key, CancellationToken ct)
     {
-        var dir = LocationOf(key);
-        var manifest = Path.Combine(dir, BackupManifest.FileName);
+        var dir = LocalPaths.Checked(Root, LocationOf(key));
+        var manifest = LocalPaths.Checked(Root, Path.Combine(dir, BackupManifest.FileName));
         if (File.Exists(manifest))
         {
             File.Delete(manifest);
@@ -178,10 +209,25 @@ public sealed class LocalFolderStore : IBackupStore
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>The path of a file of a backup (or of a '_' folder), every component below the root checked for links.</summary>
     private string FilePath(BackupKey key, string fileName)
     {
         if (!ManifestSerializer.IsPlainFileName(fileName))
             throw new ArgumentException($"'{fileName}' is not a plain file name.", nameof(fileName));
-        return Path.Combine(LocationOf(key), fileName);
+        return LocalPaths.Checked(Root, Path.Combine(LocationOf(key), fileName));
+    }
+
+    /// <summary>Creates the root, <c>_x</c> and <c>_x/&lt;db&gt;</c> folders of a record, each 0700.</summary>
+    private void CreatePrivateFolders(BackupKey key)
+    {
+        FileSystem.CreatePrivateDirectory(Root);
+        FileSystem.CreatePrivateDirectory(LocalPaths.Checked(Root, Path.Combine(Root, key.Database)));
+        FileSystem.CreatePrivateDirectory(LocalPaths.Checked(Root, LocationOf(key)));
+    }
+
+    private List<string> EnumerateOrThrow(Func<List<string>> enumerate)
+    {
+        try { return enumerate(); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { throw Unreadable(ex.Message, ex); }
     }
 }

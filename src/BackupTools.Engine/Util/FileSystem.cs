@@ -28,6 +28,10 @@ internal static class FileSystem
         return new FileStream(path, options);
     }
 
+    /// <summary>Appends one whole line with one O_APPEND write (never following a link at <paramref name="path"/>); creates the file 0600.</summary>
+    public static void AppendPrivateLine(string path, ReadOnlySpan<byte> line) =>
+        AppendOnlyFile.AppendLine(path, line, PrivateFile, noFollow: true);
+
     /// <summary>A temp file only this user can read, created empty.</summary>
     public static string CreatePrivateTempFile(string directory, string prefix, string extension)
     {

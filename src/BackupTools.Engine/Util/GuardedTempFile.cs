@@ -20,8 +20,36 @@ internal sealed class GuardedTempFile : IDisposable
 
     public static GuardedTempFile Create(string directory, string prefix, string extension)
     {
+        EnsureTempFolder(directory);
         RemoveOrphans(directory, prefix, extension);
-        return new GuardedTempFile(FileSystem.CreatePrivateTempFile(directory, prefix, extension));
+        for (var attempt = 1; ; attempt++)
+        {
+            var path = FileSystem.CreatePrivateTempFile(directory, prefix, extension);
+            try
+            {
+                return new GuardedTempFile(path);
+            }
+            catch (FileNotFoundException) when (attempt < 5)
+            {
+                // Between creating the file and taking its lock, another run sharing this temp folder saw an unlocked
+                // file and removed it as an orphan. The name is unique, so a fresh one is safe.
+            }
+        }
+    }
+
+    /// <summary>TempPathInvalid when <paramref name="directory"/> is a file or cannot be created.</summary>
+    private static void EnsureTempFolder(string directory)
+    {
+        try
+        {
+            if (File.Exists(directory)) throw new IOException("it is a file, not a folder");
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new BackupToolsException(ErrorIds.TempPathInvalid, ErrorKind.InvalidArgument,
+                $"Temp folder '{directory}' cannot be used: {ex.Message}. Give -TempPath (CLI --temp-path) a folder this user can write.", directory, ex);
+        }
     }
 
     /// <summary>A guard for a temp file whose name the caller chose (e.g. beside a restore target).</summary>
