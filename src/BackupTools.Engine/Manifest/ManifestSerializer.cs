@@ -27,33 +27,14 @@ public static class ManifestSerializer
         {
             manifest = JsonSerializer.Deserialize<BackupManifest>(json, Options);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
             throw new BackupToolsException(ErrorIds.BackupManifestUnreadable, ErrorKind.InvalidData,
                 $"The manifest of the backup at '{location}' is not valid JSON ({ex.Message}). " +
                 "The backup cannot be trusted; restore from another backup and remove this one.", location, ex);
         }
-        if (manifest is null || string.IsNullOrEmpty(manifest.BackupId) || manifest.Artifacts.Count == 0)
-        {
-            throw new BackupToolsException(ErrorIds.BackupManifestUnreadable, ErrorKind.InvalidData,
-                $"The manifest of the backup at '{location}' lacks its backupId or artifacts. " +
-                "The backup cannot be trusted; restore from another backup and remove this one.", location);
-        }
-        if (manifest.FormatVersion > BackupManifest.CurrentFormatVersion)
-        {
-            throw new BackupToolsException(ErrorIds.BackupManifestUnsupported, ErrorKind.InvalidData,
-                $"The backup at '{location}' has manifest format {manifest.FormatVersion}; this BackupTools reads up to " +
-                $"{BackupManifest.CurrentFormatVersion}. Update the BackupTools module to use it.", location);
-        }
-        foreach (var artifact in manifest.Artifacts)
-        {
-            if (!IsPlainFileName(artifact.Name))
-            {
-                throw new BackupToolsException(ErrorIds.BackupManifestUnreadable, ErrorKind.InvalidData,
-                    $"The manifest at '{location}' names artifact '{artifact.Name}', which is not a plain file name. " +
-                    "Refusing to use it.", location);
-            }
-        }
+        if (manifest is null) throw ManifestValidator.Unreadable(location, "is empty (null)");
+        ManifestValidator.Validate(manifest, location);
         return manifest;
     }
 

@@ -53,6 +53,12 @@ public sealed class SqliteEngine : IDatabaseEngine
                 $"The temp folder '{context.TempDirectory}' ran out of space while staging the copy of '{path}' (it needs about the " +
                 "database's size). Free space there, or pass -TempPath (CLI --temp-path) on a larger disk. Nothing was stored.", context.TempDirectory, ex);
         }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (SqliteInspector.IsDamage(ex))
+        {
+            throw new BackupToolsException(ErrorIds.SourceIntegrityCheckFailed, ErrorKind.InvalidData,
+                $"SQLite cannot copy '{path}': {ex.Message}. The source database is damaged; no backup was stored. " +
+                "Repair it (e.g. sqlite3 .recover) and back up again, and keep your older backups.", context.Source, ex);
+        }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
             throw new BackupToolsException(ErrorIds.SourceUnreadable, ErrorKind.ReadError,

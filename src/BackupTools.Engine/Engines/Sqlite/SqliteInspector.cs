@@ -49,7 +49,22 @@ internal static class SqliteInspector
         {
             throw new OperationCanceledException("The SQLite check was interrupted.", ex, ct);
         }
+        catch (SqliteException ex) when (IsDamage(ex))
+        {
+            // SQLite may refuse to even run integrity_check on a damaged file; that refusal is the check's answer.
+            return new SqliteInspection
+            {
+                IntegrityMessages = new[] { $"the database cannot be read: {ex.Message}" },
+                ForeignKeyViolations = 0,
+                Tables = Array.Empty<TableRowCount>(),
+                Skipped = Array.Empty<string>(),
+                Details = new Dictionary<string, string>(),
+            };
+        }
     }
+
+    /// <summary>SQLITE_CORRUPT ("malformed") or SQLITE_NOTADB: the file is damaged, not the environment.</summary>
+    public static bool IsDamage(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is raw.SQLITE_CORRUPT or raw.SQLITE_NOTADB;
 
     public static IReadOnlyList<TableRowCount> CountRowsOnly(string path, CancellationToken ct)
     {
