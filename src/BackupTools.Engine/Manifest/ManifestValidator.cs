@@ -66,9 +66,11 @@ internal static partial class ManifestValidator
             Require(a.ChecksumFile is null || a.ChecksumFile != a.Name, location, $"names '{a.Name}' as its own checksum file");
             Require(a.Role is { Length: > 0 } && a.Format is not null, location, $"artifact '{a.Name}' lacks its role or format");
             Require(a.StoredBytes >= 0 && a.UncompressedBytes >= 0, location, $"artifact '{a.Name}' has a negative size");
-            Require(a.Sha256 is not null && Sha256Pattern().IsMatch(a.Sha256), location, $"artifact '{a.Name}' lacks a SHA-256 of its stored bytes");
-            Require(a.UncompressedSha256 is not null && Sha256Pattern().IsMatch(a.UncompressedSha256), location,
-                $"artifact '{a.Name}' lacks a SHA-256 of its plaintext");
+            // An empty hash only fails that backup's own checks; anything else must be a SHA-256.
+            Require(a.Sha256 is not null && (a.Sha256.Length == 0 || Sha256Pattern().IsMatch(a.Sha256)), location,
+                $"artifact '{a.Name}' has a stored-bytes SHA-256 that is not 64 hex digits");
+            Require(a.UncompressedSha256 is not null && (a.UncompressedSha256.Length == 0 || Sha256Pattern().IsMatch(a.UncompressedSha256)), location,
+                $"artifact '{a.Name}' has a plaintext SHA-256 that is not 64 hex digits");
             Require(a.Recipients is null || a.Recipients.All(r => r is { KeyId: not null, Fingerprint: not null }), location,
                 $"artifact '{a.Name}' has a recipient without keyId or fingerprint");
             if (a.Compression is null || !Compressions.Contains(a.Compression))

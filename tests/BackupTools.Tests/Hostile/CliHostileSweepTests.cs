@@ -67,3 +67,19 @@ public class CliHostileSweepTests
         Assert.Equal("keep\n", File.ReadAllText(outside));
     }
 }
+
+/// <summary>The specific ids of a destination or temp path that is a file (what "unreadable" can be made to mean as root).</summary>
+public class CliUnusablePathTests
+{
+    [Fact]
+    public void A_destination_that_is_a_file_is_DestinationUnreadable_and_a_temp_path_that_is_a_file_TempPathInvalid()
+    {
+        using var tmp = new TempDir("bt-cli-");
+        var file = tmp.Combine("a-file");
+        File.WriteAllText(file, "x");
+        CliRunner.Run("list", "--destination", file).ExpectError(2, ErrorIds.DestinationUnreadable);
+        var source = CliTestData.SmallDatabase(tmp.Path, "items");
+        CliRunner.Run("backup", "--source", source, "--destination", tmp.Combine("backups"), "--temp-path", file).ExpectError(2, ErrorIds.TempPathInvalid);
+        Assert.Equal("x", File.ReadAllText(file));
+    }
+}
