@@ -95,8 +95,6 @@ public static class ErrorIds
     public const string DecryptionKeyMismatch = "DecryptionKeyMismatch";
     public const string EncryptedDataTampered = "EncryptedDataTampered";
     public const string CompressionNotSupported = "CompressionNotSupported";
-    public const string ZstdNotFound = "ZstdNotFound";
-    public const string ZstdFailed = "ZstdFailed";
 
     // Health and metrics (issue 9; docs/monitoring.md)
     public const string HealthThresholdInvalid = "HealthThresholdInvalid";
