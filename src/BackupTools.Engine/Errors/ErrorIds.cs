@@ -87,6 +87,7 @@ public static class ErrorIds
 
     // Encryption and compression (issue 5)
     public const string EncryptionRecipientInvalid = "EncryptionRecipientInvalid";
+    public const string EncryptionRecipientAmbiguous = "EncryptionRecipientAmbiguous";
     public const string PassphraseSourceInvalid = "PassphraseSourceInvalid";
     public const string PassphraseFileInsecure = "PassphraseFileInsecure";
     public const string PrivateKeyInvalid = "PrivateKeyInvalid";
