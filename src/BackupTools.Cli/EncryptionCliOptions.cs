@@ -20,7 +20,7 @@ internal sealed class EncryptionCliOptions
         if (backup)
         {
             _recipients = CommonOptions.List("--recipient",
-                "Encrypt (OpenPGP, AES-256) to this public key: a key file (gpg --export) or armored key text. Repeat for several recipients, e.g. an escrow key.");
+                "Encrypt (OpenPGP, AES-256) to this public key: a key file (gpg --export), armored key text, or a user id or fingerprint of the gpg key ring (needs gpg). Repeat for several recipients, e.g. an escrow key.");
         }
         else
         {

@@ -1,7 +1,7 @@
 #Requires -Version 7.4
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 
-# Encryption and compression through the cmdlets (issue 5). Needs gpg (GnuPG 2.2+) and zstd on PATH.
+# Encryption and compression through the cmdlets. Needs gpg (GnuPG 2.2+) on PATH (zstd runs in-process).
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
@@ -42,6 +42,22 @@ Describe 'Encrypted backups through the cmdlets' {
         $manifest = Get-Content -Raw (Join-Path $b.Location 'manifest.json') | ConvertFrom-Json
         $manifest.artifacts[0].encryption | Should -Be 'openpgp-pubkey'
         $manifest.artifacts[0].recipients[0].primaryFingerprint | Should -Be $script:Fpr
+    }
+
+    It 'takes -Recipient as a user id or fingerprint of the gpg key ring, with an Ed25519/Cv25519 key (gpg 2.3+ default)' {
+        gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key 'Ring <ring@example.invalid>' ed25519 sign,cert never 2>$null
+        $fpr = (gpg --list-keys --with-colons 'ring@example.invalid' | Where-Object { $_ -like 'fpr:*' } | Select-Object -First 1).Split(':')[9]
+        gpg --batch --pinentry-mode loopback --passphrase '' --quick-add-key $fpr cv25519 encr never 2>$null
+        foreach ($recipient in 'ring@example.invalid', $fpr) {
+            $b = New-DbBackup -Source $script:Source -Destination $script:Dest -Compression Zstd -Recipient $recipient
+            $manifest = Get-Content -Raw (Join-Path $b.Location 'manifest.json') | ConvertFrom-Json
+            $manifest.artifacts[0].recipients[0].primaryFingerprint | Should -Be $fpr
+            $plain = Join-Path $TestDrive 'ring.sqlite.zst'
+            gpg --batch --yes --output $plain --decrypt (Join-Path $b.Location $b.ArtifactName) 2>$null
+            $LASTEXITCODE | Should -Be 0
+        }
+        $null = New-DbBackup -Source $script:Source -Destination $script:Dest -Recipient 'example.invalid' -ErrorVariable ev -ErrorAction SilentlyContinue
+        $ev[0].FullyQualifiedErrorId | Should -Be 'EncryptionRecipientAmbiguous,BackupTools.Commands.NewDbBackupCommand'
     }
 
     It 'encrypts with a SecureString passphrase; a wrong one is DecryptionKeyMismatch and restores nothing' {

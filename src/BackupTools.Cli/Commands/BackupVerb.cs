@@ -17,7 +17,7 @@ internal static class BackupVerb
         var databaseName = CommonOptions.Text("--database-name", "Name of the database in the destination (default: the source file name without extension).");
         var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite, postgresql).");
         var tags = CommonOptions.List("--tag", "Tags to record in the manifest (repeat, or separate with commas).", splitCommas: true);
-        var compression = CommonOptions.Word("--compression", "Compression of the stored artifact (default gzip; zstd needs the zstd program).", CompressionSpec.GzipName, CompressionSpec.ZstdName, CompressionSpec.NoneName);
+        var compression = CommonOptions.Word("--compression", "Compression of the stored artifact (default gzip).", CompressionSpec.GzipName, CompressionSpec.ZstdName, CompressionSpec.NoneName);
         var level = CommonOptions.Number("--compression-level", "gzip: 0 (store) to 9 (smallest), default 6; zstd: 1 to 19, default 3.", 0, CompressionSpec.MaxZstdLevel, ErrorIds.CompressionLevelInvalid);
         var tempPath = CommonOptions.TempPath();
         var rowCounts = PgFlags.RowCounts();

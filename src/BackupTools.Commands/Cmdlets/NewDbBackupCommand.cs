@@ -121,6 +121,17 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
         }
     }
 
+    /// <summary>
+    /// A key file is resolved against the current location; a value that names no file and no folder (a user id
+    /// such as backup@example.com, or a fingerprint) goes to the engine as given, which looks it up in gpg's key ring.
+    /// </summary>
+    private string ResolveRecipient(string value)
+    {
+        if (EncryptionParameters.IsArmored(value)) return value;
+        var path = ResolvePath(value);
+        return File.Exists(path) || value.IndexOfAny(['/', '\\']) >= 0 ? path : value;
+    }
+
     /// <summary>The bound parameters as the engine's BackupGiven; the engine puts them over the profile's values.</summary>
     private NewBackupRequest BuildRequest()
     {
@@ -128,7 +139,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
         var encryption = new[] { nameof(Recipient), nameof(Passphrase), nameof(PassphraseFile), nameof(PassphraseEnvironmentVariable) }.Any(IsBound)
             ? new Pipeline.EncryptionOptions
             {
-                Recipients = (Recipient ?? Array.Empty<string>()).Select(r => EncryptionParameters.IsArmored(r) ? r : ResolvePath(r)).ToArray(),
+                Recipients = (Recipient ?? Array.Empty<string>()).Select(ResolveRecipient).ToArray(),
                 Passphrase = EncryptionParameters.Reveal(Passphrase),
                 PassphraseFile = ResolveOptionalPath(PassphraseFile),
                 PassphraseEnvironmentVariable = PassphraseEnvironmentVariable,

@@ -93,6 +93,7 @@ public static class ErrorIds
 
     // Encryption and compression (issue 5)
     public const string EncryptionRecipientInvalid = "EncryptionRecipientInvalid";
+    public const string EncryptionRecipientAmbiguous = "EncryptionRecipientAmbiguous";
     public const string PassphraseSourceInvalid = "PassphraseSourceInvalid";
     public const string PassphraseFileInsecure = "PassphraseFileInsecure";
     public const string PrivateKeyInvalid = "PrivateKeyInvalid";
@@ -101,8 +102,6 @@ public static class ErrorIds
     public const string DecryptionKeyMismatch = "DecryptionKeyMismatch";
     public const string EncryptedDataTampered = "EncryptedDataTampered";
     public const string CompressionNotSupported = "CompressionNotSupported";
-    public const string ZstdNotFound = "ZstdNotFound";
-    public const string ZstdFailed = "ZstdFailed";
 
     // Health and metrics (issue 9; docs/monitoring.md)
     public const string HealthThresholdInvalid = "HealthThresholdInvalid";

@@ -42,7 +42,7 @@ public static class ArtifactWriter
             // plaintext -> hash -> compress -> encrypt -> hash -> store
             var encrypting = encryption is null ? null : OpenPgpEncryption.OpenEncrypting(stored, encryption, literalName);
             // Encryption on its own thread, so it overlaps compression instead of adding to it. (zstd already
-            // hands its output over from a pump thread, so it needs no second queue.)
+            // hands its output over to a second thread itself, so it needs no second queue.)
             var handOver = encrypting is not null && compression.Name != CompressionSpec.ZstdName ? new BackgroundWriteStream(encrypting) : null;
             Stream? compressor = null;
             var completed = false;
@@ -71,7 +71,7 @@ public static class ArtifactWriter
             }
             finally
             {
-                if (!completed && compressor is not null) ZstdProcess.Abort(compressor);
+                if (!completed && compressor is not null) ZstdStreams.Abort(compressor);
                 if (!completed) handOver?.Abort();
             }
             await stored.FlushAsync(ct).ConfigureAwait(false);

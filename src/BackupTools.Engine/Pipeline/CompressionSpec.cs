@@ -6,7 +6,7 @@ namespace BackupTools.Pipeline;
 /// How an artifact is compressed. Recorded in the manifest so that restore never guesses.
 /// Gzip runs in-process; levels 0-9 follow gzip's scale and map onto the .NET zlib presets
 /// (0 none, 1-3 fastest, 4-6 optimal = zlib 6, 7-9 smallest = zlib 9).
-/// Zstd runs through the zstd program (<see cref="ZstdProcess"/>), levels 1-19, default 3.
+/// Zstd runs in-process too (<see cref="ZstdStreams"/>), levels 1-19, default 3; nothing has to be installed.
 /// </summary>
 public sealed record CompressionSpec(string Name, int? Level)
 {
@@ -17,7 +17,7 @@ public sealed record CompressionSpec(string Name, int? Level)
     public const int DefaultZstdLevel = 3;
     public const int MaxZstdLevel = 19;
 
-    /// <summary>Zstandard at <paramref name="level"/> (1-19, default 3), through the zstd program.</summary>
+    /// <summary>Zstandard at <paramref name="level"/> (1-19, default 3), in-process.</summary>
     public static CompressionSpec Zstd(int? level = null)
     {
         var l = level ?? DefaultZstdLevel;
@@ -47,10 +47,12 @@ public sealed record CompressionSpec(string Name, int? Level)
         }
     }
 
-    /// <summary>Fails early (before a backup starts) when this compression needs a program that is not installed.</summary>
+    /// <summary>
+    /// Fails early (before a backup starts) when this compression cannot run here. Every compression is in-process
+    /// today, so there is nothing to check; kept as the hook the hosts call before the destination is touched.
+    /// </summary>
     public void EnsureAvailable()
     {
-        if (Name == ZstdName) ZstdProcess.Locate();
     }
 
     public static CompressionSpec Gzip(int? level = null)
@@ -75,7 +77,7 @@ public sealed record CompressionSpec(string Name, int? Level)
     public Stream WrapForWrite(Stream stored) => Name switch
     {
         GzipName => new GZipStream(stored, MapLevel(Level ?? DefaultGzipLevel), leaveOpen: true),
-        ZstdName => ZstdProcess.Compress(stored, Level ?? DefaultZstdLevel),
+        ZstdName => ZstdStreams.Compress(stored, Level ?? DefaultZstdLevel),
         NoneName => new NonClosingStream(stored),
         _ => throw Unsupported(Name),
     };
@@ -84,7 +86,7 @@ public sealed record CompressionSpec(string Name, int? Level)
     public static Stream WrapForRead(string name, Stream stored) => name switch
     {
         GzipName => new GZipStream(stored, CompressionMode.Decompress, leaveOpen: true),
-        ZstdName => ZstdProcess.Decompress(stored),
+        ZstdName => ZstdStreams.Decompress(stored),
         NoneName => new NonClosingStream(stored),
         _ => throw Unsupported(name),
     };

@@ -30,6 +30,38 @@ internal static class OpenPgpKeys
     private static string Describe(string value) => LooksArmored(value) ? "the armored key text" : $"'{Path.GetFullPath(value)}'";
 
     /// <summary>
+    /// The bytes of a recipient and how to name it in messages: armored text, an existing key file, or else (where
+    /// gpg is installed) a user id or fingerprint exported from the gpg key ring, which must match exactly one key.
+    /// A value with a directory separator is always a path, so a mistyped path is reported as a missing file.
+    /// </summary>
+    private static (byte[] Bytes, string Description) ReadRecipient(string recipient)
+    {
+        if (LooksArmored(recipient)) return (Encoding.UTF8.GetBytes(recipient), "the armored key text");
+        var full = Path.GetFullPath(recipient);
+        var isPath = recipient.IndexOfAny(['/', Path.DirectorySeparatorChar]) >= 0;
+        if (File.Exists(full) || isPath) return (Read(recipient, ErrorIds.EncryptionRecipientInvalid, "Recipient key file"), $"'{full}'");
+        if (GpgKeyRing.Locate() is not { } gpg)
+            throw new BackupToolsException(ErrorIds.EncryptionRecipientInvalid, ErrorKind.ObjectNotFound,
+                $"Recipient '{recipient}' is not a key file ('{full}' does not exist), and gpg is not installed to look it up as a user id " +
+                "or fingerprint. Give the path of a public key file (binary or ASCII-armored, e.g. from gpg --export --armor) or the armored key text.", recipient);
+        var exported = GpgKeyRing.Export(gpg, recipient);
+        var rings = exported.Length == 0
+            ? new List<PgpPublicKeyRing>()
+            : new PgpPublicKeyRingBundle(PgpUtilities.GetDecoderStream(new MemoryStream(exported))).GetKeyRings().ToList();
+        if (rings.Count == 0)
+            throw new BackupToolsException(ErrorIds.EncryptionRecipientInvalid, ErrorKind.ObjectNotFound,
+                $"Recipient '{recipient}' is neither a key file ('{full}' does not exist) nor a key in the gpg key ring ({GpgKeyRing.Home}): " +
+                "gpg --export found no public key for it. Import the key (gpg --import key.asc), check the user id or fingerprint " +
+                "(gpg --list-keys), or give the key file's path.", recipient);
+        if (rings.Count > 1)
+            throw new BackupToolsException(ErrorIds.EncryptionRecipientAmbiguous, ErrorKind.InvalidArgument,
+                $"Recipient '{recipient}' matches {rings.Count} keys in the gpg key ring ({GpgKeyRing.Home}): " +
+                string.Join("; ", rings.Select(r => $"{Convert.ToHexString(r.GetPublicKey().GetFingerprint())} ({UserIdOf(r.GetPublicKeys())})")) +
+                ". Give one key's full fingerprint instead (several recipients are given as several -Recipient values).", recipient);
+        return (exported, $"'{recipient}' (gpg key ring, {Convert.ToHexString(rings[0].GetPublicKey().GetFingerprint())})");
+    }
+
+    /// <summary>
     /// The encryption key of each recipient: for every key ring in the input, its newest valid encryption-capable
     /// (sub)key. A secret key block is accepted too (its public part is used), so a restore can re-encrypt.
     /// </summary>
@@ -40,8 +72,8 @@ internal static class OpenPgpKeys
         {
             if (string.IsNullOrWhiteSpace(recipient))
                 throw new BackupToolsException(ErrorIds.EncryptionRecipientInvalid, ErrorKind.InvalidArgument,
-                    "A -Recipient is empty. Give a public key file path or the armored public key.", null);
-            var bytes = Read(recipient, ErrorIds.EncryptionRecipientInvalid, "Recipient key file");
+                    "A -Recipient is empty. Give a public key file path, the armored public key, or (where gpg is installed) a user id or fingerprint of the gpg key ring.", null);
+            var (bytes, description) = ReadRecipient(recipient);
             var rings = new List<IEnumerable<PgpPublicKey>>();
             try
             {
@@ -59,27 +91,82 @@ internal static class OpenPgpKeys
                 catch (Exception ex2) when (ex2 is PgpException or IOException or ArgumentException or InvalidCastException)
                 {
                     throw new BackupToolsException(ErrorIds.EncryptionRecipientInvalid, ErrorKind.InvalidArgument,
-                        $"Recipient {Describe(recipient)} is not an OpenPGP public key this version can use ({ex.Message}).{UnsupportedAlgorithmHint(ex)} " +
+                        $"Recipient {description} is not an OpenPGP public key this version can use ({ex.Message}). " +
                         "Export a key with: gpg --export --armor <key id>.", null, ex);
                 }
             }
             if (rings.Count == 0)
                 throw new BackupToolsException(ErrorIds.EncryptionRecipientInvalid, ErrorKind.InvalidArgument,
-                    $"Recipient {Describe(recipient)} holds no OpenPGP key. Export it with: gpg --export --armor <key id>.", null);
+                    $"Recipient {description} holds no OpenPGP key. Export it with: gpg --export --armor <key id>.", null);
             foreach (var ring in rings)
             {
                 var all = ring.ToList();
-                var usable = all.Where(IsUsableEncryptionKey).OrderByDescending(k => k.CreationTime).ToList();
-                if (usable.Count == 0)
-                    throw new BackupToolsException(ErrorIds.EncryptionRecipientInvalid, ErrorKind.InvalidArgument,
-                        $"Key {KeyId(all[0].KeyId)} ({UserIdOf(all)}) in recipient {Describe(recipient)} has no valid encryption key " +
-                        "(revoked, expired, or sign-only). Add an encryption subkey (gpg --quick-add-key <fpr> rsa3072 encr) or use another key.", null);
-                // Prefer a subkey, as gpg does; the primary key only when it is the sole encryption key.
-                var key = usable.FirstOrDefault(k => !k.IsMasterKey) ?? usable[0];
+                var key = EncryptionKeyOf(all, description);
                 if (!keys.Any(k => k.Key.KeyId == key.KeyId)) keys.Add((key, Describe(key, all)));
             }
         }
         return keys;
+    }
+
+    /// <summary>
+    /// The key of <paramref name="ring"/> to encrypt to, as gpg picks it: the newest valid encryption (sub)key, a
+    /// subkey before the primary key. A revoked or expired key, or one without any encryption key, is refused with
+    /// the reason, so the user knows which key to renew or replace.
+    /// </summary>
+    private static PgpPublicKey EncryptionKeyOf(List<PgpPublicKey> ring, string description)
+    {
+        var primary = ring.FirstOrDefault(k => k.IsMasterKey) ?? ring[0];
+        var name = $"Key {Convert.ToHexString(primary.GetFingerprint())} ({UserIdOf(ring)}) of recipient {description}";
+        if (primary.IsRevoked())
+            throw Refused($"{name} is revoked. Use the key that replaces it.");
+        if (ExpiresAt(primary) is { } primaryEnd && primaryEnd <= DateTime.UtcNow)
+            throw Refused($"{name} expired on {primaryEnd:yyyy-MM-dd}. Extend it (gpg --quick-set-expire {Convert.ToHexString(primary.GetFingerprint())} 2y) " +
+                "and export it again, or use another key.");
+        var capable = ring.Where(CanEncrypt).ToList();
+        if (capable.Count == 0)
+            throw Refused($"{name} has no encryption key (it is sign-only). Add an encryption subkey " +
+                $"(gpg --quick-add-key {Convert.ToHexString(primary.GetFingerprint())} cv25519 encr never) and export it again, or use another key.");
+        var usable = capable.Where(k => !k.IsRevoked() && !(ExpiresAt(k) is { } end && end <= DateTime.UtcNow))
+            .OrderByDescending(k => k.CreationTime).ToList();
+        if (usable.Count == 0)
+        {
+            var why = string.Join("; ", capable.Select(k => $"{KeyId(k.KeyId)} " +
+                (k.IsRevoked() ? "is revoked" : $"expired on {ExpiresAt(k):yyyy-MM-dd}")));
+            throw Refused($"{name} has no valid encryption key: {why}. Add a new encryption subkey " +
+                $"(gpg --quick-add-key {Convert.ToHexString(primary.GetFingerprint())} cv25519 encr never) or extend the expired one, " +
+                "and export the key again.");
+        }
+        // Prefer a subkey, as gpg does; the primary key only when it is the sole encryption key.
+        return usable.FirstOrDefault(k => !k.IsMasterKey) ?? usable[0];
+    }
+
+    private static BackupToolsException Refused(string message) =>
+        new(ErrorIds.EncryptionRecipientInvalid, ErrorKind.InvalidArgument, message, null);
+
+    /// <summary>When the key stops being valid, or null when it does not expire.</summary>
+    private static DateTime? ExpiresAt(PgpPublicKey key)
+    {
+        var seconds = key.GetValidSeconds();
+        return seconds == 0 ? null : key.CreationTime.AddSeconds(seconds);
+    }
+
+    /// <summary>
+    /// An encryption algorithm, and key flags (when the self-signature has them) that allow encryption: an RSA
+    /// primary key flagged sign/certify only is not encrypted to, as gpg would not.
+    /// </summary>
+    private static bool CanEncrypt(PgpPublicKey key)
+    {
+        if (!key.IsEncryptionKey) return false;
+        var flags = key.GetSignatures()
+            .Where(s => key.IsMasterKey
+                ? s.SignatureType is PgpSignature.PositiveCertification or PgpSignature.CasualCertification
+                    or PgpSignature.NoCertification or PgpSignature.DefaultCertification or PgpSignature.DirectKey
+                : s.SignatureType == PgpSignature.SubkeyBinding)
+            .Where(s => s.GetHashedSubPackets()?.HasSubpacket(Org.BouncyCastle.Bcpg.SignatureSubpacketTag.KeyFlags) == true)
+            .OrderByDescending(s => s.CreationTime)
+            .Select(s => (int?)s.GetHashedSubPackets().GetKeyFlags())
+            .FirstOrDefault();
+        return flags is null || (flags.Value & (PgpKeyFlags.CanEncryptCommunications | PgpKeyFlags.CanEncryptStorage)) != 0;
     }
 
     /// <summary>The manifest's description of a recipient key: ids and fingerprints only.</summary>
@@ -91,27 +178,10 @@ internal static class OpenPgpKeys
         UserId = UserIdOf(ring),
     };
 
-    /// <summary>
-    /// The OpenPGP library in use (BouncyCastle 1.8) reads RSA, DSA/ElGamal and NIST-curve keys, not Ed25519/Cv25519
-    /// (gpg 2.3+'s default, or gpg 2.2's "future-default"): say so, and how to make a key that works.
-    /// </summary>
-    private static string UnsupportedAlgorithmHint(Exception ex) =>
-        ex.Message.Contains("unknown", StringComparison.OrdinalIgnoreCase) && ex.Message.Contains("algorithm", StringComparison.OrdinalIgnoreCase)
-            ? " Ed25519/Cv25519 keys (the default of gpg 2.3 and later) are not supported yet; create an RSA key for backups: " +
-              "gpg --quick-gen-key 'Backups <backup@example.org>' rsa3072 sign,cert never, then gpg --quick-add-key <fingerprint> rsa3072 encr never."
-            : "";
-
     public static string KeyId(long id) => id.ToString("X16");
 
     private static string UserIdOf(IEnumerable<PgpPublicKey> ring) =>
         ring.Where(k => k.IsMasterKey).SelectMany(k => k.GetUserIds().OfType<string>()).FirstOrDefault() ?? "no user id";
-
-    private static bool IsUsableEncryptionKey(PgpPublicKey key)
-    {
-        if (!key.IsEncryptionKey || key.IsRevoked()) return false;
-        var valid = key.GetValidSeconds();
-        return valid == 0 || key.CreationTime.AddSeconds(valid) > DateTime.UtcNow;
-    }
 
     /// <summary>The secret keys given for decryption, in one list (several files and several keys per file allowed).</summary>
     public static List<(PgpSecretKey Key, string Source)> LoadSecretKeys(IEnumerable<string> privateKeys)
@@ -133,7 +203,7 @@ internal static class OpenPgpKeys
             catch (Exception ex) when (ex is PgpException or IOException or ArgumentException or InvalidCastException)
             {
                 throw new BackupToolsException(ErrorIds.PrivateKeyInvalid, ErrorKind.InvalidArgument,
-                    $"Private key {Describe(value)} is not an OpenPGP secret key this version can use ({ex.Message}).{UnsupportedAlgorithmHint(ex)} " +
+                    $"Private key {Describe(value)} is not an OpenPGP secret key this version can use ({ex.Message}). " +
                     "Export a key with: gpg --export-secret-keys --armor <key id>.", null, ex);
             }
             if (keys.Count == 0)

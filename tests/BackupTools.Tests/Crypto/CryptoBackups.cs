@@ -53,6 +53,9 @@ public static class CryptoBackups
         }
     }
 
+    /// <summary>Compresses with the zstd program at <paramref name="level"/> (e.g. "-3").</summary>
+    public static byte[] Compress(byte[] data, string level) => RunFilter("zstd", data, level, "-q", "-c");
+
     private static byte[] RunFilter(string program, byte[] input, params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

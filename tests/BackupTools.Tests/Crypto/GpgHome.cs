@@ -19,8 +19,14 @@ public sealed class GpgHome : IDisposable
     public string EncryptionKeyId { get; private set; } = "";
     public string EncryptionFingerprint { get; private set; } = "";
 
-    /// <summary>A new home with a key for <paramref name="email"/>; <paramref name="keyPassphrase"/> protects the secret key ("" = none).</summary>
-    public static GpgHome Create(string email, string keyPassphrase = "")
+    /// <summary>
+    /// A new home with a key for <paramref name="email"/>; <paramref name="keyPassphrase"/> protects the secret key ("" = none).
+    /// <paramref name="primary"/> and <paramref name="encryption"/> are gpg algorithm names (gpg 2.3+'s defaults are ed25519 and
+    /// cv25519); no <paramref name="encryption"/> makes a sign-only key; <paramref name="encryptionExpires"/> is gpg's expiry
+    /// of the encryption subkey, and <paramref name="createdAt"/> (gpg --faked-system-time) backdates the whole key.
+    /// </summary>
+    public static GpgHome Create(string email, string keyPassphrase = "", string primary = "rsa2048", string? encryption = "rsa2048",
+        string encryptionExpires = "never", string? createdAt = null)
     {
         // Short path: gpg-agent's socket path must stay under ~100 characters.
         var home = Path.Combine("/tmp", "btg-" + Guid.NewGuid().ToString("N")[..8]);
@@ -28,14 +34,28 @@ public sealed class GpgHome : IDisposable
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var g = new GpgHome(home);
         var pass = new[] { "--pinentry-mode", "loopback", "--passphrase", keyPassphrase };
-        g.Check(null, [.. pass, "--quick-gen-key", $"BT Test <{email}>", "rsa2048", "sign,cert", "never"]);
+        if (createdAt is not null) pass = [.. pass, "--faked-system-time", createdAt];
+        g.Check(null, [.. pass, "--quick-gen-key", $"BT Test <{email}>", primary, "sign,cert", "never"]);
         g.Fingerprint = g.Colons("fpr")[0];
-        g.Check(null, [.. pass, "--quick-add-key", g.Fingerprint, "rsa2048", "encr", "never"]);
-        g.EncryptionFingerprint = g.Colons("fpr")[1];
-        g.EncryptionKeyId = g.EncryptionFingerprint[^16..];
+        if (encryption is not null)
+        {
+            g.Check(null, [.. pass, "--quick-add-key", g.Fingerprint, encryption, "encr", encryptionExpires]);
+            g.EncryptionFingerprint = g.Colons("fpr")[1];
+            g.EncryptionKeyId = g.EncryptionFingerprint[^16..];
+        }
         File.WriteAllBytes(g.PublicKeyFile, g.Check(null, "--armor", "--export", g.Fingerprint));
         File.WriteAllBytes(g.SecretKeyFile, g.Check(null, [.. pass, "--armor", "--export-secret-keys", g.Fingerprint]));
         return g;
+    }
+
+    /// <summary>Revokes the whole key with the revocation certificate gpg made when it created it; re-exports the public key.</summary>
+    public void Revoke()
+    {
+        var certificate = File.ReadAllText(Path.Combine(Home, "openpgp-revocs.d", Fingerprint + ".rev"));
+        // gpg guards the stored certificate against accidental import with a leading colon on the armor line.
+        certificate = certificate.Replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----");
+        Check(System.Text.Encoding.UTF8.GetBytes(certificate), "--import");
+        File.WriteAllBytes(PublicKeyFile, Check(null, "--armor", "--export", Fingerprint));
     }
 
     private List<string> Colons(string record) =>
