@@ -52,6 +52,8 @@ public static class ErrorIds
     public const string RestoreTargetDirectoryMissing = "RestoreTargetDirectoryMissing";
     public const string RestoreTargetInvalid = "RestoreTargetInvalid";
     public const string RestoreFailed = "RestoreFailed";
+    /// <summary>The restore target resolves (links followed) to a file inside the backup's destination or any backup folder.</summary>
+    public const string RestoreTargetInsideBackup = "RestoreTargetInsideBackup";
 
     // Drill
     public const string DrillFailed = "DrillFailed";
@@ -97,6 +99,8 @@ public static class ErrorIds
     public const string CompressionNotSupported = "CompressionNotSupported";
     public const string ZstdNotFound = "ZstdNotFound";
     public const string ZstdFailed = "ZstdFailed";
+    /// <summary>A backup's stored bytes did not decode back to the plaintext that was read; nothing was listed.</summary>
+    public const string StoredArtifactUnreadable = "StoredArtifactUnreadable";
 
     // Health and metrics (issue 9; docs/monitoring.md)
     public const string HealthThresholdInvalid = "HealthThresholdInvalid";
