@@ -58,6 +58,8 @@ public static class ErrorIds
     public const string RestoreTargetDirectoryMissing = "RestoreTargetDirectoryMissing";
     public const string RestoreTargetInvalid = "RestoreTargetInvalid";
     public const string RestoreFailed = "RestoreFailed";
+    /// <summary>The restore target resolves (links followed) to a file inside the backup's destination or any backup folder.</summary>
+    public const string RestoreTargetInsideBackup = "RestoreTargetInsideBackup";
 
     // Drill
     public const string DrillFailed = "DrillFailed";
@@ -102,6 +104,8 @@ public static class ErrorIds
     public const string DecryptionKeyMismatch = "DecryptionKeyMismatch";
     public const string EncryptedDataTampered = "EncryptedDataTampered";
     public const string CompressionNotSupported = "CompressionNotSupported";
+    /// <summary>A backup's stored bytes did not decode back to the plaintext that was read; nothing was listed.</summary>
+    public const string StoredArtifactUnreadable = "StoredArtifactUnreadable";
 
     // Health and metrics (issue 9; docs/monitoring.md)
     public const string HealthThresholdInvalid = "HealthThresholdInvalid";

@@ -22,6 +22,8 @@ public sealed partial class NewBackupRequest
     /// <summary>"gzip" (default), "zstd" or "none".</summary>
     public string Compression { get; init; } = CompressionSpec.GzipName;
     public int? CompressionLevel { get; init; }
+    /// <summary>Fault injection for the tests: replaces the compressor (see <see cref="CompressionSpec.Compressor"/>).</summary>
+    internal Func<Stream, Stream>? Compressor { get; init; }
     /// <summary>Where the engine may stage a private temporary copy (SQLite); defaults to the system temp folder.</summary>
     public string? TempDirectory { get; init; }
     /// <summary>Credentials, client binaries and engine switches (PostgreSQL); SQLite ignores them.</summary>
@@ -86,7 +88,7 @@ public static partial class BackupOperation
                 throw new BackupToolsException(ErrorIds.TagInvalid, ErrorKind.InvalidArgument,
                     $"Tag '{tag}' is not valid: use 1-64 letters, digits, '_', '.', ':', '@' or '-', starting with a letter or digit.", tag);
         }
-        var compression = CompressionSpec.Parse(request.Compression, request.CompressionLevel);
+        var compression = CompressionSpec.Parse(request.Compression, request.CompressionLevel) with { Compressor = request.Compressor };
         compression.EnsureAvailable();
         // Keys and passphrase sources are checked before the destination is touched.
         var encryption = EncryptionPlan.Prepare(request.Encryption);

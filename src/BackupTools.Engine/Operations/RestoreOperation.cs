@@ -52,6 +52,7 @@ public static class RestoreOperation
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, location);
         target = engine.ResolveTarget(target, manifest, options);
+        RestoreTargetGuard.EnsureOutsideBackups(store, target);
         return new RestorePlan { Backup = info, Target = target, TargetExists = await engine.TargetExistsAsync(target, options, ct).ConfigureAwait(false) };
     }
 
@@ -69,6 +70,7 @@ public static class RestoreOperation
         await using var lease = store;
         var engine = EngineRegistry.ForName(manifest.Engine, request.Location);
         var target = engine.ResolveTarget(request.Target, manifest, request.EngineOptions);
+        RestoreTargetGuard.EnsureOutsideBackups(store, target);
         observer.Verbose($"Restoring {engine.Name} backup {key.BackupId} of '{key.Database}' ({manifest.TotalRows} rows in {manifest.Tables.Count} tables) to '{target}'.");
         ToolNarration.Compression(manifest, observer);
         var exists = await engine.TargetExistsAsync(target, request.EngineOptions, ct).ConfigureAwait(false);
@@ -113,9 +115,15 @@ public static class RestoreOperation
 
         var checks = restored.Checks.ToList();
         bool? verified = null;
-        if (request.Verify)
+        if (request.Verify && checks.FirstOrDefault(c => c.Name == RowCountComparison.CheckName) is { } staged)
         {
-            // Counted again on the final target: proves what the user now has, not only the staged copy.
+            // The engine compared the staged copy before it replaced the target (and refuses on a mismatch): that
+            // comparison is the report. A count after the swap could only say so once it is too late.
+            verified = staged.Passed;
+        }
+        else if (request.Verify)
+        {
+            // Engines that restore in place (no staged copy to compare) are counted on the final target.
             var counts = await observer.TimedAsync("counting rows of the restored database",
                 () => engine.CountRowsAsync(restored.Target, request.EngineOptions, ct)).ConfigureAwait(false);
             var comparison = RowCountComparison.Compare(manifest, counts) with { Name = "restored " + RowCountComparison.CheckName };

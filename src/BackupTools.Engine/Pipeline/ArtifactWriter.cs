@@ -38,7 +38,9 @@ public static class ArtifactWriter
         try
         {
             await using var target = await writer.CreateFileAsync(artifactName, ct).ConfigureAwait(false);
-            await using var stored = new HashingStream(target, leaveOpen: true);
+            // Everything stored is also decoded as a restore would, so a backup that cannot be read back is never listed.
+            await using var proof = ReadabilityProof.Start(compression, encryption, artifactName, writer.Location);
+            await using var stored = new HashingStream(proof.TapStored(target), leaveOpen: true);
             // plaintext -> hash -> compress -> encrypt -> hash -> store
             var encrypting = encryption is null ? null : OpenPgpEncryption.OpenEncrypting(stored, encryption, literalName);
             // Encryption on its own thread, so it overlaps compression instead of adding to it. (zstd already
@@ -48,7 +50,7 @@ public static class ArtifactWriter
             var completed = false;
             try
             {
-                compressor = compression.WrapForWrite((Stream?)handOver ?? encrypting ?? stored);
+                compressor = compression.WrapForWrite(proof.TapCompressed((Stream?)handOver ?? encrypting ?? stored));
                 await using var plain = new HashingStream(plaintext, leaveOpen: true);
                 int n;
                 var lastReport = 0L;
@@ -77,6 +79,7 @@ public static class ArtifactWriter
             await stored.FlushAsync(ct).ConfigureAwait(false);
             storedHash = stored.HashHex;
             storedBytes = stored.BytesProcessed;
+            await proof.ProveAsync(plainBytes, plainHash, ct).ConfigureAwait(false);
             await target.DisposeAsync().ConfigureAwait(false); // completes the file: a full disk may show only here
             await writer.WriteFileAsync(ChecksumSidecar.FileNameFor(artifactName), ChecksumSidecar.Render(storedHash, artifactName), ct).ConfigureAwait(false);
         }

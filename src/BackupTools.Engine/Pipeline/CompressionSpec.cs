@@ -74,7 +74,13 @@ public sealed record CompressionSpec(string Name, int? Level)
         _ => "",
     };
 
-    public Stream WrapForWrite(Stream stored) => Name switch
+    /// <summary>
+    /// A stand-in compressor writing into the stored stream: fault injection for the tests (a compressor that drops
+    /// its last bytes), which must prove that nothing unreadable is ever listed. Never set by the hosts.
+    /// </summary>
+    internal Func<Stream, Stream>? Compressor { get; init; }
+
+    public Stream WrapForWrite(Stream stored) => Compressor?.Invoke(stored) ?? Name switch
     {
         GzipName => new GZipStream(stored, MapLevel(Level ?? DefaultGzipLevel), leaveOpen: true),
         ZstdName => ZstdStreams.Compress(stored, Level ?? DefaultZstdLevel),

@@ -156,12 +156,16 @@ public sealed class SqliteEngine : IDatabaseEngine
             }
             context.Observer.Progress(new OperationProgress("Restoring database", "Checking the restored copy", bytes, bytes));
             var inspection = await Task.Run(() => SqliteInspector.Inspect(temp, ct), ct).ConfigureAwait(false);
-            var checks = DatabaseChecks(inspection, context.Manifest);
-            if (!inspection.IntegrityOk)
-                throw new BackupToolsException(ErrorIds.StructureCheckFailed, ErrorKind.InvalidData,
-                    $"The restored copy of backup '{context.Location}' fails PRAGMA integrity_check ({string.Join("; ", inspection.IntegrityMessages.Take(5))}). " +
-                    $"'{path}' was left untouched. Use another backup.", context.Location);
             DeleteWithSideFiles(temp, includeMain: false);
+            // Every check gates the rename, not only integrity_check: a copy whose tables or row counts differ from
+            // the manifest (a tampered manifest, another database's artifact with consistent hashes) is not this
+            // backup, and the target must not be swapped for it. The staged file goes with `staged`.
+            var checks = DatabaseChecks(inspection, context.Manifest);
+            if (checks.FirstOrDefault(c => !c.Passed) is { } failed)
+                throw new BackupToolsException(failed.Name == RowCountComparison.CheckName ? ErrorIds.RowCountMismatch : ErrorIds.StructureCheckFailed, ErrorKind.InvalidData,
+                    $"The restored copy of backup '{context.Location}' fails its check before it replaces anything: " +
+                    string.Join("; ", checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")) +
+                    $". '{path}' was left untouched and the staged copy removed. Use another backup.", context.Location);
             ct.ThrowIfCancellationRequested();
             if (exists && !OperatingSystem.IsWindows())
             {

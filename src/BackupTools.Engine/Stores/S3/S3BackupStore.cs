@@ -260,7 +260,8 @@ public sealed class S3BackupStore : IBackupStore
         return Location.KeyOf(key, fileName);
     }
 
-    internal async Task PutAsync(string objectKey, ReadOnlyMemory<byte> content, string doing, string target, CancellationToken ct)
+    /// <summary>One PUT; <paramref name="artifact"/> (a backup's data file) is the only kind stored in -StorageClass.</summary>
+    internal async Task PutAsync(string objectKey, ReadOnlyMemory<byte> content, string doing, string target, CancellationToken ct, bool artifact = false)
     {
         var bytes = content.ToArray();
         await S3Retry.RunAsync(this, async c =>
@@ -276,18 +277,21 @@ public sealed class S3BackupStore : IBackupStore
                 DisablePayloadSigning = SkipPayloadSigning,
                 MD5Digest = Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(bytes)),
             };
-            ApplyUploadSettings(request);
+            ApplyUploadSettings(request, artifact);
             return await _client.PutObjectAsync(request, c).ConfigureAwait(false);
         }, doing, target, ct).ConfigureAwait(false);
     }
 
-    internal void ApplyUploadSettings(PutObjectRequest r)
+    internal void ApplyUploadSettings(PutObjectRequest r, bool artifact)
     {
-        if (Options.StorageClass is { } sc) r.StorageClass = S3StorageClass.FindValue(sc);
+        // Manifests, sidecars and records stay in the bucket's standard class: in GLACIER or DEEP_ARCHIVE they could
+        // not be read without a restore request, so the next list, verify or health check would fail.
+        if (artifact && Options.StorageClass is { } sc) r.StorageClass = S3StorageClass.FindValue(sc);
         if (Options.ServerSideEncryption is { } sse) r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(sse);
         if (Options.KmsKeyId is { } kms) r.ServerSideEncryptionKeyManagementServiceKeyId = kms;
     }
 
+    /// <summary>Multipart uploads carry artifacts only, so they take the storage class.</summary>
     internal void ApplyUploadSettings(InitiateMultipartUploadRequest r)
     {
         if (Options.StorageClass is { } sc) r.StorageClass = S3StorageClass.FindValue(sc);

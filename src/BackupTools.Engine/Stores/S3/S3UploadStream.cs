@@ -177,7 +177,7 @@ internal sealed class S3UploadStream : Stream
             {
                 // Smaller than one part: a single PUT (atomic).
                 _onCompleted(_key);
-                await _store.PutAsync(_key, (_buffer ?? Array.Empty<byte>()).AsMemory(0, _filled), $"uploading s3://{_store.Location.Bucket}/{_key}", _target, _cts.Token).ConfigureAwait(false);
+                await _store.PutAsync(_key, (_buffer ?? Array.Empty<byte>()).AsMemory(0, _filled), $"uploading s3://{_store.Location.Bucket}/{_key}", _target, _cts.Token, artifact: true).ConfigureAwait(false);
                 Return(_buffer);
                 _buffer = null;
             }

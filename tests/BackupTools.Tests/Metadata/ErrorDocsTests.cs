@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using BackupTools.Tests.TestSupport;
 
-namespace BackupTools.Tests.Hostile;
+namespace BackupTools.Tests.Metadata;
 
 /// <summary>docs/errors.md and ErrorIds.cs name the same ids: each id has its row (category, exit), each row an id.</summary>
 public class ErrorDocsTests
