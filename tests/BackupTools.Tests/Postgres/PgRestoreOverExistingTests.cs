@@ -359,3 +359,16 @@ public sealed class PgRestoreOverExistingTests
         }
     }
 }
+
+/// <summary>Every PostgreSQL error id is documented in docs/errors.md.</summary>
+public class PgErrorDocsTests
+{
+    [Fact]
+    public void Every_postgres_error_id_has_a_row_in_docs_errors_md()
+    {
+        var doc = File.ReadAllText(Path.Combine(Datasets.RepoRoot, "docs", "errors.md"));
+        var ids = typeof(ErrorIds).GetFields().Where(f => f.Name.StartsWith("Pg", StringComparison.Ordinal)).Select(f => (string)f.GetRawConstantValue()!).ToList();
+        Assert.Contains(ErrorIds.PgTargetInUse, ids);
+        foreach (var id in ids) Assert.Contains($"| `{id}` |", doc);
+    }
+}
