@@ -7,10 +7,11 @@ using Npgsql;
 namespace BackupTools.Engines.Postgres;
 
 /// <summary>
-/// pg_restore into a target database. One job: the archive streams into pg_restore --single-transaction and its last
-/// bytes are held back until the artifact's checksums are proven, so a damaged backup or a failed statement leaves
-/// the target as it was. Several jobs: the verified archive is staged in a private temp file (parallel pg_restore
-/// needs a seekable file). --exit-on-error always: a restore with errors is a failed restore.
+/// pg_restore into a database. A named target is never restored into directly: <see cref="PgSwapRestore"/> restores
+/// beside it and swaps. Scratch targets (test restores, drills) are restored into directly, without owners or grants.
+/// One job: the archive streams into pg_restore --single-transaction and its last bytes are held back until the
+/// artifact's checksums are proven. Several jobs: the verified archive is staged in a private temp file (parallel
+/// pg_restore needs a seekable file). --exit-on-error always: a restore with errors is a failed restore.
 /// </summary>
 internal static class PgRestorer
 {
