@@ -19,6 +19,11 @@ public sealed class RestoreResult
     public TimeSpan Duration { get; init; }
     /// <summary>Location of the backup taken of the target before it was replaced (-PreBackup).</summary>
     public string? PreBackupLocation { get; init; }
+    /// <summary>
+    /// PostgreSQL: the replaced database, kept under the name &lt;target&gt;_bt_previous_&lt;id&gt; (-KeepPrevious, or when
+    /// dropping it after the swap failed) as a connection URI without password; null when it was dropped or nothing was replaced.
+    /// </summary>
+    public string? PreviousTarget { get; init; }
     public required string SourceLocation { get; init; }
 
     public override string ToString() => $"{BackupId} -> {Target}";

@@ -48,6 +48,7 @@ internal static class TextFormat
         ("Contents", $"{r.Tables} tables, {r.Rows.ToString("N0", Invariant)} rows, {Size(r.BytesRestored)}"),
         ("Verified", r.Verified switch { true => "yes, row counts match the manifest", false => "NO: row counts differ", null => "not asked (--verify)" }),
         ("PreBackup", r.PreBackupLocation),
+        ("Previous", r.PreviousTarget),
         ("Duration", Duration(r.Duration)),
         ("From", r.SourceLocation));
 

@@ -28,7 +28,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     [ValidateNotNullOrEmpty]
     public string Target { get; set; } = "";
 
-    /// <summary>Replace an existing target without asking.</summary>
+    /// <summary>Replace an existing target without asking; PostgreSQL: also end the target's other sessions right before the swap.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -60,6 +60,10 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     /// <summary>PostgreSQL: do not restore owners or grants (pg_restore --no-owner --no-privileges); objects belong to the restoring user.</summary>
     [Parameter]
     public SwitchParameter NoOwner { get; set; }
+
+    /// <summary>PostgreSQL: keep the replaced database as &lt;target&gt;_bt_previous_&lt;id&gt; (named by the result's PreviousTarget) instead of dropping it.</summary>
+    [Parameter]
+    public SwitchParameter KeepPrevious { get; set; }
 
     protected override int ProgressActivityId => ProgressIds.RestoreDbBackup;
 
@@ -93,6 +97,8 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
             CreateDatabase = CreateDatabase,
             Jobs = Jobs,
             NoOwner = NoOwner,
+            TerminateSessions = Force,
+            KeepPrevious = KeepPrevious,
             TempDirectory = ResolveOptionalPath(TempPath),
             Engine = new Configuration.EngineGiven { IncludeGlobals = IncludeGlobals.IsPresent, LocalPaths = LocalPathsOf(Target) },
         }, DecryptionGiven);

@@ -207,7 +207,11 @@ public sealed class RestoreRequests : DatabaseRequests
         : base(given, profile, given.Engine with { IncludeGlobals = given.Engine.IncludeGlobals ?? false })
     {
         _given = given;
-        EngineOptions = EngineOptions with { CreateDatabase = given.CreateDatabase, Jobs = given.Jobs ?? 1, NoOwner = given.NoOwner };
+        EngineOptions = EngineOptions with
+        {
+            CreateDatabase = given.CreateDatabase, Jobs = given.Jobs ?? 1, NoOwner = given.NoOwner,
+            TerminateSessions = given.TerminateSessions, KeepPrevious = given.KeepPrevious,
+        };
     }
 
     /// <summary>The backup to restore: the given location, else the newest complete backup of the profile's database.</summary>

@@ -93,6 +93,10 @@ public sealed record RestoreGiven : DatabaseOperationGiven
     public bool CreateDatabase { get; init; }
     public int? Jobs { get; init; }
     public bool NoOwner { get; init; }
+    /// <summary>-Force / --force: end the other sessions of an existing PostgreSQL target right before the swap.</summary>
+    public bool TerminateSessions { get; init; }
+    /// <summary>-KeepPrevious / --keep-previous: keep the replaced PostgreSQL database under a new name.</summary>
+    public bool KeepPrevious { get; init; }
 }
 
 /// <summary>Invoke-DrDrill / backuptools drill.</summary>

@@ -39,6 +39,21 @@ public sealed record EngineOptions
     public bool CreateDatabase { get; init; }
     /// <summary>Restore: do not set object owners (pg_restore --no-owner), for servers without the original roles.</summary>
     public bool NoOwner { get; init; }
+    /// <summary>
+    /// Restore over an existing PostgreSQL database: end its other sessions (pg_terminate_backend) right before the
+    /// swap (-Force, CLI --force). Without it, a target with sessions is refused and nothing changes.
+    /// </summary>
+    public bool TerminateSessions { get; init; }
+    /// <summary>Restore over an existing PostgreSQL database: keep the replaced one under a new name instead of dropping it.</summary>
+    public bool KeepPrevious { get; init; }
+    /// <summary>
+    /// The target is a throwaway database (test restore, drill): created by and owned by the connecting role, restored
+    /// without owners or grants so a role with only CREATEDB can do it, and never swapped with anything.
+    /// </summary>
+    public bool Scratch { get; init; }
+
+    /// <summary>Options for a scratch restore (Test-BackupIntegrity -Level Restore, Invoke-DrDrill).</summary>
+    public EngineOptions ForScratch() => this with { CreateDatabase = true, Scratch = true };
 
     /// <summary>
     /// How the host reads restore and scratch targets as local paths (PowerShell: relative to its current location,

@@ -107,4 +107,6 @@ public sealed class EngineRestoreResult
     public long BytesRestored { get; init; }
     public IReadOnlyList<CheckResult> Checks { get; init; } = Array.Empty<CheckResult>();
     public IReadOnlyList<TableRowCount> Tables { get; init; } = Array.Empty<TableRowCount>();
+    /// <summary>The replaced database, kept under another name (-KeepPrevious, or when dropping it failed); null otherwise.</summary>
+    public string? PreviousTarget { get; init; }
 }

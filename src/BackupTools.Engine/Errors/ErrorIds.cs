@@ -92,6 +92,12 @@ public static class ErrorIds
     public const string PgRestoreFailed = "PgRestoreFailed";
     public const string PgGlobalsFailed = "PgGlobalsFailed";
     public const string PgCommandFailed = "PgCommandFailed";
+    /// <summary>Restore over an existing database: other sessions are connected to it and -Force was not given; nothing changed.</summary>
+    public const string PgTargetInUse = "PgTargetInUse";
+    /// <summary>The copy restored beside the target does not match the manifest (objects or rows); the target was not touched.</summary>
+    public const string PgRestoreCheckFailed = "PgRestoreCheckFailed";
+    /// <summary>Another restore of the same target holds its lock; nothing changed.</summary>
+    public const string PgRestoreInProgress = "PgRestoreInProgress";
 
     // Encryption and compression (issue 5)
     public const string EncryptionRecipientInvalid = "EncryptionRecipientInvalid";

@@ -101,7 +101,7 @@ public static class DrillOperation
             {
                 Store = store, Key = key, Manifest = manifest, Observer = observer,
                 TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
-                Options = request.EngineOptions with { CreateDatabase = true },
+                Options = request.EngineOptions.ForScratch(),
                 Encryption = request.Encryption,
             };
             foreach (var artifact in manifest.Artifacts)

@@ -164,7 +164,7 @@ public static class IntegrityOperation
             Store = store, Key = key, Manifest = manifest, Observer = observer,
             TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
             // A test restore creates its scratch database itself.
-            Options = request.EngineOptions with { CreateDatabase = true },
+            Options = request.EngineOptions.ForScratch(),
             Encryption = request.Encryption,
         };
         try

@@ -145,6 +145,7 @@ public static class RestoreOperation
             CompletedAt = DateTimeOffset.UtcNow,
             Duration = clock.Elapsed,
             PreBackupLocation = preBackup,
+            PreviousTarget = restored.PreviousTarget,
             SourceLocation = info.Location,
         };
     }

@@ -7,10 +7,11 @@ using Npgsql;
 namespace BackupTools.Engines.Postgres;
 
 /// <summary>
-/// pg_restore into a target database. One job: the archive streams into pg_restore --single-transaction and its last
-/// bytes are held back until the artifact's checksums are proven, so a damaged backup or a failed statement leaves
-/// the target as it was. Several jobs: the verified archive is staged in a private temp file (parallel pg_restore
-/// needs a seekable file). --exit-on-error always: a restore with errors is a failed restore.
+/// pg_restore into a database. A named target is never restored into directly: <see cref="PgSwapRestore"/> restores
+/// beside it and swaps. Scratch targets (test restores, drills) are restored into directly, without owners or grants.
+/// One job: the archive streams into pg_restore --single-transaction and its last bytes are held back until the
+/// artifact's checksums are proven. Several jobs: the verified archive is staged in a private temp file (parallel
+/// pg_restore needs a seekable file). --exit-on-error always: a restore with errors is a failed restore.
 /// </summary>
 internal static class PgRestorer
 {
@@ -41,42 +42,36 @@ internal static class PgRestorer
         var state = await TargetStateAsync(session, ct).ConfigureAwait(false);
         if (state.HasObjects && !overwrite)
             throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,
-                $"Database '{database}' on {session.Endpoint.Server} already holds objects. Pass -Force (CLI --force) to replace its contents " +
-                "(pg_restore --clean --if-exists), or choose another -Target.", session.Endpoint.ToString());
+                $"Database '{database}' on {session.Endpoint.Server} already holds objects. Pass -Force (CLI --force) to replace it (the backup is " +
+                "restored beside it, checked, then swapped in), or choose another -Target.", session.Endpoint.ToString());
         if (!state.Exists && !options.CreateDatabase)
             throw new BackupToolsException(ErrorIds.PgDatabaseNotFound, ErrorKind.ObjectNotFound,
                 $"Restore target database '{database}' does not exist on {session.Endpoint.Server}. Pass -CreateDatabase (CLI --create-database) " +
                 "to create it, or create it first.", session.Endpoint.ToString());
 
         if (options.IncludeGlobals) await ApplyGlobalsAsync(context, session, tools, ct).ConfigureAwait(false);
-        if (!options.NoOwner) await CheckRolesAsync(manifest, session, ct).ConfigureAwait(false);
+        // A scratch restore sets no owners (--no-owner), so the backup's roles need not exist where it is tested.
+        if (!options.NoOwner && !options.Scratch) await CheckRolesAsync(manifest, session, ct).ConfigureAwait(false);
+        if (!options.Scratch)
+            return await PgSwapRestore.RunAsync(context, archive, tools, endpoint, session, state.Exists, ct).ConfigureAwait(false);
 
+        // A throwaway database (test restore, drill) needs no swap: nothing else can be using it.
         var created = false;
         if (!state.Exists)
         {
-            await CreateDatabaseAsync(session, manifest, ct).ConfigureAwait(false);
+            await using (var maintenance = await OpenMaintenanceAsync(session, ct).ConfigureAwait(false))
+                await CreateDatabaseAsync(maintenance, session, database, EncodingClause(manifest), ct).ConfigureAwait(false);
             created = true;
         }
         try
         {
-            var args = new List<string> { "--exit-on-error", "--no-password", "--dbname=" + PgSession.DbNameConnInfo(database) };
-            if (state.HasObjects) args.AddRange(new[] { "--clean", "--if-exists" });
-            if (options.NoOwner) args.AddRange(new[] { "--no-owner", "--no-privileges" });
-            long bytes;
-            if (options.Jobs > 1)
-                bytes = await RestoreFromFileAsync(context, archive, tools, session, args, ct).ConfigureAwait(false);
-            else
-                bytes = await RestoreStreamingAsync(context, archive, tools, session, args, ct).ConfigureAwait(false);
+            var bytes = await PgRestoreAsync(context, archive, tools, session, ct).ConfigureAwait(false);
             return new EngineRestoreResult
             {
                 Target = session.Endpoint.ToString(),
                 Replaced = state.HasObjects,
                 BytesRestored = bytes,
-                Checks = new[]
-                {
-                    new CheckResult("pg_restore", true,
-                        $"exit 0, {(options.Jobs > 1 ? options.Jobs.ToString(CultureInfo.InvariantCulture) + " jobs" : "one transaction")}{(created ? ", database created" : "")}"),
-                },
+                Checks = new[] { RestoredCheck(options, created ? ", database created" : "") },
             };
         }
         catch when (created)
@@ -85,6 +80,22 @@ internal static class PgRestorer
             await DropDatabaseAsync(session, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+    }
+
+    public static CheckResult RestoredCheck(EngineOptions options, string note) =>
+        new("pg_restore", true,
+            $"exit 0, {(options.Jobs > 1 ? options.Jobs.ToString(CultureInfo.InvariantCulture) + " jobs" : "one transaction")}{note}");
+
+    /// <summary>pg_restore into the session's database, streaming (one job) or from a verified file (several jobs).</summary>
+    public static Task<long> PgRestoreAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools, PgSession session, CancellationToken ct)
+    {
+        var options = context.Options;
+        var args = new List<string> { "--exit-on-error", "--no-password", "--dbname=" + PgSession.DbNameConnInfo(session.Endpoint.Database) };
+        // Scratch restores never need the backup's roles or privileges: a role with only CREATEDB can test a backup.
+        if (options.NoOwner || options.Scratch) args.AddRange(new[] { "--no-owner", "--no-privileges" });
+        return options.Jobs > 1
+            ? RestoreFromFileAsync(context, archive, tools, session, args, ct)
+            : RestoreStreamingAsync(context, archive, tools, session, args, ct);
     }
 
     private static async Task<long> RestoreStreamingAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools,
@@ -160,7 +171,7 @@ internal static class PgRestorer
 
     private static BackupToolsException Failed(PgProcess run, int exit, PgSession session) =>
         PgErrors.FromTool("pg_restore", exit, run.Stderr, session.Endpoint, ErrorIds.PgRestoreFailed,
-            $"restoring into '{session.Endpoint.Database}' (the target was left as it was" + (exit == 0 ? ")" : " unless -Jobs > 1 was used)"));
+            $"restoring into '{session.Endpoint.Database}'");
 
     private static void ReportWarnings(EngineReadContext context, PgProcess run)
     {
@@ -206,21 +217,25 @@ internal static class PgRestorer
         if (missing.Count > 0) throw PgErrors.RoleMissing(missing, session.Endpoint);
     }
 
-    private static async Task CreateDatabaseAsync(PgSession session, BackupManifest manifest, CancellationToken ct)
+    /// <summary>The encoding clause of a new database: the backup's encoding (a replaced database's locale is copied instead, see PgSwapRestore).</summary>
+    public static string EncodingClause(BackupManifest manifest) =>
+        "ENCODING " + Literal(manifest.EngineDetails.GetValueOrDefault(PostgresEngine.EncodingDetail, "UTF8"));
+
+    public static string Literal(string value) => "'" + value.Replace("'", "''") + "'";
+
+    /// <summary>CREATE DATABASE from template0; the connecting role owns it.</summary>
+    public static async Task CreateDatabaseAsync(NpgsqlConnection maintenance, PgSession session, string name, string localeClause, CancellationToken ct)
     {
-        var encoding = manifest.EngineDetails.GetValueOrDefault(PostgresEngine.EncodingDetail, "UTF8");
-        await using var connection = await OpenMaintenanceAsync(session, ct).ConfigureAwait(false);
         try
         {
-            await using var cmd = new NpgsqlCommand(
-                $"CREATE DATABASE {PgCatalog.Quote(session.Endpoint.Database)} TEMPLATE template0 ENCODING '{encoding.Replace("'", "''")}'", connection);
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {PgCatalog.Quote(name)} TEMPLATE template0 {localeClause}", maintenance);
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
             throw new BackupToolsException(ErrorIds.PgCreateDatabaseDenied, ErrorKind.PermissionDenied,
-                $"User '{session.User}' may not create database '{session.Endpoint.Database}' on {session.Endpoint.Server}. Grant it CREATEDB " +
-                "(ALTER ROLE ... CREATEDB), create the database beforehand, or for a test restore pass -ScratchServer with a server where it may.",
+                $"User '{session.User}' may not create database '{name}' on {session.Endpoint.Server}. Grant it CREATEDB " +
+                "(ALTER ROLE ... CREATEDB), or for a test restore pass -ScratchServer with a server where it may.",
                 session.Endpoint.ToString(), ex);
         }
         catch (PostgresException ex)
@@ -244,13 +259,14 @@ internal static class PgRestorer
     }
 
     /// <summary>A database to run CREATE/DROP DATABASE from: postgres, else template1 (as libpq tools do).</summary>
-    private static async Task<NpgsqlConnection> OpenMaintenanceAsync(PgSession session, CancellationToken ct)
+    public static async Task<NpgsqlConnection> OpenMaintenanceAsync(PgSession session, CancellationToken ct)
     {
         if (session.MaintenanceDatabase is { } known) return await session.OpenAsync(ct, known).ConfigureAwait(false);
         NpgsqlConnection connection;
         try
         {
-            connection = await session.OpenAsync(ct, "postgres").ConfigureAwait(false);
+            // A database cannot be renamed or dropped from a connection to itself: restoring over "postgres" works from template1.
+            connection = await session.OpenAsync(ct, session.Endpoint.Database == "postgres" ? "template1" : "postgres").ConfigureAwait(false);
         }
         catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.PgDatabaseNotFound)
         {

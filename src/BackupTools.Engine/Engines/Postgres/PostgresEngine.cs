@@ -205,6 +205,12 @@ public sealed class PostgresEngine : IDatabaseEngine
     {
         using var session = new PgSession(PgEndpoint.Parse(target), options);
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
+        return await CompareWithManifestAsync(connection, manifest, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Object counts and row counts of the connected database against the manifest: drills, and every restore before its swap.</summary>
+    internal static async Task<List<CheckResult>> CompareWithManifestAsync(NpgsqlConnection connection, BackupManifest manifest, CancellationToken ct)
+    {
         var checks = new List<CheckResult>();
         var expected = PgCatalog.ParseCounts(manifest.EngineDetails.GetValueOrDefault(ObjectsDetail));
         if (expected.Count > 0)
