@@ -236,7 +236,7 @@ public static class BackupPlanOperation
                 Policy = prune.Policy,
                 Store = prune.Store,
                 Now = request.Now(),
-            }, ct).ConfigureAwait(false);
+            }, observer, ct).ConfigureAwait(false);
             // Only this database's backups (its name has no wildcard, but the listing is by pattern).
             var decisions = plan.Decisions.Where(d => d.Database == profile.Name).ToList();
             run.Retention = decisions;
