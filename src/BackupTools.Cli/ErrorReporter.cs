@@ -45,7 +45,8 @@ internal sealed class ErrorReporter(bool json, ConsoleObserver console, CliLog? 
 
     /// <summary>
     /// A failed result (verification, restore --verify, drill) is still output, and each failed check is also an
-    /// error (exit 1) under the id carried in its detail, else <paramref name="fallbackId"/>.
+    /// error under the id carried in its detail, else <paramref name="fallbackId"/>: exit 1 for damage (a check with
+    /// no class or class InvalidData), exit 2 for a problem of the run (too old, no key, no permission).
     /// </summary>
     public void ReportFailedChecks(IEnumerable<CheckResult> checks, string fallbackId, string target)
     {
@@ -53,7 +54,8 @@ internal sealed class ErrorReporter(bool json, ConsoleObserver console, CliLog? 
         {
             var (id, detail) = UsageError.Split(check.Detail, fallbackId);
             var message = detail.Contains(target, StringComparison.Ordinal) ? $"{check.Name}: {detail}" : $"{check.Name}: {detail} (backup '{target}')";
-            Report(id, ErrorKind.InvalidData, message, target, ExitCodes.CheckFailed);
+            var kind = check.Category ?? ErrorKind.InvalidData;
+            Report(id, kind, message, target, ExitCodes.For(kind));
         }
     }
 

@@ -71,7 +71,7 @@ internal static class PruneVerb
             }, profile.Requests, pathList is { Length: > 0 } ? null : from, db, pathList is { Length: > 0 } ? pathList : null);
             var store = S3Flags.Warn(context, request.Store);
             var policy = request.Policy;
-            var plan = await RetentionOperation.PlanAsync(request, ct).ConfigureAwait(false);
+            var plan = await RetentionOperation.PlanAsync(request, context.Observer, ct).ConfigureAwait(false);
             foreach (var error in plan.Errors) context.Errors.Report(error);
 
             var dryRun = parse.GetValue(whatIf);

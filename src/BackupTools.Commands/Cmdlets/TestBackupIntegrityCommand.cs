@@ -95,8 +95,13 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
                 WriteObject(result);
                 continue;
             }
+            // Damage is InvalidData; a result of the run (too old, no key) keeps its own class, as the CLI's exit 1 vs 2.
+            var failed = result.Verdict == VerificationVerdict.Damaged
+                ? result.Checks.First(Operations.VerificationVerdicts.IsDamage)
+                : result.Checks.First(c => !c.Passed);
             WriteFailedResult(result, result.ErrorId ?? ErrorIds.IntegrityCheckFailed,
-                $"Backup '{result.Location}' did not pass the {result.Level} verification", result.Checks, result.Location);
+                $"Backup '{result.Location}' did not pass the {result.Level} verification", new[] { failed }, result.Location,
+                failed.Category ?? ErrorKind.InvalidData);
         }
     }
 

@@ -101,12 +101,13 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     /// Outputs a result whose checks failed, and reports it as an error (naming the first failed check) so scripts
     /// and scheduled jobs notice.
     /// </summary>
-    protected void WriteFailedResult(object result, string errorId, string summary, IEnumerable<CheckResult> checks, object? target)
+    protected void WriteFailedResult(object result, string errorId, string summary, IEnumerable<CheckResult> checks, object? target,
+        ErrorKind kind = ErrorKind.InvalidData)
     {
         var failed = checks.FirstOrDefault(c => !c.Passed);
         var message = failed is null ? summary + "." : $"{summary}: '{failed.Name}' failed: {failed.Detail}";
         WriteObject(result);
-        WriteError(ErrorRecords.CheckFailed(errorId, message, target));
+        WriteError(ErrorRecords.From(new BackupToolsException(errorId, kind, message, target)));
     }
 
     private string Write(ObserverEvent e, string activity)

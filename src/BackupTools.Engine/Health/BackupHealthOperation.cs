@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using BackupTools.Operations;
+using BackupTools.Retention;
 using BackupTools.Stores;
 using BackupTools.Util;
 
@@ -159,13 +160,26 @@ public static class BackupHealthOperation
         var complete = items.Select(i => i.Backup).OfType<BackupInfo>().Where(b => b.IsComplete).OrderByDescending(b => b, BackupCatalog.NewestFirst).ToList();
         var incomplete = items.Select(i => i.Backup).OfType<BackupInfo>().Where(b => !b.IsComplete).ToList();
         var unreadable = items.Count(i => i.Error is not null);
-        var newest = complete.FirstOrDefault();
+        // 0. A backup dated after now (a host with a skewed clock) proves nothing about the RPO: it is reported, and
+        // the age is measured from the newest backup dated before now, so the age is never negative.
+        var future = complete.Where(b => RetentionPlanner.IsFutureDated(BackupCatalog.Completed(b), now)).ToList();
+        if (future.Count > 0)
+        {
+            var first = future[0];
+            warning.Add($"{future.Count} backup(s) completed after the clock of this check (more than {Span(RetentionPlanner.FutureTolerance)} ahead), " +
+                $"e.g. {first.BackupId} at {Time(BackupCatalog.Completed(first))}: the clock of the host that took it (or of this one) is wrong; " +
+                "they are not counted as the newest backup");
+        }
+        var newest = complete.FirstOrDefault(b => !future.Contains(b));
         var newestAt = newest is null ? (DateTimeOffset?)null : BackupCatalog.Completed(newest);
-        var age = newestAt is { } at ? now - at : (TimeSpan?)null;
+        // Within the tolerance a completion slightly ahead of this clock is "just now".
+        var age = newestAt is { } at ? (now > at ? now - at : TimeSpan.Zero) : (TimeSpan?)null;
 
         // 1. Is there a backup, and is it recent enough? (RPO)
         if (newest is null)
-            critical.Add(incomplete.Count > 0
+            critical.Add(future.Count > 0
+                ? $"no backup completed before the clock of this check: all {future.Count} are dated in the future"
+                : incomplete.Count > 0
                 ? $"no complete backups: {incomplete.Count} backup folder(s) without a manifest (interrupted or still running)"
                 : "no backups");
         else if (age > request.MaxAge)
@@ -176,7 +190,7 @@ public static class BackupHealthOperation
         double? ratio = null;
         if (newest is not null)
         {
-            var previous = complete.Skip(1).Take(BackupHealthRequest.SizeWindow).Select(b => b.SizeBytes).ToList();
+            var previous = complete.Where(b => b != newest && !future.Contains(b)).Take(BackupHealthRequest.SizeWindow).Select(b => b.SizeBytes).ToList();
             if (previous.Count > 0)
             {
                 median = Median(previous);

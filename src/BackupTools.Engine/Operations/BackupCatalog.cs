@@ -20,8 +20,12 @@ public sealed class BackupQuery
 /// <summary>One listed backup, or the error that kept it from being listed (an unreadable manifest).</summary>
 public sealed record CatalogItem(BackupInfo? Backup, BackupToolsException? Error);
 
-/// <summary>A verification recorded next to a backup by Test-BackupIntegrity (append-only).</summary>
-public sealed record VerificationRecord(DateTimeOffset VerifiedAt, string Level, bool Passed, string? ErrorId);
+/// <summary>
+/// A verification recorded next to a backup by Test-BackupIntegrity (append-only). Only verdicts about the backup
+/// itself are written: <see cref="Verdict"/> "intact" or "damaged" (<see cref="VerificationVerdicts"/>); Passed is
+/// kept for readers that predate the verdict.
+/// </summary>
+public sealed record VerificationRecord(DateTimeOffset VerifiedAt, string Level, bool Passed, string? ErrorId, string? Verdict = null);
 
 /// <summary>Reads backups from a store: manifests only; a folder without a manifest is incomplete and never listed as a backup.</summary>
 public static class BackupCatalog
@@ -128,6 +132,7 @@ public static class BackupCatalog
     public static async Task RecordVerificationAsync(IBackupStore store, BackupKey key, VerificationRecord record, CancellationToken ct) =>
         await store.AppendRecordAsync(key, VerificationLog, JsonSerializer.Serialize(record, ManifestSerializer.LineOptions), ct).ConfigureAwait(false);
 
+    /// <summary>The latest record that carries a verdict about the backup (older records of a failed run are skipped).</summary>
     public static async Task<VerificationRecord?> LastVerificationAsync(IBackupStore store, BackupKey key, CancellationToken ct)
     {
         VerificationRecord? last = null;
@@ -136,7 +141,9 @@ public static class BackupCatalog
             try
             {
                 var r = JsonSerializer.Deserialize<VerificationRecord>(line, ManifestSerializer.Options);
-                if (r is not null && (last is null || r.VerifiedAt >= last.VerifiedAt)) last = r;
+                if (r is null || VerificationVerdicts.OfRecord(r) is not { } verdict) continue;
+                r = r with { Passed = verdict == VerificationVerdict.Intact };
+                if (last is null || r.VerifiedAt >= last.VerifiedAt) last = r;
             }
             catch (JsonException) { /* a torn last line from a crash is skipped */ }
         }

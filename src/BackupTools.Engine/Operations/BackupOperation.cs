@@ -108,8 +108,11 @@ public static partial class BackupOperation
         var writer = await store.CreateBackupAsync(key, ct).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {
+            Retention.BackupWriterLock? writerLock = null;
             try
             {
+                // Held until the manifest is committed, so prune never takes this folder for an abandoned one.
+                writerLock = Retention.BackupWriterLock.Acquire(store, key, started);
                 var result = await engine.BackupAsync(new EngineBackupContext
                 {
                     Source = request.Source,
@@ -153,11 +156,13 @@ public static partial class BackupOperation
                 {
                     throw ArtifactWriter.DestinationFull(writer.Location, BackupManifest.FileName, ex);
                 }
+                await writerLock.DisposeAsync().ConfigureAwait(false);
                 observer.Verbose($"Backup {key.BackupId} complete: {manifest.StoredBytes} bytes stored, {manifest.Tables.Count} tables, {manifest.TotalRows} rows.");
                 return BackupCatalog.ToInfo(store, key, manifest, null);
             }
             catch
             {
+                if (writerLock is not null) await writerLock.DisposeAsync().ConfigureAwait(false); // before the abort: Windows cannot delete an open file
                 await writer.AbortAsync().ConfigureAwait(false);
                 throw;
             }

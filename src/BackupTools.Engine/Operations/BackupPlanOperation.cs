@@ -235,8 +235,9 @@ public static class BackupPlanOperation
                 Database = prune.Database,
                 Policy = prune.Policy,
                 Store = prune.Store,
-                Now = request.Now(),
-            }, ct).ConfigureAwait(false);
+                // The real clock, not the plan's report clock: backups are stamped with the real one, and a
+                // different clock here would make them look future-dated to retention.
+            }, observer, ct).ConfigureAwait(false);
             // Only this database's backups (its name has no wildcard, but the listing is by pattern).
             var decisions = plan.Decisions.Where(d => d.Database == profile.Name).ToList();
             run.Retention = decisions;

@@ -43,15 +43,17 @@ public static class IntegrityOperation
     {
         var clock = Stopwatch.StartNew();
         var checks = new List<CheckResult>();
-        string? errorId = null;
+        string? errorId = null, damageId = null;
         var (store, key) = StoreFactory.OpenBackup(request.Location, request.Store);
         await using var storeLease = store;
         observer.Verbose($"Verifying backup {key.BackupId} of '{key.Database}' in {store.Root} at level {request.Level}.");
 
         void Fail(string name, BackupToolsException ex)
         {
-            checks.Add(new CheckResult(name, false, $"{ex.ErrorId}: {ex.Message}"));
+            var check = new CheckResult(name, false, $"{ex.ErrorId}: {ex.Message}") { Category = ex.Kind };
+            checks.Add(check);
             errorId ??= ex.ErrorId;
+            if (VerificationVerdicts.IsDamage(check)) damageId ??= ex.ErrorId;
         }
 
         BackupManifest? manifest = null;
@@ -78,6 +80,7 @@ public static class IntegrityOperation
         }
 
         var passed = checks.All(c => c.Passed);
+        var verdict = VerificationVerdicts.Of(checks);
         var result = new IntegrityResult
         {
             BackupId = key.BackupId,
@@ -85,16 +88,25 @@ public static class IntegrityOperation
             Location = store.LocationOf(key),
             Level = request.Level,
             Passed = passed,
+            Verdict = verdict,
             Checks = checks,
             VerifiedAt = DateTimeOffset.UtcNow,
             Duration = clock.Elapsed,
-            ErrorId = passed ? null : errorId ?? ErrorIdOf(checks.First(c => !c.Passed)),
+            // Damage leads: it is what a report and a notification must name even when a problem of the run failed first.
+            ErrorId = passed ? null
+                : verdict == VerificationVerdict.Damaged ? damageId ?? ErrorIdOf(checks.First(VerificationVerdicts.IsDamage))
+                : errorId ?? ErrorIdOf(checks.First(c => !c.Passed)),
         };
-        if (request.Record && manifest is not null)
+        // Only what the checks proved about the backup is recorded against it: a stale history, a missing key or a
+        // server that is down is the run's result, and recording it would make list, health and retention treat an
+        // intact backup as damaged.
+        if (request.Record && manifest is not null && verdict != VerificationVerdict.NotVerified)
         {
+            var damaged = verdict == VerificationVerdict.Damaged;
             try
             {
-                await BackupCatalog.RecordVerificationAsync(store, key, new VerificationRecord(result.VerifiedAt, request.Level.ToString(), passed, result.ErrorId), ct).ConfigureAwait(false);
+                await BackupCatalog.RecordVerificationAsync(store, key, new VerificationRecord(result.VerifiedAt, request.Level.ToString(), !damaged,
+                    damaged ? result.ErrorId : null, damaged ? VerificationVerdicts.DamagedText : VerificationVerdicts.IntactText), ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BackupToolsException)
             {
@@ -207,10 +219,11 @@ public static class IntegrityOperation
         var age = newest is null ? (TimeSpan?)null : DateTimeOffset.UtcNow - BackupCatalog.Completed(newest);
         if (age is { } a && a <= maxAge)
         {
-            checks.Add(new CheckResult("max-age", true, $"newest backup {newest!.BackupId} is {a:d\\.hh\\:mm\\:ss} old (limit {maxAge:c})"));
+            checks.Add(new CheckResult(VerificationVerdicts.FreshnessCheck, true, $"newest backup {newest!.BackupId} is {a:d\\.hh\\:mm\\:ss} old (limit {maxAge:c})"));
             return;
         }
-        fail("max-age", new BackupToolsException(ErrorIds.BackupTooOld, ErrorKind.InvalidData,
+        // Not InvalidData: a stale history is a result of the run (exit 2), not damage in the backup being verified.
+        fail(VerificationVerdicts.FreshnessCheck, new BackupToolsException(ErrorIds.BackupTooOld, ErrorKind.ResourceUnavailable,
             $"The newest complete backup of '{database}' is {(age is { } x ? x.ToString(@"d\.hh\:mm\:ss") + " old" : "missing")}, " +
             $"older than -MaxAge {maxAge:c}. Check that the backup job is running.", database));
     }

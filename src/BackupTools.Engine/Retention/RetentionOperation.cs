@@ -27,7 +27,11 @@ public sealed class RetentionRequest
 }
 
 /// <summary>The decisions, plus the databases left alone because something about them could not be read.</summary>
-public sealed record RetentionPlan(IReadOnlyList<RetentionDecision> Decisions, IReadOnlyList<BackupToolsException> Errors);
+public sealed record RetentionPlan(IReadOnlyList<RetentionDecision> Decisions, IReadOnlyList<BackupToolsException> Errors)
+{
+    /// <summary>What the plan kept for a reason a human should look at (future-dated backups); also sent to the observer.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+}
 
 public static class RetentionOperation
 {
@@ -38,6 +42,7 @@ public static class RetentionOperation
     public static async Task<RetentionPlan> PlanAsync(RetentionRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var plan = await observer.TimedAsync("retention planning", () => PlanCoreAsync(request, observer, ct)).ConfigureAwait(false);
+        foreach (var warning in plan.Warnings) observer.Warning(warning);
         observer.Verbose($"Retention keeps {plan.Decisions.Count(d => d.Action == RetentionAction.Keep)} and removes {plan.Decisions.Count(d => d.Action == RetentionAction.Remove)} backup(s).");
         return plan;
     }
@@ -74,12 +79,12 @@ public static class RetentionOperation
 
         // A database with any unreadable manifest is not touched at all: its history is not fully known.
         var blocked = history.Unreadable.Select(u => u.Database).ToHashSet(StringComparer.Ordinal);
+        var now = request.Now ?? DateTimeOffset.UtcNow;
         var decisions = new List<RetentionDecision>();
-        decisions.AddRange(RetentionPlanner.Plan(history.Complete.Where(b => !blocked.Contains(b.Database)), request.Policy));
+        decisions.AddRange(RetentionPlanner.Plan(history.Complete.Where(b => !blocked.Contains(b.Database)), request.Policy, now));
         decisions.AddRange(RetentionPlanner.Blocked(history.Complete.Where(b => blocked.Contains(b.Database))));
         if (request.IncludeIncomplete)
         {
-            var now = request.Now ?? DateTimeOffset.UtcNow;
             var incomplete = RetentionPlanner.PlanIncomplete(history.Incomplete, request.IncompleteOlderThan ?? RetentionRequest.DefaultIncompleteOlderThan, now);
             decisions.AddRange(incomplete.Select(d => blocked.Contains(d.Database) ? KeepBlocked(d) : d));
         }
@@ -96,7 +101,11 @@ public static class RetentionOperation
                 $"{(unreadable.Count > 3 ? $"; and {unreadable.Count - 3} more" : "")}). Repair or remove that backup by hand, then run again.",
                 db));
         }
-        return new RetentionPlan(ordered, errors);
+        var warnings = ordered.Where(d => d.Reasons.Contains(RetentionPlanner.FutureReason)).Select(d =>
+            $"Backup '{d.Location}' completed at {d.CompletedAt:u}, {TimeSpanText.Format(d.CompletedAt - now)} after this machine's clock " +
+            $"(tolerance {TimeSpanText.Format(RetentionPlanner.FutureTolerance)}): it is kept and no keep rule is anchored at it. " +
+            "Check the clock of the host that took it (and of this one); remove it by hand once the history is understood.").ToList();
+        return new RetentionPlan(ordered, errors) { Warnings = warnings };
     }
 
     /// <summary>
@@ -134,6 +143,10 @@ public static class RetentionOperation
     {
         var now = (await store.ListBackupsAsync(key.Database, ct).ConfigureAwait(false)).FirstOrDefault(s => s.Key == key);
         if (now is null) return; // already gone: nothing to do, deleting is idempotent
+        if (BackupWriterLock.Inspect(store, key).Live)
+            throw new BackupToolsException(ErrorIds.BackupRemoveFailed, ErrorKind.ResourceExists,
+                $"Incomplete backup '{decision.Location}' was not removed: a running backup holds its {BackupWriterLock.FileName}. " +
+                "It is still being written; run the prune again after it has finished.", decision.Location);
         if (now.HasManifest || (decision.LastActivity is { } seen && now.LastModified > seen))
             throw new BackupToolsException(ErrorIds.BackupRemoveFailed, ErrorKind.ResourceExists,
                 $"Incomplete backup '{decision.Location}' was not removed: it has been written to since the plan was made " +
@@ -232,7 +245,10 @@ public static class RetentionOperation
     private static IncompleteBackup ToIncomplete(IBackupStore store, StoredBackup stored)
     {
         BackupId.TryParseTime(stored.Key.BackupId, out var started);
-        return new IncompleteBackup(stored.Key.Database, stored.Key.BackupId, store.LocationOf(stored.Key), started, stored.LastModified, stored.TotalBytes);
+        return new IncompleteBackup(stored.Key.Database, stored.Key.BackupId, store.LocationOf(stored.Key), started, stored.LastModified, stored.TotalBytes)
+        {
+            WriterLive = BackupWriterLock.Inspect(store, stored.Key).Live,
+        };
     }
 
     private static RetentionDecision KeepBlocked(RetentionDecision d) => new()

@@ -9,6 +9,9 @@ namespace BackupTools.Retention;
 /// backup of each of its n most recent periods that have one; rules are ORed. On top of the policy, three safety
 /// rules keep backups no policy may remove: the newest (<c>newest</c>), the newest one whose last verification
 /// passed (<c>verified</c>), and enough of the newest to leave -MinimumKeep complete backups (<c>minimum</c>).
+/// Only backups that may be restored take part: a backup whose last verification found damage fills no slot, and
+/// a backup dated in the future (a writer with a skewed clock) is kept but never anchors a rule, since either would
+/// let the policy delete the backups that can actually be restored.
 /// The result depends only on the set of backups, never on their input order.
 /// </summary>
 public static class RetentionPlanner
@@ -18,6 +21,24 @@ public static class RetentionPlanner
     public const string MinimumReason = "minimum";
     public const string VerifiedReason = "verified";
     public const string BlockedReason = "blocked";
+    /// <summary>A backup completed after now (plus <see cref="FutureTolerance"/>): kept, outside every rule.</summary>
+    public const string FutureReason = "future-dated";
+    /// <summary>A damaged backup newer than every backup not known to be damaged (it may hold the only copy of recent data).</summary>
+    public const string DamagedNewestReason = "damaged, no newer undamaged backup";
+    /// <summary>An incomplete backup whose writer still holds its lock.</summary>
+    public const string WritingReason = "incomplete, being written";
+
+    /// <summary>
+    /// How far ahead of the planning clock a completion time may be before the backup counts as future-dated: clocks
+    /// of hosts synchronised by NTP differ by far less, while a host whose clock is wrong is usually off by hours.
+    /// </summary>
+    public static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(5);
+
+    /// <summary>True when <paramref name="completed"/> is later than <paramref name="now"/> plus the tolerance.</summary>
+    public static bool IsFutureDated(DateTimeOffset completed, DateTimeOffset now) => completed - now > FutureTolerance;
+
+    /// <summary>True when the last verification of the backup found damage in the backup itself (never: too old, no key, ...).</summary>
+    public static bool IsKnownDamaged(BackupInfo backup) => backup.LastVerificationPassed == false;
 
     private sealed class Bucket
     {
@@ -29,14 +50,22 @@ public static class RetentionPlanner
 
     /// <summary>True for a reason a safety rule gave (not a policy rule).</summary>
     public static bool IsSafetyReason(string reason) =>
-        reason is NewestReason or MinimumReason or VerifiedReason or BlockedReason;
+        reason is NewestReason or MinimumReason or VerifiedReason or BlockedReason or FutureReason or DamagedNewestReason;
 
-    public static IReadOnlyList<RetentionDecision> Plan(IEnumerable<BackupInfo> backups, RetentionPolicy policy)
+    /// <summary>
+    /// The plan with no clock: no backup counts as future-dated. For the pure rules (tests, the restic cross-check);
+    /// an operation passes the current time to the overload below.
+    /// </summary>
+    public static IReadOnlyList<RetentionDecision> Plan(IEnumerable<BackupInfo> backups, RetentionPolicy policy) =>
+        Plan(backups, policy, DateTimeOffset.MaxValue);
+
+    /// <summary>The plan, with backups completed more than <see cref="FutureTolerance"/> after <paramref name="now"/> kept as future-dated.</summary>
+    public static IReadOnlyList<RetentionDecision> Plan(IEnumerable<BackupInfo> backups, RetentionPolicy policy, DateTimeOffset now)
     {
         policy.Validate();
         var decisions = new List<RetentionDecision>();
         foreach (var group in backups.Where(b => b.IsComplete).GroupBy(b => b.Database, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
-            decisions.AddRange(PlanDatabase(DistinctNewestFirst(group), policy));
+            decisions.AddRange(PlanDatabase(DistinctNewestFirst(group), policy, now));
         return decisions;
     }
 
@@ -45,7 +74,50 @@ public static class RetentionPlanner
         group.GroupBy(b => b.BackupId, StringComparer.Ordinal).Select(g => g.First())
             .OrderByDescending(b => b, BackupCatalog.NewestFirst).ToList();
 
-    private static List<RetentionDecision> PlanDatabase(IReadOnlyList<BackupInfo> newestFirst, RetentionPolicy policy)
+    private static List<RetentionDecision> PlanDatabase(IReadOnlyList<BackupInfo> all, RetentionPolicy policy, DateTimeOffset now)
+    {
+        // Only backups that may be restored and are dated by a sane clock take part in the rules; the rest have their own.
+        var future = all.Where(b => IsFutureDated(BackupCatalog.Completed(b), now)).ToHashSet();
+        var damaged = all.Where(b => !future.Contains(b) && IsKnownDamaged(b)).ToHashSet();
+        var newestFirst = all.Where(b => !future.Contains(b) && !damaged.Contains(b)).ToList();
+        var reasonsOf = RuleReasons(newestFirst, policy);
+        var newestUndamaged = newestFirst.Count > 0 ? BackupCatalog.Completed(newestFirst[0]) : (DateTimeOffset?)null;
+        var reasonsByBackup = new Dictionary<BackupInfo, List<string>>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < newestFirst.Count; i++) reasonsByBackup[newestFirst[i]] = reasonsOf[i];
+        foreach (var backup in future) reasonsByBackup[backup] = new List<string> { FutureReason };
+        foreach (var backup in damaged)
+        {
+            // A damaged backup is garbage once a newer backup may be restored; until then it is kept, so a wrong
+            // verdict or a partly readable copy of the newest data is never the first thing to go. A kept tag is an
+            // explicit hold and still applies.
+            var reasons = TagReasons(backup, policy).ToList();
+            if (newestUndamaged is null || BackupCatalog.Completed(backup) > newestUndamaged) reasons.Insert(0, DamagedNewestReason);
+            reasonsByBackup[backup] = reasons;
+        }
+
+        var decisions = new List<RetentionDecision>(all.Count);
+        foreach (var backup in all)
+        {
+            var reasons = reasonsByBackup[backup];
+            decisions.Add(new RetentionDecision
+            {
+                BackupId = backup.BackupId,
+                Database = backup.Database,
+                CompletedAt = BackupCatalog.Completed(backup),
+                Action = reasons.Count > 0 ? RetentionAction.Keep : RetentionAction.Remove,
+                Reasons = reasons.ToArray(),
+                Location = backup.Location,
+                SizeBytes = backup.SizeBytes,
+            });
+        }
+        return decisions;
+    }
+
+    private static IEnumerable<string> TagReasons(BackupInfo backup, RetentionPolicy policy) =>
+        policy.KeepTags.Where(t => backup.Tags.Contains(t, StringComparer.Ordinal)).Select(t => $"tag {t}");
+
+    /// <summary>The policy and safety reasons of each backup of <paramref name="newestFirst"/> (all of them may be restored).</summary>
+    private static List<List<string>> RuleReasons(IReadOnlyList<BackupInfo> newestFirst, RetentionPolicy policy)
     {
         var buckets = new[]
         {
@@ -78,8 +150,7 @@ public static class RetentionPlanner
             // As restic: kept when completed strictly after (newest - d); a backup exactly d older than the newest goes.
             if (policy.KeepWithin is { } within && newestTime - completed < within)
                 reasons.Add($"within {TimeSpanText.Format(within)}");
-            foreach (var tag in policy.KeepTags.Where(t => backup.Tags.Contains(t, StringComparer.Ordinal)))
-                reasons.Add($"tag {tag}");
+            reasons.AddRange(TagReasons(backup, policy));
             if (ReferenceEquals(backup, newestVerified)) reasons.Add(VerifiedReason);
             reasonsOf.Add(reasons);
         }
@@ -92,23 +163,7 @@ public static class RetentionPlanner
             reasonsOf[i].Add(MinimumReason);
             kept++;
         }
-
-        var decisions = new List<RetentionDecision>(newestFirst.Count);
-        for (var i = 0; i < newestFirst.Count; i++)
-        {
-            var backup = newestFirst[i];
-            decisions.Add(new RetentionDecision
-            {
-                BackupId = backup.BackupId,
-                Database = backup.Database,
-                CompletedAt = BackupCatalog.Completed(backup),
-                Action = reasonsOf[i].Count > 0 ? RetentionAction.Keep : RetentionAction.Remove,
-                Reasons = reasonsOf[i].ToArray(),
-                Location = backup.Location,
-                SizeBytes = backup.SizeBytes,
-            });
-        }
-        return decisions;
+        return reasonsOf;
     }
 
     /// <summary>
@@ -141,14 +196,19 @@ public static class RetentionPlanner
             .Select(b =>
             {
                 var age = now - b.LastActivity;
-                var old = age > olderThan;
+                // A live writer lock wins over any idle time: a backup may be quiet for long (staging, waiting on a lock).
+                var old = age > olderThan && !b.WriterLive;
                 return new RetentionDecision
                 {
                     BackupId = b.BackupId,
                     Database = b.Database,
                     CompletedAt = b.StartedAt,
                     Action = old ? RetentionAction.Remove : RetentionAction.Keep,
-                    Reasons = new[] { old ? $"incomplete, idle more than {limit}" : $"incomplete, active within {limit} (may be running)" },
+                    Reasons = new[]
+                    {
+                        b.WriterLive ? $"{WritingReason} ({BackupWriterLock.FileName} is held)"
+                        : old ? $"incomplete, idle more than {limit}" : $"incomplete, active within {limit} (may be running)",
+                    },
                     IsComplete = false,
                     Location = b.Location,
                     SizeBytes = b.SizeBytes,
@@ -163,4 +223,7 @@ public sealed record IncompleteBackup(string Database, string BackupId, string L
 {
     /// <summary>The later of the start time in the id and the last write seen in the folder.</summary>
     public DateTimeOffset LastActivity => StartedAt > LastWrite ? StartedAt : LastWrite;
+
+    /// <summary>A running backup holds the folder's writer lock: never removed, however long it has been idle.</summary>
+    public bool WriterLive { get; init; }
 }

@@ -127,7 +127,7 @@ public class CliBadInputTests
         Assert.False(incomplete.GetProperty("IsComplete").GetBoolean());
         Assert.Equal(backup.Str("BackupId"), incomplete.Str("BackupId"));
 
-        CliRunner.Run("verify", "--path", backup.Location()).ExpectError(1, ErrorIds.BackupManifestMissing);
+        CliRunner.Run("verify", "--path", backup.Location()).ExpectError(2, ErrorIds.BackupManifestMissing); // none found: not damage
         var target = tmp.Combine("restored.sqlite");
         var restore = CliRunner.Run("restore", "--path", backup.Location(), "--target", target).ExpectError(2, ErrorIds.BackupManifestMissing);
         Assert.False(File.Exists(target), restore.ToString());

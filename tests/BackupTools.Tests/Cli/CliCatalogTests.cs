@@ -64,7 +64,7 @@ public class CliCatalogTests
 
         // --max-age: the newest backup is seconds old.
         CliRunner.Run("verify", "--destination", dest, "--database", "crm", "--latest", "--max-age", "1h").Expect(0);
-        var tooOld = CliRunner.Run("verify", "--destination", dest, "--database", "crm", "--latest", "--max-age", "0.00:00:00").ExpectError(1, "BackupTooOld");
+        var tooOld = CliRunner.Run("verify", "--destination", dest, "--database", "crm", "--latest", "--max-age", "0.00:00:00").ExpectError(2, "BackupTooOld");
         Assert.Contains("FAILED", tooOld.StdOut); // the failed result is still output
     }
 

@@ -43,7 +43,7 @@ public class CliEncryptionTests
         Run("verify", "--path", byPass.Location(), "--level", "Checksum", "--json").Expect(0);
         Run("verify", "--path", byPass.Location(), "--level", "Restore", "--passphrase-env", "BT_PASS", "--temp-path", temp, "--json").Expect(0);
         Run("verify", "--path", byKey.Location(), "--level", "Restore", "--private-key", gpg.SecretKeyFile, "--private-key-passphrase-env", "BT_KEYPASS", "--json").Expect(0);
-        Run("verify", "--path", byKey.Location(), "--level", "Structure", "--json").ExpectError(1, ErrorIds.DecryptionKeyRequired);
+        Run("verify", "--path", byKey.Location(), "--level", "Structure", "--json").ExpectError(2, ErrorIds.DecryptionKeyRequired);
 
         // Wrong passphrase / wrong key passphrase: their ids, exit 2, nothing restored.
         var target = tmp.Combine("restored.sqlite");

@@ -67,7 +67,8 @@ public class RetentionOperationTests
         return locations; // newest first
     }
 
-    private static async Task<RetentionPlan> PruneAsync(RetentionRequest request)
+    /// <summary>Plans and removes what the plan marks Remove, as the hosts do without -WhatIf.</summary>
+    internal static async Task<RetentionPlan> PruneAsync(RetentionRequest request)
     {
         var plan = await RetentionOperation.PlanAsync(request, default);
         foreach (var d in plan.Decisions.Where(d => d.Action == RetentionAction.Remove)) await RetentionOperation.RemoveAsync(d, default);

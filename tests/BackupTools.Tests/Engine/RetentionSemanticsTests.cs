@@ -202,12 +202,23 @@ public class RetentionSemanticsTests
             Assert.True(plan.Select(d => (d.Database, d.BackupId)).Distinct().Count() == plan.Count, context);
             foreach (var db in history.GroupBy(b => b.Database))
             {
-                var newestFirst = db.OrderByDescending(b => b.CompletedAt).ThenByDescending(b => b.BackupId, StringComparer.Ordinal).ToList();
+                var all = db.OrderByDescending(b => b.CompletedAt).ThenByDescending(b => b.BackupId, StringComparer.Ordinal).ToList();
                 var decisions = plan.Where(d => d.Database == db.Key).ToDictionary(d => d.BackupId);
                 bool IsKept(BackupInfo b) => decisions[b.BackupId].Action == RetentionAction.Keep;
 
+                // The rules apply to the backups that may be restored; a backup whose last verification found damage
+                // fills no slot, is kept while no newer undamaged backup exists (or by a kept tag), and otherwise goes.
+                var newestFirst = all.Where(b => b.LastVerificationPassed != false).ToList();
+                foreach (var damaged in all.Where(b => b.LastVerificationPassed == false))
+                {
+                    var shouldKeep = newestFirst.Count == 0 || damaged.CompletedAt > newestFirst[0].CompletedAt || damaged.Tags.Intersect(policy.KeepTags).Any();
+                    Assert.True(IsKept(damaged) == shouldKeep, "damaged kept only while newest or held; " + context);
+                    Assert.All(decisions[damaged.BackupId].Reasons, r => Assert.True(r == RetentionPlanner.DamagedNewestReason || r.StartsWith("tag ", StringComparison.Ordinal), "damaged fills no slot; " + context));
+                }
+                if (newestFirst.Count == 0) continue;
+
                 Assert.True(IsKept(newestFirst[0]), "newest kept; " + context);
-                Assert.True(decisions.Values.Count(d => d.Action == RetentionAction.Keep) >= Math.Min(policy.MinimumKeep, newestFirst.Count), "minimum kept; " + context);
+                Assert.True(newestFirst.Count(IsKept) >= Math.Min(policy.MinimumKeep, newestFirst.Count), "minimum kept; " + context);
                 if (newestFirst.FirstOrDefault(b => b.LastVerificationPassed == true) is { } verified)
                     Assert.True(IsKept(verified), "newest verified kept; " + context);
                 foreach (var b in newestFirst.Where(b => b.Tags.Intersect(policy.KeepTags).Any()))
@@ -226,7 +237,7 @@ public class RetentionSemanticsTests
                     var expected = newestFirst
                         .GroupBy(b => key(TimeZoneInfo.ConvertTime(b.CompletedAt!.Value, policy.TimeZone).DateTime))
                         .Select(g => g.First()).Take(count).Select(b => b.BackupId).ToHashSet();
-                    var actual = decisions.Values.Where(d => d.Reasons.Any(r => r.StartsWith(rule + " ", StringComparison.Ordinal))).Select(d => d.BackupId).ToHashSet();
+                    var actual = newestFirst.Select(b => decisions[b.BackupId]).Where(d => d.Reasons.Any(r => r.StartsWith(rule + " ", StringComparison.Ordinal))).Select(d => d.BackupId).ToHashSet();
                     Assert.True(expected.SetEquals(actual), $"{rule} rule; " + context);
                     checkedRules++;
                 }
