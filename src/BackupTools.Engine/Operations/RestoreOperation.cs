@@ -120,6 +120,7 @@ public static class RestoreOperation
             // The engine compared the staged copy before it replaced the target (and refuses on a mismatch): that
             // comparison is the report. A count after the swap could only say so once it is too late.
             verified = staged.Passed;
+            observer.Verbose($"-Verify: the row counts of the restored copy were compared with the manifest before it replaced the target ({staged.Detail}).");
         }
         else if (request.Verify)
         {
