@@ -25,15 +25,21 @@ public sealed class ModuleRunspace : IDisposable
             throw new InvalidOperationException("BackupTools.psd1 did not import: " + string.Join("; ", failed.Errors));
     }
 
-    /// <summary>Runs <paramref name="script"/> with <paramref name="variables"/> set first; never throws for its errors.</summary>
-    public ScriptRun Run(string script, IDictionary? variables = null)
+    /// <summary>A pipeline of <paramref name="script"/> in this runspace, variables set, not started (for BeginInvoke/Stop).</summary>
+    public System.Management.Automation.PowerShell Create(string script, IDictionary? variables = null)
     {
-        using var ps = System.Management.Automation.PowerShell.Create();
+        var ps = System.Management.Automation.PowerShell.Create();
         ps.Runspace = _runspace;
         if (variables is not null)
             foreach (DictionaryEntry v in variables)
                 _runspace.SessionStateProxy.SetVariable((string)v.Key, v.Value);
-        ps.AddScript(script);
+        return ps.AddScript(script);
+    }
+
+    /// <summary>Runs <paramref name="script"/> with <paramref name="variables"/> set first; never throws for its errors.</summary>
+    public ScriptRun Run(string script, IDictionary? variables = null)
+    {
+        using var ps = Create(script, variables);
         Exception? terminating = null;
         var output = new List<PSObject>();
         try

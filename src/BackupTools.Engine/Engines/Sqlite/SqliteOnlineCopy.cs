@@ -11,6 +11,8 @@ namespace BackupTools.Engines.Sqlite;
 internal static class SqliteOnlineCopy
 {
     private const int PagesPerStep = 4096;
+    /// <summary>A locked source is tried this often, waiting a little longer each time (about 45 s in all).</summary>
+    private const int LockedAttempts = 10;
 
     public static void Copy(string sourcePath, string destinationPath, IOperationObserver observer, CancellationToken ct)
     {
@@ -21,10 +23,11 @@ internal static class SqliteOnlineCopy
                 CopyOnce(sourcePath, destinationPath, observer, ct);
                 return;
             }
-            catch (SqliteException ex) when (ex.SqliteErrorCode is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && attempt < 5)
+            catch (SqliteException ex) when (ex.SqliteErrorCode is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && attempt < LockedAttempts)
             {
-                observer.Warning($"The source database is locked by a writer (attempt {attempt} of 5); retrying.");
-                Task.Delay(TimeSpan.FromSeconds(attempt), ct).GetAwaiter().GetResult();
+                observer.Warning($"The source database is locked by a writer (attempt {attempt} of {LockedAttempts}); retrying.");
+                // The wait between attempts is where a cancellation lands: SQLite's own busy wait cannot be interrupted.
+                Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), ct).GetAwaiter().GetResult();
             }
         }
     }
@@ -39,6 +42,9 @@ internal static class SqliteOnlineCopy
             // A deferred transaction takes its snapshot at the first read.
             touch.Transaction = tx;
             touch.CommandText = "SELECT count(*) FROM sqlite_master;";
+            // Microsoft.Data.Sqlite retries a busy database for CommandTimeout seconds without looking at the token:
+            // keep that wait short and let the cancellable loop in Copy do the waiting.
+            touch.CommandTimeout = 1;
             touch.ExecuteScalar();
         }
         var backup = raw.sqlite3_backup_init(destination.Handle, "main", source.Handle, "main");

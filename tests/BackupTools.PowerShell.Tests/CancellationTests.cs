@@ -1,0 +1,53 @@
+using System.Collections;
+using System.Diagnostics;
+using System.Management.Automation;
+using BackupTools.PowerShell.Tests.Support;
+
+namespace BackupTools.PowerShell.Tests;
+
+/// <summary>Ctrl+C (PowerShell.Stop, what the console does) cancels the engine's token at once and leaves nothing behind.</summary>
+public sealed class CancellationTests : IClassFixture<ModuleRunspace>, IDisposable
+{
+    private readonly ModuleRunspace _ps;
+    private readonly Scratch _dir = new();
+
+    public CancellationTests(ModuleRunspace ps) => _ps = ps;
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Stopping_New_DbBackup_while_it_waits_for_a_locked_source_ends_it_promptly_and_lists_nothing()
+    {
+        var source = _dir.Chinook();
+        var destination = _dir.Combine("backups");
+        // Another process holds an exclusive lock: the online copy waits and retries until it is cancelled.
+        using var holder = Process.Start(new ProcessStartInfo("sqlite3", source) { RedirectStandardInput = true })!;
+        holder.StandardInput.WriteLine("BEGIN EXCLUSIVE; CREATE TABLE held(x); INSERT INTO held VALUES (1);");
+        holder.StandardInput.Flush();
+        var ps = _ps.Create("New-DbBackup -Source $source -Destination $destination",
+            new Hashtable { ["source"] = source, ["destination"] = destination });
+        try
+        {
+            var running = ps.BeginInvoke();
+            // The lock holds the backup: after a few seconds it is still waiting.
+            Thread.Sleep(TimeSpan.FromSeconds(3));
+            Assert.Equal(PSInvocationState.Running, ps.InvocationStateInfo.State);
+
+            var clock = Stopwatch.StartNew();
+            ps.Stop();
+
+            Assert.Throws<PipelineStoppedException>(() => ps.EndInvoke(running));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {clock.Elapsed}");
+            Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        }
+        finally
+        {
+            if (ps.InvocationStateInfo.State == PSInvocationState.Running) ps.Stop();
+            ps.Dispose();
+            holder.Kill();
+            holder.WaitForExit();
+        }
+        var listed = _ps.Run("@(Get-DbBackup $destination -IncludeIncomplete -ErrorAction SilentlyContinue).Count", new Hashtable { ["destination"] = destination });
+        Assert.Equal(0, listed.Output.Single().BaseObject);
+    }
+}
