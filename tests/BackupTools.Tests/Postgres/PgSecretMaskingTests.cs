@@ -2,6 +2,7 @@ using BackupTools.Configuration;
 using BackupTools.Engines.Postgres;
 using BackupTools.Tests.Cli;
 using BackupTools.Tests.Config;
+using BackupTools.Tests.Notifications;
 using BackupTools.Tests.TestSupport;
 
 namespace BackupTools.Tests.Postgres;
@@ -89,6 +90,30 @@ public class PgSecretMaskingTests
             Assert.Contains("backuptools:", result.StdErr);
             Assert.DoesNotContain("S3cret", result.StdOut + result.StdErr);
             Assert.DoesNotContain("S3cret", File.ReadAllText(log));
+        }
+    }
+
+    [Fact]
+    public async Task The_healthchecks_fail_body_and_the_slack_message_never_show_a_psw_secret()
+    {
+        using var tmp = new TempDir("bt-mask-");
+        foreach (var source in new[] { "Host=127.0.0.1;Port=1;Username=u;psw=S3cretPsw", "Host=127.0.0.1;Port=1;Username=u;psw=S3cretPsw;Bogus=1" })
+        {
+            using var hc = new NotificationServer();
+            using var slack = new NotificationServer();
+            var slackFile = tmp.Combine(Guid.NewGuid().ToString("N") + ".url");
+            File.WriteAllText(slackFile, slack.Url("/services/T/B/X") + "\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(slackFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var result = CliRunner.RunWithEnvironment(new Dictionary<string, string?> { ["BT_HC_URL"] = hc.Url("/ping") }, new[]
+            {
+                "backup", "--source", source, "--destination", tmp.Combine("d"), "--healthchecks-url-env", "BT_HC_URL", "--slack-webhook-url-file", slackFile,
+            });
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.DoesNotContain("S3cret", result.StdOut + result.StdErr);
+            var fail = Assert.Single(await hc.WaitForAsync(2), p => p.Path == "/ping/fail");
+            Assert.DoesNotContain("S3cret", fail.Body);
+            var post = Assert.Single(await slack.WaitForAsync(1));
+            Assert.DoesNotContain("S3cret", post.Body);
         }
     }
 }
