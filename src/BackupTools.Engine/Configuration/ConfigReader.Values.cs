@@ -177,24 +177,9 @@ internal sealed partial class ConfigReader
         return s;
     }
 
-    [GeneratedRegex(@"(?i)(^|[\s;])(password|pwd)\s*=")]
-    private static partial Regex PasswordKeyword();
-
-    /// <summary>True when a connection string carries a password (URI user:password@ or a password= keyword).</summary>
-    internal static bool HasPassword(string source)
-    {
-        if (PasswordKeyword().IsMatch(source)) return true;
-        var scheme = source.IndexOf("://", StringComparison.Ordinal);
-        if (scheme < 0) return false;
-        var rest = source[(scheme + 3)..];
-        var end = rest.IndexOfAny(new[] { '/', '?', '#' });
-        var authority = end < 0 ? rest : rest[..end];
-        var at = authority.LastIndexOf('@');
-        if (at > 0 && authority[..at].Contains(':')) return true;
-        // ?password=... in a URI query
-        var query = source.IndexOf('?');
-        return query >= 0 && Regex.IsMatch(source[(query + 1)..], @"(?i)(^|&)(password|pwd)=");
-    }
+    /// <summary>True when a connection string carries a secret (URI user:password@ or any password keyword or alias).</summary>
+    // The same rule that masks connection strings in messages, so every alias refused here is also masked there.
+    internal static bool HasPassword(string source) => Engines.Postgres.PgEndpoint.HasSecret(source);
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvironmentName();

@@ -15,7 +15,8 @@ public static class ProfileDescription
     {
         var d = new Dictionary<string, object?>(StringComparer.Ordinal);
         Add(d, "name", p.Name);
-        Add(d, "source", p.Source);
+        // The reader refuses a source with a secret; masking here keeps config show safe should one get through.
+        Add(d, "source", Engines.Postgres.PgEndpoint.Redact(p.Source));
         Add(d, "engine", p.Engine);
         Add(d, "user", p.User);
         Add(d, "password", p.Password?.ToString());

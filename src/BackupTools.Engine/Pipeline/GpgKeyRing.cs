@@ -48,6 +48,7 @@ internal static class GpgKeyRing
             CreateNoWindow = true,
         };
         foreach (var a in new[] { "--batch", "--no-tty", "--armor", "--export", "--", id }) info.ArgumentList.Add(a);
+        Util.ChildEnvironment.Apply(info, Util.ChildEnvironment.Gpg);
         try
         {
             using var process = Process.Start(info) ?? throw new InvalidOperationException("the process did not start");

@@ -73,6 +73,7 @@ internal static partial class PgClientTools
         try
         {
             var psi = new ProcessStartInfo(exe, "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            Util.ChildEnvironment.Apply(psi, Util.ChildEnvironment.Postgres);
             using var p = Process.Start(psi)!;
             var text = p.StandardOutput.ReadToEnd();
             p.WaitForExit(10_000);

@@ -45,6 +45,7 @@ internal sealed class PgProcess : IDisposable
             StandardErrorEncoding = Encoding.UTF8,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        Util.ChildEnvironment.Apply(psi, Util.ChildEnvironment.Postgres);
         foreach (var (k, v) in environment)
         {
             if (v is null) psi.Environment.Remove(k);
