@@ -24,6 +24,7 @@ public sealed class CancellationTests : IClassFixture<ModuleRunspace>, IDisposab
         using var holder = Process.Start(new ProcessStartInfo("sqlite3", source) { RedirectStandardInput = true })!;
         holder.StandardInput.WriteLine("BEGIN EXCLUSIVE; CREATE TABLE held(x); INSERT INTO held VALUES (1);");
         holder.StandardInput.Flush();
+        WaitUntilLocked(source);
         var ps = _ps.Create("New-DbBackup -Source $source -Destination $destination",
             new Hashtable { ["source"] = source, ["destination"] = destination });
         try
@@ -49,5 +50,22 @@ public sealed class CancellationTests : IClassFixture<ModuleRunspace>, IDisposab
         }
         var listed = _ps.Run("@(Get-DbBackup $destination -IncludeIncomplete -ErrorAction SilentlyContinue).Count", new Hashtable { ["destination"] = destination });
         Assert.Equal(0, listed.Output.Single().BaseObject);
+    }
+
+    /// <summary>Until another reader is refused: the holder has the exclusive lock (sqlite3 waits 0 ms on a lock by default).</summary>
+    private static void WaitUntilLocked(string database)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var probe = new ProcessStartInfo("sqlite3", new[] { database, "SELECT count(*) FROM sqlite_master;" }) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(probe)!;
+            var error = p.StandardError.ReadToEnd();
+            p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (error.Contains("locked", StringComparison.OrdinalIgnoreCase)) return;
+            if (DateTime.UtcNow > deadline) Assert.Fail("the lock holder never took its lock");
+            Thread.Sleep(50);
+        }
     }
 }
