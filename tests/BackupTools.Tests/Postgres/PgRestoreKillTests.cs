@@ -46,8 +46,22 @@ public sealed class PgRestoreKillTests(PgCluster pg, ITestOutputHelper output)
             {
                 using var process = CliRunner.StartWithEnvironment(Environment, ["restore", "--path", backup.Location, "--target", target, "--force"]);
                 var drained = CliRunner.CollectOutput(process);
-                var delay = (int)(runtime * (0.2 + 0.9 * (run + random.NextDouble()) / runs));
-                Thread.Sleep(delay);
+                int delay;
+                if (run == 0)
+                {
+                    // One run surely dies mid-copy: killed a random moment after its copy database appeared (the others
+                    // spread over the whole run, so on a slow machine they may all land before the copy exists).
+                    var started = Stopwatch.StartNew();
+                    while (pg.CountDatabases(target + "\\_bt\\_restore\\_%") == 0 && started.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited)
+                        Thread.Sleep(20);
+                    Thread.Sleep(random.Next(0, (int)Math.Max(1, runtime / 4)));
+                    delay = (int)started.ElapsedMilliseconds;
+                }
+                else
+                {
+                    delay = (int)(runtime * (0.2 + 0.9 * (run + random.NextDouble()) / runs));
+                    Thread.Sleep(delay);
+                }
                 var copies = pg.CountDatabases(target + "\\_bt\\_restore\\_%");
                 process.Kill(); // SIGKILL: no cleanup code runs
                 process.WaitForExit();
