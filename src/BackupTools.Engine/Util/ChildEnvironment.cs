@@ -22,8 +22,8 @@ internal static class ChildEnvironment
     };
 
     /// <summary>
-    /// libpq variables that shape a connection but hold no secret. PGPASSWORD is never passed (a password reaches the
-    /// tools through a private pgpass file); PGPASSFILE is, so a user's own password file keeps working.
+    /// libpq variables that shape a connection but hold no secret. PGPASSWORD is not inherited: PgSession sets it to the
+    /// password it resolved (or removes it); PGPASSFILE is passed, so a user's own password file keeps working.
     /// </summary>
     public static readonly IReadOnlyList<string> Postgres = new[]
     {

@@ -51,6 +51,18 @@ public sealed partial class PgCluster
     public long CountDatabases(string pattern) =>
         Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{pattern.Replace("'", "''")}'");
 
+    /// <summary>The names of the databases LIKE <paramref name="pattern"/> (e.g. what a killed restore left).</summary>
+    public IReadOnlyList<string> DatabasesLike(string pattern)
+    {
+        using var c = Open();
+        using var cmd = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname LIKE @p", c);
+        cmd.Parameters.AddWithValue("p", pattern);
+        using var r = cmd.ExecuteReader();
+        var names = new List<string>();
+        while (r.Read()) names.Add(r.GetString(0));
+        return names;
+    }
+
     /// <summary>
     /// Cancels <paramref name="cts"/> as soon as a database LIKE <paramref name="pattern"/> exists (a scratch restore is
     /// then under way); true when it did, false when <paramref name="cts"/> was cancelled otherwise first.

@@ -14,7 +14,7 @@ internal static class PgDrillChecks
 
     public static async Task<IReadOnlyList<CheckResult>> AmcheckAsync(PgEndpoint target, EngineOptions options, CancellationToken ct)
     {
-        using var session = new PgSession(target, options);
+        var session = new PgSession(target, options);
         int serverMajor;
         bool created;
         await using (var connection = await session.OpenAsync(ct).ConfigureAwait(false))
@@ -80,7 +80,7 @@ internal static class PgDrillChecks
 
     public static async Task<string?> QueryScalarAsync(PgEndpoint target, string sql, EngineOptions options, CancellationToken ct)
     {
-        using var session = new PgSession(target, options);
+        var session = new PgSession(target, options);
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         try

@@ -35,7 +35,7 @@ internal static class PgRestorer
         var archive = manifest.Artifacts.FirstOrDefault(a => a.Format == PostgresEngine.ArchiveFormat)
             ?? throw new BackupToolsException(ErrorIds.BackupManifestUnsupported, ErrorKind.InvalidData,
                 $"Backup '{context.Location}' has no pg_dump archive artifact; it cannot be restored as PostgreSQL.", context.Location);
-        using var session = new PgSession(endpoint, options);
+        var session = new PgSession(endpoint, options);
         var database = session.Endpoint.Database;
         var tools = PgClientTools.Resolve(options, 0, "pg_restore");
         context.Observer.Verbose($"Restoring with {tools.Path("pg_restore")} {tools.Version}.");

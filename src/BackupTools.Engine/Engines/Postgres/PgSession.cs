@@ -1,5 +1,3 @@
-using System.Text;
-using BackupTools.Util;
 using Npgsql;
 
 namespace BackupTools.Engines.Postgres;
@@ -7,12 +5,12 @@ namespace BackupTools.Engines.Postgres;
 /// <summary>
 /// Credentials for one endpoint, resolved once: -Credential, then a password written in the connection string, then
 /// PGPASSWORD; otherwise libpq and Npgsql fall back to ~/.pgpass (or PGPASSFILE) themselves. Child tools get the
-/// password through a private 0600 pgpass file in a 0700 temp folder (never argv, never PGPASSWORD), removed on dispose.
+/// password as PGPASSWORD in their own environment only (never argv, never a file): nothing holding it can outlive the
+/// processes, even after kill -9, and /proc/PID/environ is readable only by the same user (and root).
 /// </summary>
-internal sealed class PgSession : IDisposable
+internal sealed class PgSession
 {
     private readonly string? _password;
-    private string? _passDir;
 
     public PgSession(PgEndpoint endpoint, EngineOptions options)
     {
@@ -68,7 +66,7 @@ internal sealed class PgSession : IDisposable
         }
     }
 
-    /// <summary>Environment for pg_dump/pg_restore/pg_dumpall/psql: connection facts and, if known, a private pgpass file.</summary>
+    /// <summary>Environment for pg_dump/pg_restore/pg_dumpall/psql: connection facts and, if known, the password.</summary>
     public IDictionary<string, string?> ToolEnvironment(string? database = null)
     {
         var env = new Dictionary<string, string?>
@@ -79,32 +77,16 @@ internal sealed class PgSession : IDisposable
             ["PGDATABASE"] = database ?? Endpoint.Database,
             ["PGAPPNAME"] = "BackupTools",
             ["PGCONNECT_TIMEOUT"] = "15",
-            ["PGPASSWORD"] = null,
+            ["PGPASSWORD"] = _password,
             ["PGSERVICE"] = null,
             ["PGOPTIONS"] = null,
         };
         if (!string.IsNullOrEmpty(Endpoint.SslMode)) env["PGSSLMODE"] = Endpoint.SslMode;
-        if (_password is not null) env["PGPASSFILE"] = PassFile();
         return env;
-    }
-
-    private string PassFile()
-    {
-        if (_passDir is null)
-        {
-            _passDir = Path.Combine(Path.GetTempPath(), "bt-pgpass-" + Guid.NewGuid().ToString("N")[..12]);
-            FileSystem.CreatePrivateDirectory(_passDir);
-            using var file = FileSystem.OpenPrivateFile(Path.Combine(_passDir, "pgpass"), FileMode.CreateNew);
-            var line = $"*:*:*:{Escape(User)}:{Escape(_password!)}\n";
-            file.Write(Encoding.UTF8.GetBytes(line));
-        }
-        return Path.Combine(_passDir, "pgpass");
     }
 
     /// <summary>A libpq conninfo naming only the database, so a name with '=' or spaces is never misread; the rest comes from the environment.</summary>
     public static string DbNameConnInfo(string database) => "dbname='" + database.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
-
-    private static string Escape(string s) => s.Replace("\\", "\\\\").Replace(":", "\\:");
 
     private static SslMode ParseSslMode(string? mode) => mode?.ToLowerInvariant() switch
     {
@@ -119,11 +101,4 @@ internal sealed class PgSession : IDisposable
     };
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
-
-    public void Dispose()
-    {
-        if (_passDir is null) return;
-        try { Directory.Delete(_passDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        _passDir = null;
-    }
 }

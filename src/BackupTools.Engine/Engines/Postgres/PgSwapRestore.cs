@@ -58,7 +58,7 @@ internal static class PgSwapRestore
             : PgRestorer.EncodingClause(context.Manifest);
         observer.Verbose($"Restoring into '{scratch}' beside '{target}'; '{target}' is replaced only after the copy matches the manifest.");
         await PgRestorer.CreateDatabaseAsync(guard, session, scratch, locale, ct).ConfigureAwait(false);
-        using var scratchSession = new PgSession(endpoint.WithDatabase(scratch), options);
+        var scratchSession = new PgSession(endpoint.WithDatabase(scratch), options);
         List<CheckResult> checks;
         long bytes;
         try
@@ -89,7 +89,7 @@ internal static class PgSwapRestore
         }
         else if (targetExists)
         {
-            using var previousSession = new PgSession(endpoint.WithDatabase(previous), options);
+            var previousSession = new PgSession(endpoint.WithDatabase(previous), options);
             try
             {
                 // The swap has committed: the restore succeeded whatever happens to the old copy now.

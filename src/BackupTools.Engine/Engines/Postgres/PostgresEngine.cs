@@ -39,7 +39,7 @@ public sealed class PostgresEngine : IDatabaseEngine
 
     public async Task ValidateSourceAsync(string source, EngineOptions options, CancellationToken ct)
     {
-        using var session = new PgSession(PgEndpoint.Parse(source), options);
+        var session = new PgSession(PgEndpoint.Parse(source), options);
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
         var facts = await PgCatalog.ServerFactsAsync(connection, ct).ConfigureAwait(false);
         PgClientTools.Resolve(options, facts.Major);
@@ -48,7 +48,7 @@ public sealed class PostgresEngine : IDatabaseEngine
     public async Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct)
     {
         var options = context.Options;
-        using var session = new PgSession(PgEndpoint.Parse(context.Source), options);
+        var session = new PgSession(PgEndpoint.Parse(context.Source), options);
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
         var facts = await PgCatalog.ServerFactsAsync(connection, ct).ConfigureAwait(false);
         var tools = PgClientTools.Resolve(options, facts.Major);
@@ -180,7 +180,7 @@ public sealed class PostgresEngine : IDatabaseEngine
 
     public async Task<bool> TargetExistsAsync(string target, EngineOptions options, CancellationToken ct)
     {
-        using var session = new PgSession(PgEndpoint.Parse(target), options);
+        var session = new PgSession(PgEndpoint.Parse(target), options);
         var state = await PgRestorer.TargetStateAsync(session, ct).ConfigureAwait(false);
         return state.HasObjects;
     }
@@ -197,13 +197,13 @@ public sealed class PostgresEngine : IDatabaseEngine
 
     public async Task DropScratchAsync(string target, EngineOptions options, CancellationToken ct)
     {
-        using var session = new PgSession(PgEndpoint.Parse(target), options);
+        var session = new PgSession(PgEndpoint.Parse(target), options);
         await PgRestorer.DropDatabaseAsync(session, ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<CheckResult>> CheckDatabaseAsync(string target, BackupManifest manifest, EngineOptions options, CancellationToken ct)
     {
-        using var session = new PgSession(PgEndpoint.Parse(target), options);
+        var session = new PgSession(PgEndpoint.Parse(target), options);
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
         return await CompareWithManifestAsync(connection, manifest, ct).ConfigureAwait(false);
     }
@@ -229,7 +229,7 @@ public sealed class PostgresEngine : IDatabaseEngine
 
     public async Task<IReadOnlyList<TableRowCount>> CountRowsAsync(string target, EngineOptions options, CancellationToken ct)
     {
-        using var session = new PgSession(PgEndpoint.Parse(target), options);
+        var session = new PgSession(PgEndpoint.Parse(target), options);
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
         var tables = await PgCatalog.TablesAsync(connection, ct).ConfigureAwait(false);
         return await PgCatalog.CountRowsAsync(connection, tables, ct).ConfigureAwait(false);
