@@ -32,10 +32,10 @@ internal sealed class ConsoleObserver(bool verbose, bool showProgress) : IOperat
 
     public void Verbose(string message)
     {
-        if (verbose) WriteError("VERBOSE: " + message);
+        if (verbose) WriteError("VERBOSE: " + Util.SecretText.Mask(message));
     }
 
-    public void Warning(string message) => WriteError("WARNING: " + message);
+    public void Warning(string message) => WriteError("WARNING: " + Util.SecretText.Mask(message));
 
     /// <summary>Writes one line to stderr, first clearing a progress line that is showing.</summary>
     public void WriteError(string line)

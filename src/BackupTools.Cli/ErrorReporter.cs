@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BackupTools.Cli.Logging;
 using BackupTools.Cli.Output;
+using BackupTools.Util;
 
 namespace BackupTools.Cli;
 
@@ -33,6 +34,8 @@ internal sealed class ErrorReporter(bool json, ConsoleObserver console, CliLog? 
     public void Report(string errorId, ErrorKind kind, string message, object? target, int exitCode, string? database = null, string? phase = null)
     {
         SetExitCode(exitCode);
+        message = SecretText.Mask(message);
+        target = SecretText.MaskTarget(target);
         log?.Write(new LogEntry(DateTimeOffset.UtcNow, "error", message) { Database = database, Phase = phase, ErrorId = errorId });
         if (database is not null) message = $"[{database}] {(phase is null ? "" : phase + ": ")}{message}";
         console.WriteError($"backuptools: {errorId}: {message}");

@@ -9,6 +9,9 @@ namespace BackupTools.Cli.Logging;
 /// <summary>One line of the log (and of JSON stderr): when, how important, which database and step, what happened.</summary>
 internal sealed record LogEntry(DateTimeOffset Time, string Level, string Message)
 {
+    /// <summary>The message, masked: a log line or JSON event never carries a secret, whoever wrote it.</summary>
+    public string Message { get; init; } = SecretText.Mask(Message);
+
     public string? Command { get; init; }
     public string? Database { get; init; }
     public string? Phase { get; init; }

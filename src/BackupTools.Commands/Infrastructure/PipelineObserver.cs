@@ -40,9 +40,9 @@ internal sealed class PipelineObserver : IOperationObserver, IDisposable
         Enqueue(new ObserverEvent.ProgressEvent(progress));
     }
 
-    public void Verbose(string message) => Enqueue(new ObserverEvent.VerboseEvent(message));
+    public void Verbose(string message) => Enqueue(new ObserverEvent.VerboseEvent(Util.SecretText.Mask(message)));
 
-    public void Warning(string message) => Enqueue(new ObserverEvent.WarningEvent(message));
+    public void Warning(string message) => Enqueue(new ObserverEvent.WarningEvent(Util.SecretText.Mask(message)));
 
     /// <summary>Runs <paramref name="write"/> on the pipeline thread in order with the messages (e.g. to output a result as soon as it is ready).</summary>
     public void Post(Action write) => Enqueue(new ObserverEvent.CallbackEvent(write));

@@ -2,16 +2,17 @@ namespace BackupTools;
 
 /// <summary>
 /// A failure the user can act on: a stable PascalCase error id (noun + failure), a class, the item that failed,
-/// and a message that says what was wrong and what to do. Messages never carry secrets.
+/// and a message that says what was wrong and what to do. Messages never carry secrets: the message and a string
+/// target pass through <see cref="Util.SecretText.Mask"/>, whichever code built them.
 /// </summary>
 public sealed class BackupToolsException : Exception
 {
     public BackupToolsException(string errorId, ErrorKind kind, string message, object? target = null, Exception? inner = null)
-        : base(message, inner)
+        : base(Util.SecretText.Mask(message), inner)
     {
         ErrorId = errorId;
         Kind = kind;
-        Target = target;
+        Target = Util.SecretText.MaskTarget(target);
     }
 
     public string ErrorId { get; }

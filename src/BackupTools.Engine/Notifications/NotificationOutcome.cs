@@ -23,8 +23,10 @@ public sealed record NotificationOutcome
     public string? Database { get; init; }
     /// <summary>The PascalCase error id of a failure (docs/errors.md).</summary>
     public string? ErrorId { get; init; }
-    /// <summary>The error text of a failure, or a one-line summary of a success.</summary>
-    public string? Message { get; init; }
+    /// <summary>The error text of a failure, or a one-line summary of a success; masked (<see cref="Util.SecretText"/>).</summary>
+    public string? Message { get => _message; init => _message = Util.SecretText.MaskOrNull(value); }
+
+    private readonly string? _message;
 
     public static NotificationOutcome Success(string? database = null, string? summary = null) =>
         new() { Succeeded = true, Database = database, Message = summary };

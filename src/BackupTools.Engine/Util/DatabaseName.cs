@@ -18,10 +18,11 @@ public static partial class DatabaseName
                 "letter or digit. Pass -DatabaseName to choose one.", name);
     }
 
-    /// <summary>A valid name derived from a file name: unsafe characters become '_'.</summary>
+    /// <summary>A valid name derived from a file name: unsafe characters become '_'. A secret in it (a value such as
+    /// psw=... taken for a path) is masked first: the name is shown everywhere, and once '=' became '_' no rule could find it.</summary>
     public static string FromFileName(string fileName)
     {
-        var stem = Path.GetFileNameWithoutExtension(fileName);
+        var stem = Path.GetFileNameWithoutExtension(SecretText.Mask(fileName));
         var chars = stem.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_').ToArray();
         var name = new string(chars).Trim('.', '_', '-');
         return name.Length == 0 ? "database" : name.Length > 128 ? name[..128] : name;

@@ -116,4 +116,42 @@ public class PgSecretMaskingTests
             Assert.DoesNotContain("S3cret", post.Body);
         }
     }
+
+    [Theory]
+    [InlineData("psw=S3cretPsw")]
+    [InlineData("pwd=S3cretPsw")]
+    [InlineData("Password=S3cretPsw")]
+    [InlineData("psw=S3cretPsw;Bogus=1")]
+    public async Task A_secret_in_a_value_taken_for_a_sqlite_path_is_never_shown(string source)
+    {
+        // No host or dbname key: the SQLite engine claims it as a path, and its "does not exist" message quotes it.
+        using var tmp = new TempDir("bt-mask-");
+        using var hc = new NotificationServer();
+        var log = tmp.Combine("run.log");
+        foreach (var json in new[] { false, true })
+        {
+            var args = new List<string> { "backup", "--source", source, "--destination", tmp.Combine("d"), "--log-file", log, "--healthchecks-url-env", "BT_HC_URL", "--verbose" };
+            if (json) args.Add("--json");
+            var result = CliRunner.RunWithEnvironment(new Dictionary<string, string?> { ["BT_HC_URL"] = hc.Url("/ping") }, args.ToArray());
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("backuptools:", result.StdErr);
+            Assert.DoesNotContain("S3cret", result.StdOut + result.StdErr);
+        }
+        Assert.DoesNotContain("S3cret", File.ReadAllText(log));
+        var fails = (await hc.WaitForAsync(2)).Where(p => p.Path == "/ping/fail").ToList();
+        Assert.NotEmpty(fails);
+        Assert.All(fails, f => Assert.DoesNotContain("S3cret", f.Body));
+    }
+
+    [Fact]
+    public void An_error_built_by_any_engine_masks_its_message_and_target()
+    {
+        var ex = new BackupToolsException(ErrorIds.SourceNotFound, ErrorKind.ObjectNotFound,
+            "Source database '/srv/psw=S3cretPsw' does not exist; also pwd = 'S3cret Psw' and postgresql://u:S3cret@h/d.", "/srv/psw=S3cretPsw");
+        Assert.DoesNotContain("S3cret", ex.Message);
+        Assert.Contains("psw=***", ex.Message);
+        Assert.Equal("/srv/psw=***", ex.Target);
+        var outcome = BackupTools.Notifications.NotificationOutcome.Failure("db", ErrorIds.SourceNotFound, "could not open psw=S3cretPsw");
+        Assert.DoesNotContain("S3cret", outcome.Message);
+    }
 }

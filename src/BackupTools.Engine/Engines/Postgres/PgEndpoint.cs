@@ -9,7 +9,7 @@ namespace BackupTools.Engines.Postgres;
 /// a libpq keyword string (host=db1 dbname=app) or an Npgsql-style string (Host=db1;Database=app). The password,
 /// if the string carried one, is kept apart so that <see cref="ToString"/> never shows it.
 /// </summary>
-internal sealed partial record PgEndpoint
+internal sealed record PgEndpoint
 {
     public string Host { get; init; } = "localhost";
     public int Port { get; init; } = 5432;
@@ -59,35 +59,11 @@ internal sealed partial record PgEndpoint
     /// <summary>Server address for messages: host:port.</summary>
     public string Server => Host.StartsWith('/') ? $"{Host} (socket, port {Port})" : $"{Host}:{Port}";
 
-    /// <summary>
-    /// Replaces every secret in a connection string (or in a message quoting one) with ***: the URI userinfo password
-    /// and the value of every password keyword (libpq password/sslpassword, Npgsql Password/PSW/PWD/SSL Password), in
-    /// any case, with spaces around '=', quoted with '...' (\' and '' escapes) or "..." ("" escape), or bare. This is the
-    /// one masking rule: messages, logs, notifications, config show and the configuration's literal-secret check use it.
-    /// </summary>
-    public static string Redact(string value)
-    {
-        var s = UriUserInfoPassword().Replace(value, "$1:***@");
-        // Npgsql-style strings end a bare value at ';' only (it may hold spaces); libpq ends it at whitespace too.
-        var npgsql = s.Contains(';') && !s.Contains("://", StringComparison.Ordinal);
-        return (npgsql ? NpgsqlSecretKeyword() : LibpqSecretKeyword()).Replace(s, m => m.Groups["key"].Value + "=***");
-    }
+    /// <summary>The connection string (or a message quoting one) with every secret replaced by ***: <see cref="Util.SecretText.Mask"/>.</summary>
+    public static string Redact(string value) => Util.SecretText.Mask(value);
 
     /// <summary>True when the string carries a secret that <see cref="Redact"/> would mask.</summary>
-    public static bool HasSecret(string value) => !string.Equals(Redact(value), value, StringComparison.Ordinal);
-
-    // The password may hold '@' when it is not percent-encoded; the greedy match runs to the last '@' of the authority.
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?i)(postgres(?:ql)?://[^:/@\s]*):[^/\s]*@")]
-    private static partial System.Text.RegularExpressions.Regex UriUserInfoPassword();
-
-    private const string SecretKey = @"(?<![A-Za-z0-9_])(?<key>ssl\s*password|password|psw|pwd)\s*=\s*";
-    private const string QuotedValue = @"'(?:\\.|''|[^'\\])*(?:'|$)|""(?:""""|[^""])*(?:""|$)";
-
-    [System.Text.RegularExpressions.GeneratedRegex("(?i)" + SecretKey + "(?:" + QuotedValue + @"|[^;]*)")]
-    private static partial System.Text.RegularExpressions.Regex NpgsqlSecretKeyword();
-
-    [System.Text.RegularExpressions.GeneratedRegex("(?i)" + SecretKey + "(?:" + QuotedValue + @"|(?:\\.|[^\s&])*)")]
-    private static partial System.Text.RegularExpressions.Regex LibpqSecretKeyword();
+    public static bool HasSecret(string value) => Util.SecretText.HasSecret(value);
 
     private static PgEndpoint ParseUri(string value)
     {
