@@ -39,12 +39,19 @@ internal static class S3Flags
         $"Parts uploaded / ranges downloaded at once per object (1-{StoreOptions.MaxConcurrency}, default {StoreOptions.DefaultConcurrency}).",
         min: 1, max: StoreOptions.MaxConcurrency);
 
+    public static readonly Option<TimeSpan?> Timeout = CommonOptions.Duration("--s3-timeout",
+        "How long one S3 request attempt may go without an answer or without data moving (1s to 10m, default 60s); a request fails with S3RequestTimedOut after two such attempts.");
+
+    /// <summary>Every S3 flag (run refuses them: its S3 settings come from the configuration file).</summary>
+    public static Option[] All => new Option[] { Endpoint, Region, ForcePathStyle, StorageClass, ServerSideEncryption, KmsKeyId, Profile, Concurrency, Timeout };
+
     public static void AddTo(Command root)
     {
         StorageClass.Recursive = true;
         ServerSideEncryption.Recursive = true;
         Concurrency.Recursive = true;
-        foreach (var o in new Option[] { Endpoint, Region, ForcePathStyle, StorageClass, ServerSideEncryption, KmsKeyId, Profile, Concurrency })
+        Timeout.Recursive = true;
+        foreach (var o in All)
             root.Options.Add(o);
     }
 
@@ -63,6 +70,7 @@ internal static class S3Flags
             KmsKeyId = parse.GetValue(KmsKeyId),
             Profile = parse.GetValue(Profile),
             Concurrency = parse.GetValue(Concurrency),
+            RequestTimeout = parse.GetValue(Timeout),
         };
     }
 

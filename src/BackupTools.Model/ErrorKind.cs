@@ -20,4 +20,5 @@ public enum ErrorKind
     NotImplemented,
     AuthenticationError,
     ConnectionError,
+    OperationTimeout,
 }

@@ -119,7 +119,7 @@ Describe 'Cmdlet metadata' {
 Describe 'S3 parameters (issue 4)' {
     It '<_> takes the S3 parameters, none mandatory' -ForEach @('New-DbBackup', 'Get-DbBackup', 'Test-BackupIntegrity', 'Restore-DbBackup', 'Remove-ExpiredBackup', 'Invoke-DrDrill') {
         $params = (Get-Command $_).Parameters
-        foreach ($name in 'S3Endpoint', 'S3Region', 'S3ForcePathStyle', 'StorageClass', 'S3ServerSideEncryption', 'S3KmsKeyId', 'S3Profile', 'S3Credential', 'S3Concurrency') {
+        foreach ($name in 'S3Endpoint', 'S3Region', 'S3ForcePathStyle', 'StorageClass', 'S3ServerSideEncryption', 'S3KmsKeyId', 'S3Profile', 'S3Credential', 'S3Concurrency', 'S3Timeout') {
             $params.Keys | Should -Contain $name
             $params[$name].Attributes.Where({ $_ -is [System.Management.Automation.ParameterAttribute] }).Mandatory | Should -Not -Contain $true
         }

@@ -30,8 +30,7 @@ internal static class RunVerb
             if (parse.GetValue(ConfigFlags.Profile) is { Length: > 0 })
                 throw CliContext.Usage(UsageError.CommandLineInvalid,
                     "run takes every database of the configuration file, or those named with --database; --profile is for the single-database verbs.");
-            var s3Flag = new Option[] { S3Flags.Endpoint, S3Flags.Region, S3Flags.ForcePathStyle, S3Flags.StorageClass, S3Flags.ServerSideEncryption,
-                S3Flags.KmsKeyId, S3Flags.Profile, S3Flags.Concurrency }.FirstOrDefault(o => CliProfile.Given(parse, o));
+            var s3Flag = S3Flags.All.FirstOrDefault(o => CliProfile.Given(parse, o));
             if (s3Flag is not null)
                 throw CliContext.Usage(UsageError.CommandLineInvalid,
                     $"run takes S3 settings from each database's destination in the configuration file; {s3Flag.Name} would be ignored. " +

@@ -62,6 +62,11 @@ public abstract class StoreCmdlet : AsyncCmdlet
     [ValidateRange(1, StoreOptions.MaxConcurrency)]
     public int S3Concurrency { get; set; } = StoreOptions.DefaultConcurrency;
 
+    /// <summary>How long one S3 request attempt may stay silent (default 60 s, 1 s to 10 min).</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan S3Timeout { get; set; } = StoreOptions.DefaultRequestTimeout;
+
     /// <summary>Warns (once per call, on the pipeline thread) about an http:// endpoint. Derived cmdlets call base.BeginProcessing().</summary>
     protected override void BeginProcessing()
     {
@@ -80,6 +85,7 @@ public abstract class StoreCmdlet : AsyncCmdlet
         Profile = S3Profile,
         Credentials = S3Credential is null ? null : new S3CredentialsGiven(S3Credential.UserName, S3Credential.GetNetworkCredential().Password),
         Concurrency = IsBound(nameof(S3Concurrency)) ? S3Concurrency : null,
+        RequestTimeout = IsBound(nameof(S3Timeout)) ? S3Timeout : null,
     };
 
     /// <summary>The S3 options of this call (built once; no side effects), by <see cref="OptionPrecedence"/>.</summary>

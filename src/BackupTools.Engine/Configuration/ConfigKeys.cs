@@ -16,7 +16,7 @@ public static class ConfigKeys
     public static readonly IReadOnlyList<string> S3 = new[]
     {
         "url", "endpoint", "region", "forcePathStyle", "storageClass", "serverSideEncryption", "kmsKeyId", "profile",
-        "accessKeyId", "secretAccessKey", "sessionToken", "concurrency",
+        "accessKeyId", "secretAccessKey", "sessionToken", "concurrency", "timeout",
     };
 
     public static readonly IReadOnlyList<string> Retention = new[]

@@ -112,9 +112,20 @@ internal sealed partial class ConfigReader
             Concurrency = o.TryGetValue("concurrency", out var c)
                 ? Int(c.Value, c.Key, 1, Stores.StoreOptions.MaxConcurrency) ?? Stores.StoreOptions.DefaultConcurrency
                 : Stores.StoreOptions.DefaultConcurrency,
+            RequestTimeout = o.TryGetValue("timeout", out var t) ? RequestTimeout(t.Value, t.Key) : Stores.StoreOptions.DefaultRequestTimeout,
             Position = name.Position,
         };
         return ok ? destination : null;
+    }
+
+    /// <summary>An S3 request timeout: a duration from 1 s to 10 min.</summary>
+    private TimeSpan RequestTimeout(YNode node, string key)
+    {
+        var value = Duration(node, key);
+        if (value is not { } v) return Stores.StoreOptions.DefaultRequestTimeout;
+        if (v >= Stores.StoreOptions.MinRequestTimeout && v <= Stores.StoreOptions.MaxRequestTimeout) return v;
+        Error(node.Position, key, $"{Last(key)}: {Util.TimeSpanText.Short(v)} is out of range: give 1s to 10m");
+        return Stores.StoreOptions.DefaultRequestTimeout;
     }
 
     private static string Lower(string message) =>

@@ -23,6 +23,8 @@ public sealed class DestinationConfig
     public SecretReference? SecretAccessKey { get; init; }
     public SecretReference? SessionToken { get; init; }
     public int Concurrency { get; init; } = StoreOptions.DefaultConcurrency;
+    /// <summary>-S3Timeout: how long one request attempt may stay silent.</summary>
+    public TimeSpan RequestTimeout { get; init; } = StoreOptions.DefaultRequestTimeout;
 
     public ConfigPosition Position { get; init; }
 }

@@ -46,6 +46,7 @@ public static class OptionPrecedence
             SecretAccessKey = credentials is null ? baseline.SecretAccessKey : credentials.SecretAccessKey,
             SessionToken = credentials is null ? baseline.SessionToken : credentials.SessionToken,
             Concurrency = given.Concurrency ?? baseline.Concurrency,
+            RequestTimeout = given.RequestTimeout ?? baseline.RequestTimeout,
         };
     }
 

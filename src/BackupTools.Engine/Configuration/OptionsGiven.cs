@@ -30,6 +30,7 @@ public sealed record StoreGiven
     public string? Profile { get; init; }
     public S3CredentialsGiven? Credentials { get; init; }
     public int? Concurrency { get; init; }
+    public TimeSpan? RequestTimeout { get; init; }
 }
 
 /// <summary>A database user and password given together (-Credential): the profile's user and password are then not used.</summary>

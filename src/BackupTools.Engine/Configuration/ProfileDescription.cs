@@ -96,6 +96,7 @@ public static class ProfileDescription
         Add(d, "secretAccessKey", destination.SecretAccessKey?.ToString());
         Add(d, "sessionToken", destination.SessionToken?.ToString());
         d["concurrency"] = destination.Concurrency.ToString(CultureInfo.InvariantCulture);
+        d["timeout"] = Util.TimeSpanText.Format(destination.RequestTimeout);
         return d;
     }
 

@@ -50,6 +50,7 @@ public sealed class ProfileRequests
             SecretAccessKey = resolveCredentials && destination.SecretAccessKey is { } key ? secrets.Resolve(key, For("secretAccessKey")) : null,
             SessionToken = resolveCredentials && destination.SessionToken is { } token ? secrets.Resolve(token, For("sessionToken")) : null,
             Concurrency = destination.Concurrency,
+            RequestTimeout = destination.RequestTimeout,
         };
     }
 

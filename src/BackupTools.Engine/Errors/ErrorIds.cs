@@ -76,6 +76,7 @@ public static class ErrorIds
     public const string S3EndpointUnreachable = "S3EndpointUnreachable";
     public const string S3UploadFailed = "S3UploadFailed";
     public const string S3RequestFailed = "S3RequestFailed";
+    public const string S3RequestTimedOut = "S3RequestTimedOut";
 
     // PostgreSQL
     public const string PgConnectionStringInvalid = "PgConnectionStringInvalid";

@@ -70,21 +70,20 @@ public static class Notifier
         {
             attempt++;
             bool retryable;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.Timeout);
+            using var deadline = new Util.RequestDeadline(options.Timeout, ct);
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, url)
                 {
                     Content = new StringContent(body, new UTF8Encoding(false), mediaType),
                 };
-                using var response = await SharedClient.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                using var response = await SharedClient.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     observer.Verbose($"Notification: {what} sent to {endpointKind} endpoint {endpoint} (HTTP {(int)response.StatusCode}).");
                     return true;
                 }
-                var answer = await ReadShortAsync(response, timeout.Token).ConfigureAwait(false);
+                var answer = await ReadShortAsync(response, deadline.Token).ConfigureAwait(false);
                 reason = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}{(answer.Length > 0 ? ": " + answer : "")}";
                 var status = (int)response.StatusCode;
                 retryable = status >= 500 || status is 408 or 429;

@@ -45,6 +45,20 @@ public sealed class StoreOptions
     public const int DefaultConcurrency = 4;
     public const int MaxConcurrency = 64;
 
+    /// <summary>
+    /// How long one attempt of one S3 request may go without an answer or without data moving (default 60 s; 1 s to
+    /// 10 min). A request gives up after <see cref="MaxTimedOutAttempts"/> such attempts with S3RequestTimedOut, so a
+    /// silent endpoint fails a request within 2 x this plus at most 1 s of backoff (docs/s3.md).
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = DefaultRequestTimeout;
+
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan MinRequestTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Attempts of one request that may time out before it fails (a stall is retried once, a dead endpoint is not waited for again and again).</summary>
+    public const int MaxTimedOutAttempts = 2;
+
     /// <summary>First multipart part size (8 MiB; S3's minimum is 5 MiB). Lower only in tests against a lenient server.</summary>
     internal long InitialPartSize { get; init; } = 8L << 20;
 
@@ -70,5 +84,5 @@ public sealed class StoreOptions
     public override string ToString() =>
         $"endpoint={S3Endpoint ?? "(aws)"} region={S3Region ?? "(default)"} pathStyle={S3ForcePathStyle?.ToString() ?? "(auto)"} " +
         $"storageClass={StorageClass ?? "(bucket default)"} sse={ServerSideEncryption ?? "(none)"} profile={Profile ?? "(default)"} " +
-        $"credentials={(AccessKeyId is null ? "default chain" : "explicit")} concurrency={Concurrency}";
+        $"credentials={(AccessKeyId is null ? "default chain" : "explicit")} concurrency={Concurrency} timeout={RequestTimeout}";
 }

@@ -146,7 +146,7 @@ public class CmdletShapeTests
             ["Invoke-BackupPlan"] = new[] { "Database:String[]", "ConfigPath:String", "ThrottleLimit:Int32" },
         };
         // Every cmdlet reads or writes a store, so every one takes the S3 options (StoreCmdlet; see S3CmdletMetadataTests).
-        var s3 = new[] { "S3Endpoint:String", "S3Region:String", "S3ForcePathStyle:SwitchParameter", "StorageClass:String", "S3ServerSideEncryption:String", "S3KmsKeyId:String", "S3Profile:String", "S3Credential:PSCredential", "S3Concurrency:Int32" };
+        var s3 = new[] { "S3Endpoint:String", "S3Region:String", "S3ForcePathStyle:SwitchParameter", "StorageClass:String", "S3ServerSideEncryption:String", "S3KmsKeyId:String", "S3Profile:String", "S3Credential:PSCredential", "S3Concurrency:Int32", "S3Timeout:TimeSpan" };
         // ... and the configuration file's -ConfigPath/-Profile pair (StoreCmdlet; see ProfileParameterTests).
         s3 = s3.Concat(new[] { "ConfigPath:String", "Profile:String" }).ToArray();
         foreach (var (name, added) in Crypto.EncryptionParameterTests.Surface) surface[name] = surface[name].Concat(added).ToArray();
@@ -165,8 +165,10 @@ public class CmdletShapeTests
             .Where(x => ModuleMetadata.UnwrapNullable(x.p.Type).FullName == "System.TimeSpan")
             .ToList();
         // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow; MaxAge of Get-BackupHealth and
-        // Export-BackupMetric; -NotifyTimeout (issue 9) on three cmdlets.
-        Assert.Equal(8 + Notifications.NotificationParameterTests.TimeSpanParameterCount, timeSpans.Count);
+        // Export-BackupMetric; -NotifyTimeout on three cmdlets; -S3Timeout on every cmdlet with the S3 parameters.
+        var s3Timeouts = timeSpans.Count(x => x.p.Name == "S3Timeout");
+        Assert.Equal(M.Cmdlets.Count(c => !WithoutStoreParameters.Contains(c.Name)), s3Timeouts);
+        Assert.Equal(8 + Notifications.NotificationParameterTests.TimeSpanParameterCount, timeSpans.Count - s3Timeouts);
         foreach (var (c, p) in timeSpans)
             Assert.True(ModuleMetadata.Attribute(p.Property, "TimeSpanTransformationAttribute") is not null, $"{c} -{p.Name} lacks [TimeSpanTransformation]");
     }

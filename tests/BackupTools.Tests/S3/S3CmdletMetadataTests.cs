@@ -9,7 +9,7 @@ public class S3CmdletMetadataTests
     private static readonly ModuleMetadata M = ModuleMetadata.Instance;
 
     private static readonly string[] S3Parameters =
-        ["S3Endpoint", "S3Region", "S3ForcePathStyle", "StorageClass", "S3ServerSideEncryption", "S3KmsKeyId", "S3Profile", "S3Credential", "S3Concurrency"];
+        ["S3Endpoint", "S3Region", "S3ForcePathStyle", "StorageClass", "S3ServerSideEncryption", "S3KmsKeyId", "S3Profile", "S3Credential", "S3Concurrency", "S3Timeout"];
 
     [Fact]
     public void Every_cmdlet_has_the_S3_parameters_declared_once_in_StoreCmdlet_and_optional_everywhere()

@@ -179,6 +179,8 @@ public class S3StoreTests(S3rverServer server)
     public static TheoryData<StoreOptions, string> BadOptions => new()
     {
         { new StoreOptions { Concurrency = 0 }, "-S3Concurrency" },
+        { new StoreOptions { RequestTimeout = TimeSpan.Zero }, "-S3Timeout" },
+        { new StoreOptions { RequestTimeout = TimeSpan.FromHours(1) }, "-S3Timeout" },
         { new StoreOptions { StorageClass = "FAST" }, "-StorageClass" },
         { new StoreOptions { ServerSideEncryption = "rot13" }, "-S3ServerSideEncryption" },
         { new StoreOptions { KmsKeyId = "k" }, "-S3KmsKeyId" },
@@ -277,7 +279,7 @@ public class S3ErrorDocsTests
     {
         var doc = File.ReadAllText(Path.Combine(Datasets.RepoRoot, "docs", "errors.md"));
         var ids = typeof(ErrorIds).GetFields().Where(f => f.Name.StartsWith("S3", StringComparison.Ordinal)).Select(f => (string)f.GetRawConstantValue()!).ToList();
-        Assert.Equal(7, ids.Count);
+        Assert.Equal(8, ids.Count);
         foreach (var id in ids) Assert.Contains($"| `{id}` |", doc);
     }
 }

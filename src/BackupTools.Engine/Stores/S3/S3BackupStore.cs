@@ -264,9 +264,9 @@ public sealed class S3BackupStore : IBackupStore
     internal async Task PutAsync(string objectKey, ReadOnlyMemory<byte> content, string doing, string target, CancellationToken ct, bool artifact = false)
     {
         var bytes = content.ToArray();
-        await S3Retry.RunAsync(this, async c =>
+        await S3Retry.RunWithDeadlineAsync(this, async deadline =>
         {
-            using var body = new MemoryStream(bytes, writable: false);
+            using var body = new S3RequestBody(bytes, 0, bytes.Length, deadline);
             var request = new PutObjectRequest
             {
                 BucketName = Location.Bucket,
@@ -278,7 +278,7 @@ public sealed class S3BackupStore : IBackupStore
                 MD5Digest = Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(bytes)),
             };
             ApplyUploadSettings(request, artifact);
-            return await _client.PutObjectAsync(request, c).ConfigureAwait(false);
+            return await _client.PutObjectAsync(request, deadline.Token).ConfigureAwait(false);
         }, doing, target, ct).ConfigureAwait(false);
     }
 

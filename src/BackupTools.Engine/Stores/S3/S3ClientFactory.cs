@@ -18,6 +18,8 @@ internal static class S3ClientFactory
     {
         if (o.Concurrency is < 1 or > StoreOptions.MaxConcurrency)
             throw Invalid($"-S3Concurrency {o.Concurrency} is out of range: give 1 to {StoreOptions.MaxConcurrency} (default {StoreOptions.DefaultConcurrency}).");
+        if (o.RequestTimeout < StoreOptions.MinRequestTimeout || o.RequestTimeout > StoreOptions.MaxRequestTimeout)
+            throw Invalid($"-S3Timeout {Util.TimeSpanText.Short(o.RequestTimeout)} is out of range: give 1s to 10m (default {Util.TimeSpanText.Short(StoreOptions.DefaultRequestTimeout)}).");
         if (o.StorageClass is { } sc && !StorageClasses.Contains(sc, StringComparer.Ordinal))
             throw Invalid($"-StorageClass '{sc}' is not an S3 storage class; use one of {string.Join(", ", StorageClasses)} (upper case).");
         if (o.ServerSideEncryption is { } sse && sse is not ("AES256" or "aws:kms"))
@@ -40,8 +42,10 @@ internal static class S3ClientFactory
             // S3-compatible servers store verbatim.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            // Every call runs under a RequestDeadline (S3Retry) that bounds the SDK's own retries with it; this is the
+            // SDK's cap on one whole HTTP exchange, kept above the deadline so the deadline decides.
             MaxErrorRetry = 2,
-            Timeout = TimeSpan.FromMinutes(5),
+            Timeout = o.RequestTimeout > TimeSpan.FromMinutes(5) ? o.RequestTimeout : TimeSpan.FromMinutes(5),
             MaxConnectionsPerServer = Math.Max(o.Concurrency * 2, 8),
         };
         if (o.S3Endpoint is { } endpoint)

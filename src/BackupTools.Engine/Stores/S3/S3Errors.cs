@@ -26,6 +26,16 @@ internal static class S3Errors
         };
     }
 
+    /// <summary>A request whose attempts each went <paramref name="limit"/> without an answer (or without data moving).</summary>
+    public static BackupToolsException TimedOut(string doing, string target, string? endpoint, TimeSpan limit, int attempts, Exception inner)
+    {
+        var where = endpoint is null ? "AWS S3" : $"endpoint '{endpoint}'";
+        return new BackupToolsException(ErrorIds.S3RequestTimedOut, ErrorKind.OperationTimeout,
+            $"{where} did not answer within {Util.TimeSpanText.Short(limit)} while {doing} ({attempts} attempt{(attempts == 1 ? "" : "s")}). " +
+            "The server accepts connections but does not respond: check that it is an S3 server and is healthy, the network and any " +
+            "proxy; on a slow link raise -S3Timeout.", target, inner);
+    }
+
     /// <summary>The error for a failed request. <paramref name="doing"/> says what was attempted ("listing s3://b/p").</summary>
     public static BackupToolsException Map(Exception ex, string doing, string target, string? bucket, string? endpoint)
     {

@@ -82,7 +82,8 @@ internal sealed class S3ReadStream : Stream
         {
             try
             {
-                n = _firstRemaining == 0 ? 0 : await _firstStream.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _firstRemaining)], ct).ConfigureAwait(false);
+                n = _firstRemaining == 0 ? 0 : await S3Retry.ReadAsync(_store, _firstStream, buffer[..(int)Math.Min(buffer.Length, _firstRemaining)],
+                    $"reading s3://{_store.Location.Bucket}/{_key}", _target, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or HttpRequestException)
             {
@@ -132,19 +133,20 @@ internal sealed class S3ReadStream : Stream
     private async Task<byte[]> FetchAsync(long start, long end, CancellationTokenSource linked)
     {
         using var _ = linked;
-        return await S3Retry.RunAsync(_store, async c =>
+        return await S3Retry.RunWithDeadlineAsync(_store, async deadline =>
         {
             using var response = await _store.Client.GetObjectAsync(new GetObjectRequest
             {
                 BucketName = _store.Location.Bucket, Key = _key, EtagToMatch = _etag, ByteRange = new ByteRange(start, end),
-            }, c).ConfigureAwait(false);
+            }, deadline.Token).ConfigureAwait(false);
             var data = new byte[end - start + 1];
             var read = 0;
             while (read < data.Length)
             {
-                var n = await response.ResponseStream.ReadAsync(data.AsMemory(read), c).ConfigureAwait(false);
+                var n = await response.ResponseStream.ReadAsync(data.AsMemory(read), deadline.Token).ConfigureAwait(false);
                 if (n == 0) throw new IOException($"The server ended range {start}-{end} after {read} bytes.");
                 read += n;
+                deadline.Extend();
             }
             return data;
         }, $"reading s3://{_store.Location.Bucket}/{_key} bytes {start}-{end}", _target, linked.Token).ConfigureAwait(false);

@@ -125,9 +125,9 @@ internal sealed class S3UploadStream : Stream
         try
         {
             var md5 = MD5.HashData(data.AsSpan(0, length));
-            var response = await S3Retry.RunAsync(_store, async c =>
+            var response = await S3Retry.RunWithDeadlineAsync(_store, async deadline =>
             {
-                using var body = new MemoryStream(data, 0, length, writable: false);
+                using var body = new S3RequestBody(data, 0, length, deadline);
                 return await _store.Client.UploadPartAsync(new UploadPartRequest
                 {
                     BucketName = _store.Location.Bucket,
@@ -139,7 +139,7 @@ internal sealed class S3UploadStream : Stream
                     UseChunkEncoding = false,
                     DisablePayloadSigning = _store.SkipPayloadSigning,
                     MD5Digest = Convert.ToBase64String(md5),
-                }, c).ConfigureAwait(false);
+                }, deadline.Token).ConfigureAwait(false);
             }, $"uploading part {number} of s3://{_store.Location.Bucket}/{_key}", _target, _cts.Token).ConfigureAwait(false);
             var etag = response.ETag?.Trim('"') ?? "";
             if (EtagIsMd5 && IsHex32(etag) && !etag.Equals(Convert.ToHexString(md5), StringComparison.OrdinalIgnoreCase))
@@ -231,7 +231,7 @@ internal sealed class S3UploadStream : Stream
         try { await Task.WhenAll(pending).ConfigureAwait(false); } catch { /* recorded in _failure */ }
         if (_uploadId is { } id)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var timeout = new CancellationTokenSource(_store.Options.RequestTimeout);
             try
             {
                 await _store.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest
