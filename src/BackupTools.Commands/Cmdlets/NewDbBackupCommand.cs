@@ -33,6 +33,10 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [Parameter]
     public string[] Tag { get; set; } = Array.Empty<string>();
 
+    /// <summary>Logical (default): a dump of one database. Base (PostgreSQL): a physical backup of the whole cluster, restorable to any moment with the WAL archive.</summary>
+    [Parameter]
+    public BackupType Type { get; set; } = BackupType.Logical;
+
     [Parameter]
     [ValidateSet("Gzip", "Zstd", "None")]
     public string Compression { get; set; } = "Gzip";
@@ -154,6 +158,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
             Tags = IsBound(nameof(Tag)) ? Tag : null,
             Compression = IsBound(nameof(Compression)) ? Compression.ToLowerInvariant() : null,
             CompressionLevel = CompressionLevel,
+            Type = IsBound(nameof(Type)) ? Type : null,
             TempDirectory = ResolveOptionalPath(TempPath),
             Engine = new Configuration.EngineGiven
             {

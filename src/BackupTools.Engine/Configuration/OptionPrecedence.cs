@@ -114,6 +114,7 @@ public static class OptionPrecedence
             Store = Store(given.Store, profile),
             Encryption = Encryption(given.Encryption, profile, forBackup: true),
             Notifications = Notifications(given.Notifications, profile),
+            Type = given.Type ?? p?.Type ?? BackupType.Logical,
         };
     }
 

@@ -74,6 +74,8 @@ public sealed record BackupGiven : DatabaseOperationGiven
     public string? Compression { get; init; }
     /// <summary>Given alone, applies to the profile's compression.</summary>
     public int? CompressionLevel { get; init; }
+    /// <summary>-Type / --type: logical (the default) or base.</summary>
+    public BackupType? Type { get; init; }
 }
 
 /// <summary>Test-BackupIntegrity / backuptools verify.</summary>

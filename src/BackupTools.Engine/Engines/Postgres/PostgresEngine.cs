@@ -45,8 +45,12 @@ public sealed class PostgresEngine : IDatabaseEngine
         PgClientTools.Resolve(options, facts.Major);
     }
 
+    public bool Supports(BackupType type) => type is BackupType.Logical or BackupType.Base;
+
     public async Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct)
     {
+        if (context.Type == BackupType.Base)
+            return await Physical.PgBaseBackup.RunAsync(context, ct).ConfigureAwait(false);
         var options = context.Options;
         using var session = new PgSession(PgEndpoint.Parse(context.Source), options);
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
