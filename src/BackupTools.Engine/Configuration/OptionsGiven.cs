@@ -99,6 +99,15 @@ public sealed record RestoreGiven : DatabaseOperationGiven
     public bool TerminateSessions { get; init; }
     /// <summary>-KeepPrevious / --keep-previous: keep the replaced PostgreSQL database under a new name.</summary>
     public bool KeepPrevious { get; init; }
+    /// <summary>-DataDirectory: a base backup is laid out there for recovery (absolute).</summary>
+    public string? DataDirectory { get; init; }
+    public DateTimeOffset? TargetTime { get; init; }
+    public string? TargetLsn { get; init; }
+    public string? TargetName { get; init; }
+    public bool TargetImmediate { get; init; }
+    /// <summary>-Start: start the restored server and wait until recovery has finished.</summary>
+    public bool Start { get; init; }
+    public int? Port { get; init; }
 }
 
 /// <summary>Invoke-DrDrill / backuptools drill.</summary>

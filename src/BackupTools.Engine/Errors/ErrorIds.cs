@@ -114,6 +114,10 @@ public static class ErrorIds
     /// <summary>No base backup of the database ends before the recovery target.</summary>
     public const string NoBaseBackupForTarget = "NoBaseBackupForTarget";
     public const string DataDirectoryNotEmpty = "DataDirectoryNotEmpty";
+    /// <summary>A base backup was to be restored into a database: it restores into a data directory only.</summary>
+    public const string DataDirectoryRequired = "DataDirectoryRequired";
+    /// <summary>A restore names neither a target database nor a data directory, or both.</summary>
+    public const string RestoreTargetMissing = "RestoreTargetMissing";
     /// <summary>A tar member would land outside the data directory (absolute path, '..', a link out): nothing of it is written.</summary>
     public const string BaseBackupArchiveUnsafe = "BaseBackupArchiveUnsafe";
     public const string RecoveryTargetInvalid = "RecoveryTargetInvalid";
