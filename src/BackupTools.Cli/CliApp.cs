@@ -29,14 +29,36 @@ internal static class CliApp
         root.Subcommands.Add(ConfigVerb.Create());
         root.Subcommands.Add(HealthVerb.Create());
         root.Subcommands.Add(MetricsVerb.Create());
+        root.Subcommands.Add(WalVerbs.Push());
+        root.Subcommands.Add(WalVerbs.Fetch());
+        return root;
+    }
+
+    /// <summary>
+    /// The tree for one wal-push / wal-fetch process: PostgreSQL starts one per WAL file, so only that verb and the
+    /// global flags it reads are built (the other verbs' option trees cost start-up time for nothing).
+    /// </summary>
+    private static RootCommand BuildWalRoot(string verb)
+    {
+        var root = new RootCommand("backuptools");
+        root.Options.Add(CommonOptions.Json);
+        root.Options.Add(CommonOptions.Verbose);
+        root.Options.Add(CommonOptions.LogFile);
+        S3Flags.AddTo(root);
+        root.Subcommands.Add(verb == WalVerbs.PushName ? WalVerbs.Push() : WalVerbs.Fetch());
         return root;
     }
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var parse = BuildRoot().Parse(args);
+        var walVerb = args.Length > 0 && args[0] is WalVerbs.PushName or WalVerbs.FetchName ? args[0] : null;
+        var parse = (walVerb is null ? BuildRoot() : BuildWalRoot(walVerb)).Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
-            return ReportParseErrors(parse);
+        {
+            var code = ReportParseErrors(parse);
+            // A restore_command that does not parse must stop recovery, not look like the end of the archive.
+            return walVerb == WalVerbs.FetchName ? ExitCodes.WalFetchFatal : code;
+        }
 
         using var cts = new CancellationTokenSource();
         using var signals = CancelOnSignals(cts);

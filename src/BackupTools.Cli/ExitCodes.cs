@@ -11,6 +11,13 @@ internal static class ExitCodes
     /// the run that says nothing about the backup: too old, none found, no or wrong key.
     /// </summary>
     public const int UsageOrSetup = 2;
+    /// <summary>wal-fetch: the WAL file is not archived (restore_command's "not found"; PostgreSQL ends recovery there).</summary>
+    public const int WalNotArchived = 1;
+    /// <summary>
+    /// wal-fetch: any failure but "not archived". PostgreSQL treats a restore_command exit status above 125 as fatal and
+    /// stops recovery, instead of taking the failure for the end of the archive and promoting a shorter history.
+    /// </summary>
+    public const int WalFetchFatal = 126;
     /// <summary>Cancelled by Ctrl+C / SIGINT / SIGTERM (128 + SIGINT).</summary>
     public const int Cancelled = 130;
 

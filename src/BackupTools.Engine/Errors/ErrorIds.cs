@@ -128,6 +128,22 @@ public static class ErrorIds
     /// <summary>The restored server did not start or stopped during recovery for another reason (its log is quoted).</summary>
     public const string RecoveryFailed = "RecoveryFailed";
 
+    // PostgreSQL WAL archive (wal-push, wal-fetch, the WAL chain of a base backup; docs/postgresql.md)
+    /// <summary>The file handed to wal-push/wal-fetch is not named like a WAL file.</summary>
+    public const string WalFileNameInvalid = "WalFileNameInvalid";
+    public const string WalSegmentSizeInvalid = "WalSegmentSizeInvalid";
+    /// <summary>A WAL file of that name is archived with other content; the archived copy was kept.</summary>
+    public const string WalSegmentConflict = "WalSegmentConflict";
+    /// <summary>wal-fetch: the file is not archived (PostgreSQL's "not found": recovery ends there).</summary>
+    public const string WalSegmentNotArchived = "WalSegmentNotArchived";
+    /// <summary>A segment the chain of a base backup needs is not archived.</summary>
+    public const string WalSegmentMissing = "WalSegmentMissing";
+    public const string WalSegmentUnreadable = "WalSegmentUnreadable";
+    public const string WalSegmentCorrupt = "WalSegmentCorrupt";
+    /// <summary>A needed segment exists only on a timeline outside the history being followed.</summary>
+    public const string WalTimelineMismatch = "WalTimelineMismatch";
+    public const string WalArchiveUnreadable = "WalArchiveUnreadable";
+
     // Encryption and compression (issue 5)
     public const string EncryptionRecipientInvalid = "EncryptionRecipientInvalid";
     public const string EncryptionRecipientAmbiguous = "EncryptionRecipientAmbiguous";

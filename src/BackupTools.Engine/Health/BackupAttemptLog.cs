@@ -74,14 +74,14 @@ public static class BackupAttemptLog
     }
 
     /// <summary>Appends <paramref name="record"/>; never throws (a failure is reported through the observer's warning).</summary>
-    public static async Task TryRecordAsync(IBackupStore store, BackupAttemptRecord record, IOperationObserver observer)
+    public static async Task TryRecordAsync(IBackupStore store, BackupAttemptRecord record, IOperationObserver observer, string log = Log)
     {
         // A backup that failed before touching a local destination must not create it just to say so.
         if (store is LocalFolderStore && !Directory.Exists(store.Root)) return;
         using var cts = new CancellationTokenSource(Timeout);
         try
         {
-            await RecordAsync(store, record, cts.Token).ConfigureAwait(false);
+            await RecordAsync(store, record, cts.Token, log).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -94,11 +94,12 @@ public static class BackupAttemptLog
         }
     }
 
-    public static async Task RecordAsync(IBackupStore store, BackupAttemptRecord record, CancellationToken ct)
+    /// <summary>Appends <paramref name="record"/> to <paramref name="log"/> (attempts, or wal-push for the WAL archiver's failures).</summary>
+    public static async Task RecordAsync(IBackupStore store, BackupAttemptRecord record, CancellationToken ct, string log = Log)
     {
         var key = KeyOf(record.Database);
         var line = JsonSerializer.Serialize(record, ManifestSerializer.LineOptions);
-        var existing = await store.ReadRecordsAsync(key, Log, ct).ConfigureAwait(false);
+        var existing = await store.ReadRecordsAsync(key, log, ct).ConfigureAwait(false);
         // A local store appends with O_APPEND and creates the folder itself, so concurrent first records are all kept;
         // elsewhere the first record creates the log with one whole-file write.
         if ((existing.Count == 0 && store is not LocalFolderStore) || existing.Count + 1 >= TrimAt)
@@ -106,27 +107,31 @@ public static class BackupAttemptLog
             // Trimming: one whole-file write (an attempt appended by another run meanwhile may be lost; the log is history only).
             var lines = existing.Skip(Math.Max(0, existing.Count - KeepAfterTrim + 1)).Append(line);
             var content = System.Text.Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l.ReplaceLineEndings(" ") + "\n")));
-            await store.PutFileAsync(key, Log + LocalFolderStore.RecordSuffix, content, ct).ConfigureAwait(false);
+            await store.PutFileAsync(key, log + LocalFolderStore.RecordSuffix, content, ct).ConfigureAwait(false);
         }
         else
         {
-            await store.AppendRecordAsync(key, Log, line, ct).ConfigureAwait(false);
+            await store.AppendRecordAsync(key, log, line, ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>The newest recorded attempt of a database, or null; torn or unreadable lines are skipped.</summary>
-    public static async Task<BackupAttemptRecord?> LastAsync(IBackupStore store, string database, CancellationToken ct)
+    public static async Task<BackupAttemptRecord?> LastAsync(IBackupStore store, string database, CancellationToken ct) =>
+        (await ReadAsync(store, database, Log, ct).ConfigureAwait(false))
+            .Aggregate((BackupAttemptRecord?)null, (last, r) => last is null || r.FinishedAt >= last.FinishedAt ? r : last);
+
+    /// <summary>Every readable record of <paramref name="log"/>, in file order; torn or unreadable lines are skipped.</summary>
+    public static async Task<IReadOnlyList<BackupAttemptRecord>> ReadAsync(IBackupStore store, string database, string log, CancellationToken ct)
     {
-        BackupAttemptRecord? last = null;
-        foreach (var line in await store.ReadRecordsAsync(KeyOf(database), Log, ct).ConfigureAwait(false))
+        var records = new List<BackupAttemptRecord>();
+        foreach (var line in await store.ReadRecordsAsync(KeyOf(database), log, ct).ConfigureAwait(false))
         {
             try
             {
-                var r = JsonSerializer.Deserialize<BackupAttemptRecord>(line, ManifestSerializer.Options);
-                if (r is not null && (last is null || r.FinishedAt >= last.FinishedAt)) last = r;
+                if (JsonSerializer.Deserialize<BackupAttemptRecord>(line, ManifestSerializer.Options) is { } r) records.Add(r);
             }
             catch (JsonException) { /* a torn line from a crash */ }
         }
-        return last;
+        return records;
     }
 }

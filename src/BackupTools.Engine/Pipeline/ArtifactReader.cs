@@ -49,8 +49,14 @@ public static class ArtifactReader
     public static async Task<long> CopyPlaintextAsync(IBackupStore store, BackupKey key, ArtifactEntry artifact, Stream destination, IOperationObserver observer, CancellationToken ct,
         EncryptionOptions? encryption = null)
     {
-        var location = store.LocationOf(key);
         await using var raw = await OpenAsync(store, key, artifact.Name, ct).ConfigureAwait(false);
+        return await CopyPlaintextAsync(raw, store.LocationOf(key), artifact, destination, observer, ct, encryption).ConfigureAwait(false);
+    }
+
+    /// <summary>The same from an already opened stored object (<paramref name="location"/> names its container in messages).</summary>
+    internal static async Task<long> CopyPlaintextAsync(Stream raw, string location, ArtifactEntry artifact, Stream destination, IOperationObserver observer, CancellationToken ct,
+        EncryptionOptions? encryption = null)
+    {
         await using var stored = new HashingStream(raw, leaveOpen: true);
         OpenPgpDecryption.DecryptingStream? decrypting = null;
         if (IsEncrypted(artifact))

@@ -66,7 +66,7 @@ internal sealed class LocalBackupWriter : IBackupWriter
     }
 
     /// <summary>A file stream that reaches stable storage before it reports itself closed.</summary>
-    private sealed class DurableFileStream : Stream
+    internal sealed class DurableFileStream : Stream
     {
         private readonly FileStream _inner;
         private bool _disposed;

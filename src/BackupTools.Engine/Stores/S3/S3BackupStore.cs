@@ -90,10 +90,15 @@ public sealed class S3BackupStore : IBackupStore
         var prefix = Location.DatabasePrefix(database);
         foreach (var stale in _listedFiles.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList()) _listedFiles.TryRemove(stale, out _);
         var byId = new Dictionary<string, (bool Manifest, DateTimeOffset Modified, long Bytes)>(StringComparer.Ordinal);
+        // Backup ids start with a digit, so every backup key sorts before the WAL archive's "_wal/": the listing stops
+        // there instead of paging through thousands of WAL objects.
+        var walPrefix = prefix + Engines.Postgres.Wal.WalStore.FolderName + "/";
         await foreach (var (objects, _) in ListPagesAsync(prefix, null, $"listing {Root}/{database}", ct).ConfigureAwait(false))
         {
+            if (objects.Count > 0 && string.CompareOrdinal(objects[0].Key, walPrefix) >= 0) break;
             foreach (var o in objects)
             {
+                if (o.Key.StartsWith(walPrefix, StringComparison.Ordinal)) break;
                 var rest = o.Key[prefix.Length..];
                 var slash = rest.IndexOf('/');
                 if (slash <= 0) continue;
