@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using BackupTools.Pipeline;
 
+using BackupTools.Engines.Postgres.Wal;
+
 namespace BackupTools.Manifest;
 
 /// <summary>
@@ -46,7 +48,7 @@ internal static partial class ManifestValidator
         {
             Require(m.FormatVersion >= BackupManifest.BaseBackupFormatVersion, location, $"is a base backup in format {m.FormatVersion}, which cannot describe one");
             var w = m.Wal ?? throw Unreadable(location, "is a base backup without its wal section");
-            Require(Engines.Postgres.Physical.WalPosition.TryParseLsn(w.StartLsn, out var start) && Engines.Postgres.Physical.WalPosition.TryParseLsn(w.StopLsn, out var stop) && start <= stop,
+            Require(Engines.Postgres.Wal.WalFileName.TryParseLsn(w.StartLsn, out var start) && Engines.Postgres.Wal.WalFileName.TryParseLsn(w.StopLsn, out var stop) && start <= stop,
                 location, $"wal startLsn '{w.StartLsn}' / stopLsn '{w.StopLsn}' are not WAL locations in order");
             Require(w.StartSegment is { Length: 24 } && w.StopSegment is { Length: 24 } && w.Timeline > 0 && w.SegmentSize > 0, location,
                 "wal lacks its segments, timeline or segment size");

@@ -5,6 +5,8 @@ using BackupTools.Notifications;
 using BackupTools.Manifest;
 using BackupTools.Stores;
 
+using BackupTools.Engines.Postgres.Wal;
+
 namespace BackupTools.Operations;
 
 /// <summary>What Restore-DbBackup asks for.</summary>
@@ -230,7 +232,7 @@ public static class RestoreOperation
         var fit = bases.Where(b => target.Kind switch
         {
             RecoveryTargetKind.Time => BackupCatalog.Completed(b) <= target.Time,
-            RecoveryTargetKind.Lsn => WalPosition.TryParseLsn(b.StopLsn, out var stop) && stop <= target.Lsn,
+            RecoveryTargetKind.Lsn => WalFileName.TryParseLsn(b.StopLsn, out var stop) && stop <= target.Lsn,
             _ => true,
         }).OrderByDescending(BackupCatalog.Completed).FirstOrDefault();
         return fit?.Location ?? throw new BackupToolsException(ErrorIds.NoBaseBackupForTarget, ErrorKind.ObjectNotFound,

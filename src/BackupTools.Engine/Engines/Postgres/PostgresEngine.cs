@@ -180,7 +180,7 @@ public sealed class PostgresEngine : IDatabaseEngine
     }
 
     public Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct) =>
-        PgArchiveCheck.RunAsync(context, ct);
+        context.Manifest.BackupType == BackupType.Base ? Physical.BaseBackupVerification.StructureAsync(context, ct) : PgArchiveCheck.RunAsync(context, ct);
 
     public async Task<bool> TargetExistsAsync(string target, EngineOptions options, CancellationToken ct)
     {

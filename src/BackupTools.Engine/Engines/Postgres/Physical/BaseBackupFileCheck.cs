@@ -54,7 +54,7 @@ internal sealed class BaseBackupFileCheck : TarWalker
         }
         ServerBackupManifest manifest;
         try { manifest = ServerBackupManifest.Parse(_manifestBytes); }
-        catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidDataException or BackupToolsException or System.Text.Json.JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
         {
             checks.Add(new CheckResult("backup_manifest", false, "backup_manifest cannot be read: " + ex.Message));
             return checks;

@@ -6,6 +6,8 @@ using BackupTools.Manifest;
 using BackupTools.Pipeline;
 using Npgsql;
 
+using BackupTools.Engines.Postgres.Wal;
+
 namespace BackupTools.Engines.Postgres.Physical;
 
 /// <summary>
@@ -110,7 +112,7 @@ internal static partial class PgBaseBackup
         var canReplicate = !r.IsDBNull(0) && r.GetBoolean(0);
         var archiveMode = r.GetString(1);
         var walLevel = r.GetString(2);
-        var segmentSize = r.IsDBNull(3) ? WalPosition.DefaultSegmentSize : r.GetInt64(3);
+        var segmentSize = r.IsDBNull(3) ? WalFileName.DefaultSegmentSize : r.GetInt64(3);
         var tablespaces = r.IsDBNull(4) ? null : r.GetString(4);
         var target = session.Endpoint.ToString();
         if (facts.Major < 13)
@@ -158,17 +160,17 @@ internal static partial class PgBaseBackup
         var manifest = ServerBackupManifest.Parse(manifestBytes);
         if (manifest.ChecksumProblem is not null) throw Missing("intact backup_manifest (" + manifest.ChecksumProblem + ")");
         var last = manifest.WalRanges.LastOrDefault() ?? throw Missing("WAL-Ranges in backup_manifest");
-        var startLsn = WalPosition.ParseLsn(start.Groups[1].Value);
+        var startLsn = RecoveryTarget.ParseLsn(start.Groups[1].Value);
         return new BaseBackupWal
         {
             // pg_control begins with the system identifier (native byte order, little-endian on every platform .NET runs PostgreSQL beside).
             SystemIdentifier = BinaryPrimitives.ReadUInt64LittleEndian(control).ToString(CultureInfo.InvariantCulture),
             Timeline = timeline,
             StopTimeline = last.Timeline,
-            StartLsn = WalPosition.FormatLsn(startLsn),
-            StopLsn = WalPosition.FormatLsn(last.EndLsn),
+            StartLsn = WalFileName.FormatLsn(startLsn),
+            StopLsn = WalFileName.FormatLsn(last.EndLsn),
             StartSegment = start.Groups[2].Value,
-            StopSegment = WalPosition.StopSegmentName(last.Timeline, last.EndLsn, segmentSize),
+            StopSegment = WalFileName.FromLsn(last.Timeline, last.EndLsn == 0 ? 0 : last.EndLsn - 1, segmentSize).Name,
             SegmentSize = segmentSize,
             StartTime = ParseStartTime(label),
             ManifestChecksums = ManifestChecksums,

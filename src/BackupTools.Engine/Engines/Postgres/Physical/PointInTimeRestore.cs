@@ -3,6 +3,8 @@ using System.Text;
 using BackupTools.Manifest;
 using BackupTools.Pipeline;
 
+using BackupTools.Engines.Postgres.Wal;
+
 namespace BackupTools.Engines.Postgres.Physical;
 
 /// <summary>What a restore into a data directory did.</summary>
@@ -37,8 +39,8 @@ public static class PointInTimeRestore
         var begin = (wal.StartTime ?? manifest.StartedAt).AddSeconds(1);
         if (target.Kind == RecoveryTargetKind.Time && target.Time < begin)
             throw BeforeBackup(location, $"the target time {target.Time:u} is before this base backup began ({begin:u})");
-        if (target.Kind == RecoveryTargetKind.Lsn && target.Lsn < WalPosition.ParseLsn(wal.StopLsn))
-            throw BeforeBackup(location, $"the target WAL location {WalPosition.FormatLsn(target.Lsn!.Value)} is before this base backup's end ({wal.StopLsn})");
+        if (target.Kind == RecoveryTargetKind.Lsn && target.Lsn < RecoveryTarget.ParseLsn(wal.StopLsn))
+            throw BeforeBackup(location, $"the target WAL location {WalFileName.FormatLsn(target.Lsn!.Value)} is before this base backup's end ({wal.StopLsn})");
     }
 
     private static BackupToolsException BeforeBackup(string location, string why) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BackupTools.Engines.Postgres.Wal;
 
 namespace BackupTools.Engines.Postgres.Physical;
 
@@ -17,6 +18,11 @@ public sealed record RecoveryTarget(RecoveryTargetKind Kind, DateTimeOffset? Tim
 {
     public static RecoveryTarget Latest { get; } = new(RecoveryTargetKind.Latest);
 
+    /// <summary>A WAL location as PostgreSQL writes it (0/3000060); anything else is refused with RecoveryTargetInvalid.</summary>
+    public static ulong ParseLsn(string text) => WalFileName.TryParseLsn(text, out var lsn) ? lsn
+        : throw new BackupToolsException(ErrorIds.RecoveryTargetInvalid, ErrorKind.InvalidArgument,
+            $"'{text}' is not a WAL location: write it as PostgreSQL does, two hexadecimal numbers separated by a slash (e.g. 0/3000060).", text);
+
     /// <summary>
     /// The target from the restore's parameters; more than one is refused (PostgreSQL itself refuses two
     /// recovery_target_* settings, but only once the server starts).
@@ -31,7 +37,7 @@ public sealed record RecoveryTarget(RecoveryTargetKind Kind, DateTimeOffset? Tim
             throw new BackupToolsException(ErrorIds.RecoveryTargetInvalid, ErrorKind.InvalidArgument,
                 $"'{name}' is not a restore point name (1 to 63 characters, as pg_create_restore_point takes).", name);
         return time is { } t ? new RecoveryTarget(RecoveryTargetKind.Time, Time: t)
-            : lsn is not null ? new RecoveryTarget(RecoveryTargetKind.Lsn, Lsn: WalPosition.ParseLsn(lsn))
+            : lsn is not null ? new RecoveryTarget(RecoveryTargetKind.Lsn, Lsn: RecoveryTarget.ParseLsn(lsn))
             : name is not null ? new RecoveryTarget(RecoveryTargetKind.Name, Name: name)
             : immediate ? new RecoveryTarget(RecoveryTargetKind.Immediate)
             : Latest;
@@ -46,7 +52,7 @@ public sealed record RecoveryTarget(RecoveryTargetKind Kind, DateTimeOffset? Tim
                 yield return ("recovery_target_time", Time!.Value.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00");
                 break;
             case RecoveryTargetKind.Lsn:
-                yield return ("recovery_target_lsn", WalPosition.FormatLsn(Lsn!.Value));
+                yield return ("recovery_target_lsn", WalFileName.FormatLsn(Lsn!.Value));
                 break;
             case RecoveryTargetKind.Name:
                 yield return ("recovery_target_name", Name!);
@@ -60,7 +66,7 @@ public sealed record RecoveryTarget(RecoveryTargetKind Kind, DateTimeOffset? Tim
     public override string ToString() => Kind switch
     {
         RecoveryTargetKind.Time => "time " + Time!.Value.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
-        RecoveryTargetKind.Lsn => "lsn " + WalPosition.FormatLsn(Lsn!.Value),
+        RecoveryTargetKind.Lsn => "lsn " + WalFileName.FormatLsn(Lsn!.Value),
         RecoveryTargetKind.Name => "restore point '" + Name + "'",
         RecoveryTargetKind.Immediate => "immediate (the end of the base backup)",
         _ => "latest (the end of the WAL archive)",

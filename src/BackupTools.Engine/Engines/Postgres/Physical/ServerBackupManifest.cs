@@ -40,7 +40,7 @@ internal sealed class ServerBackupManifest
         }
         var ranges = root.TryGetProperty("WAL-Ranges", out var wal)
             ? wal.EnumerateArray().Select(r => new WalRange(r.GetProperty("Timeline").GetUInt32(),
-                WalPosition.ParseLsn(r.GetProperty("Start-LSN").GetString()!), WalPosition.ParseLsn(r.GetProperty("End-LSN").GetString()!))).ToList()
+                RecoveryTarget.ParseLsn(r.GetProperty("Start-LSN").GetString()!), RecoveryTarget.ParseLsn(r.GetProperty("End-LSN").GetString()!))).ToList()
             : new List<WalRange>();
         return new ServerBackupManifest { Files = files, WalRanges = ranges, ChecksumProblem = CheckOwnChecksum(bytes, root) };
     }
