@@ -19,9 +19,17 @@ public sealed partial class PgCluster : IDisposable
     private readonly string? _bin;
     private readonly string? _data;
 
-    public PgCluster()
+    public PgCluster() : this(null)
     {
-        var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
+    }
+
+    /// <summary>
+    /// A cluster of the test's own (never BACKUPTOOLS_TEST_PG) when <paramref name="settings"/> is given: its lines
+    /// ("name = value") are added to postgresql.conf before the server starts (e.g. archive_mode = on).
+    /// </summary>
+    internal PgCluster(IReadOnlyList<string>? settings)
+    {
+        var external = settings is null ? Environment.GetEnvironmentVariable(EnvironmentVariable) : null;
         if (!string.IsNullOrEmpty(external))
         {
             var uri = new System.Uri(external);
@@ -46,6 +54,7 @@ public sealed partial class PgCluster : IDisposable
         Chown(_root);
         Run("initdb", "-D", _data, "-U", SuperUser, "--pwfile", pwfile, "-A", "scram-sha-256", "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync");
         File.Delete(pwfile);
+        if (settings is not null) File.AppendAllLines(Path.Combine(_data, "postgresql.conf"), settings);
         Port = FreePort();
         Run("pg_ctl", "-D", _data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "-o",
             $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories={_root} -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=60",
@@ -56,6 +65,9 @@ public sealed partial class PgCluster : IDisposable
     public int Port { get; }
     public string User { get; }
     public string Password { get; }
+
+    /// <summary>The data directory of a cluster the tests started (null for BACKUPTOOLS_TEST_PG).</summary>
+    public string? DataDirectory => _data;
 
     /// <summary>A libpq URI for <paramref name="database"/> without the password (credentials come from options or environment).</summary>
     public string Uri(string database, string? user = null) => $"postgresql://{user ?? User}@{Host}:{Port}/{database}";
