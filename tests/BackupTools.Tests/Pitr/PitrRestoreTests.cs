@@ -72,6 +72,9 @@ public sealed class PitrRestoreTests(PgArchivingCluster pg)
     public async Task A_missing_segment_stops_the_restore_with_RecoveryTargetNotReached_and_nothing_is_promoted()
     {
         await using var s = await PitrScenario.StartAsync(pg, "missing");
+        // A gap, not a tail: a later segment is archived after the one that goes missing.
+        await using (var store = Stores.StoreFactory.OpenDestination(s.Destination))
+            await pg.WaitArchivedAsync(store, PitrScenario.Cluster, pg.WriteAndSwitch(10));
         await s.RemoveArchivedAsync(s.LastSegment);
         var dir = s.NewDataDirectory();
         var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(
