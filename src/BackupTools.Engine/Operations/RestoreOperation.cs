@@ -188,7 +188,7 @@ public static class RestoreOperation
         {
             Force = request.Overwrite,
             RestoreCommand = recovery.RestoreCommand.Length > 0 ? recovery.RestoreCommand : WalFetchCommand.Build(store.Root, key.Database, request.Store, request.Encryption),
-            ServerEnvironment = recovery.ServerEnvironment.Count > 0 ? recovery.ServerEnvironment : WalFetchCommand.EnvironmentNames(request.Encryption),
+            ServerEnvironment = recovery.ServerEnvironment ?? WalFetchCommand.ServerEnvironment(request.Store, request.Encryption),
         };
         observer.Verbose($"restore_command = {options.RestoreCommand}");
         var restored = await observer.TimedAsync(options.Start ? "restore and recovery" : "restore", () => PointInTimeRestore.RunAsync(new EngineReadContext

@@ -19,15 +19,17 @@ internal sealed class PitrScenario : IAsyncDisposable
     private readonly List<string> _dataDirectories = new();
     private readonly TempDir _scratch = new("bt-pitr-");
 
-    private PitrScenario(PgArchivingCluster pg, string destination, string table)
+    private PitrScenario(PgArchivingCluster pg, string destination, string table, StoreOptions store)
     {
         _pg = pg;
         Destination = destination;
+        Store = store;
         Table = table;
         if (Environment.UserName == "root") Process.Start("chown", new[] { "postgres:postgres", _scratch.Path })!.WaitForExit();
     }
 
     public string Destination { get; }
+    public StoreOptions Store { get; }
     public string Table { get; }
     public BackupInfo Backup { get; private set; } = null!;
     public DateTimeOffset Moment { get; private set; }
@@ -36,12 +38,15 @@ internal sealed class PitrScenario : IAsyncDisposable
     /// <summary>The segment B's commits were switched out in.</summary>
     public string LastSegment { get; private set; } = "";
 
-    public static async Task<PitrScenario> StartAsync(PgArchivingCluster pg, string name, Pipeline.EncryptionOptions? encryption = null, string archiveExtra = "")
+    /// <param name="destination">Default: a local folder of the postgres user.</param>
+    /// <param name="archiveExtra">More wal-push flags (S3 endpoint, passphrase file); <paramref name="archiveEnvironment"/> prefixes the command (env ...).</param>
+    public static async Task<PitrScenario> StartAsync(PgArchivingCluster pg, string name, Pipeline.EncryptionOptions? encryption = null, string archiveExtra = "",
+        string? destination = null, StoreOptions? storeOptions = null, string archiveEnvironment = "")
     {
-        var s = new PitrScenario(pg, pg.Destination(name), "pitr_" + Guid.NewGuid().ToString("N")[..8]);
-        pg.SetArchiveCommand(PgArchivingCluster.Command(s.Destination, Cluster, archiveExtra));
+        var s = new PitrScenario(pg, destination ?? pg.Destination(name), "pitr_" + Guid.NewGuid().ToString("N")[..8], storeOptions ?? StoreOptions.Default);
+        pg.SetArchiveCommand(PgArchivingCluster.Command(s.Destination, Cluster, archiveExtra, archiveEnvironment));
         // The archive folder is the server's (postgres) before the base backup writes beside it.
-        await using (var store = StoreFactory.OpenDestination(s.Destination))
+        await using (var store = StoreFactory.OpenDestination(s.Destination, s.Store))
             await pg.WaitArchivedAsync(store, Cluster, pg.WriteAndSwitch(10));
         s.Backup = await BackupOperation.RunAsync(new NewBackupRequest
         {
@@ -50,6 +55,7 @@ internal sealed class PitrScenario : IAsyncDisposable
             DatabaseName = Cluster,
             Type = BackupType.Base,
             EngineOptions = pg.Cluster.Options(),
+            Store = s.Store,
             Encryption = encryption ?? Pipeline.EncryptionOptions.None,
         }, NullObserver.Instance, default);
         var db = "postgres";
@@ -63,7 +69,7 @@ internal sealed class PitrScenario : IAsyncDisposable
         Thread.Sleep(300);
         pg.Cluster.Execute(db, $"INSERT INTO {s.Table} SELECT 'B', g FROM generate_series(1, 50) g");
         s.LastSegment = pg.Cluster.Scalar<string>(db, "SELECT pg_walfile_name(pg_switch_wal())");
-        await using (var store = StoreFactory.OpenDestination(s.Destination))
+        await using (var store = StoreFactory.OpenDestination(s.Destination, s.Store))
             await pg.WaitArchivedAsync(store, Cluster, s.LastSegment);
         return s;
     }
@@ -97,7 +103,7 @@ internal sealed class PitrScenario : IAsyncDisposable
     /// <summary>Removes one archived WAL file (entry and data), as a lost or never-archived segment.</summary>
     public async Task RemoveArchivedAsync(string walName)
     {
-        await using var store = StoreFactory.OpenDestination(Destination);
+        await using var store = StoreFactory.OpenDestination(Destination, Store);
         var archive = new WalArchive(store, Cluster);
         var files = await archive.ListAsync(default);
         await archive.RemoveAsync(files.Where(f => f.Name == walName).ToList(), default);

@@ -68,7 +68,7 @@ public static class BaseBackupVerification
                 Port = port,
                 Scratch = true,
                 RestoreCommand = WalFetchCommand.Build(context.Store.Root, context.Key.Database, store, context.Encryption),
-                ServerEnvironment = WalFetchCommand.EnvironmentNames(context.Encryption),
+                ServerEnvironment = WalFetchCommand.ServerEnvironment(store, context.Encryption),
             }, ct).ConfigureAwait(false);
             return new[]
             {

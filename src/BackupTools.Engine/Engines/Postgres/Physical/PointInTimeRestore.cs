@@ -91,7 +91,7 @@ public static class PointInTimeRestore
         var major = int.TryParse(context.Manifest.EngineDetails.GetValueOrDefault("serverVersionNum"), out var num) ? num / 10000 : 0;
         var bin = RecoveryServer.ServerBin(context.Options, major);
         var logFile = Path.Combine(dir, RecoveryServer.LogFileName);
-        var environment = Util.ChildEnvironment.Allowed(options.ServerEnvironment);
+        var environment = options.ServerEnvironment ?? Util.ChildEnvironment.Allowed(Array.Empty<string>());
         context.Observer.Verbose($"Starting the restored server ({bin}/pg_ctl, port {options.Port?.ToString(CultureInfo.InvariantCulture) ?? "of the backup"}); log: {logFile}.");
         await RecoveryServer.StartAsync(bin, dir, logFile, environment, ct).ConfigureAwait(false);
         try

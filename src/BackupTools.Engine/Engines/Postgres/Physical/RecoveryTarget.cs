@@ -87,6 +87,9 @@ public sealed record DataDirectoryRestoreOptions
     public string RestoreCommand { get; init; } = "";
     /// <summary>A throwaway restore (verification, drill): 127.0.0.1 only, no archiving into the real archive, no Unix socket.</summary>
     public bool Scratch { get; init; }
-    /// <summary>Environment variables the server needs for restore_command (S3 credentials, passphrase variables), by name.</summary>
-    public IReadOnlyList<string> ServerEnvironment { get; init; } = Array.Empty<string>();
+    /// <summary>
+    /// Environment the server needs for restore_command (S3 credentials, passphrase variables), besides the
+    /// allow-listed basics; null: <see cref="WalFetchCommand.ServerEnvironment"/> of the restore's settings.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ServerEnvironment { get; init; }
 }

@@ -58,8 +58,20 @@ public static class WalFetchCommand
         return "DOTNET_ROLL_FORWARD=Major " + string.Join(' ', words.Select(Quote)) + " %f %p";
     }
 
-    /// <summary>The names of the variables the restored server must inherit for restore_command to work.</summary>
-    public static IReadOnlyList<string> EnvironmentNames(EncryptionOptions encryption)
+    /// <summary>
+    /// The environment the restored server starts with: the allow-listed basics, the S3 and passphrase variables of this
+    /// process, and S3 credentials given explicitly (-S3Credential), which wal-fetch can only read from its environment.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ServerEnvironment(StoreOptions store, EncryptionOptions encryption)
+    {
+        var env = Util.ChildEnvironment.Allowed(EnvironmentNames(encryption));
+        if (store.AccessKeyId is { } key) env["AWS_ACCESS_KEY_ID"] = key;
+        if (store.SecretAccessKey is { } secret) env["AWS_SECRET_ACCESS_KEY"] = secret;
+        if (store.SessionToken is { } token) env["AWS_SESSION_TOKEN"] = token;
+        return env;
+    }
+
+    private static IReadOnlyList<string> EnvironmentNames(EncryptionOptions encryption)
     {
         var names = new List<string>
         {
