@@ -25,6 +25,9 @@ public interface IDatabaseEngine
     /// <summary>Fails with a specific error when the source cannot be backed up, before the destination is touched.</summary>
     Task ValidateSourceAsync(string source, EngineOptions options, CancellationToken ct);
 
+    /// <summary>The same for a backup of <paramref name="type"/> (a base backup needs more of the server than a dump).</summary>
+    Task ValidateSourceAsync(string source, BackupType type, EngineOptions options, CancellationToken ct) => ValidateSourceAsync(source, options, ct);
+
     /// <summary>Takes a consistent copy of the source and streams it through <see cref="ArtifactWriter"/> into <see cref="EngineBackupContext.Writer"/>.</summary>
     Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct);
 

@@ -103,7 +103,7 @@ public static partial class BackupOperation
         DatabaseName.Validate(database);
         attempt.Database = database;
         scope.Database = database;
-        await engine.ValidateSourceAsync(request.Source, request.EngineOptions, ct).ConfigureAwait(false);
+        await engine.ValidateSourceAsync(request.Source, request.Type, request.EngineOptions, ct).ConfigureAwait(false);
 
         var started = DateTimeOffset.UtcNow;
         var key = new BackupKey(database, BackupId.New(started));

@@ -133,4 +133,23 @@ public sealed class PitrRestoreTests(PgArchivingCluster pg)
         Assert.Contains(restore.Checks, c => c.Name == "recovery" && c.Detail.Contains("promoted"));
         Assert.Empty(Directory.GetFileSystemEntries(scratch.Path));
     }
+
+    [Fact]
+    public async Task A_corrupted_segment_makes_wal_fetch_fail_hard_so_recovery_stops_with_an_error_instead_of_promoting_early()
+    {
+        await using var s = await PitrScenario.StartAsync(pg, "corrupt");
+        var entry = await new Engines.Postgres.Wal.WalArchive(Stores.StoreFactory.OpenDestination(s.Destination), PitrScenario.Cluster).ReadEntryAsync(s.LastSegment, default);
+        var data = Path.Combine(s.Destination, PitrScenario.Cluster, "_wal", entry!.StoredName);
+        var bytes = File.ReadAllBytes(data);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(data, bytes);
+
+        var dir = s.NewDataDirectory();
+        var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(
+            Request(s, dir, RecoveryTarget.From(DateTimeOffset.UtcNow, null, null, false), BaseBackupVerification.FreePort()), NullObserver.Instance, default));
+        Assert.Contains(ex.ErrorId, new[] { ErrorIds.RecoveryTargetNotReached, ErrorIds.RecoveryFailed });
+        Assert.Contains(s.LastSegment, ex.Message);
+        Assert.True(File.Exists(Path.Combine(dir, "recovery.signal")), "nothing was promoted");
+        Assert.False(File.Exists(Path.Combine(dir, "postmaster.pid")));
+    }
 }

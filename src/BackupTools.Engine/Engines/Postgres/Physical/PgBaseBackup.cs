@@ -98,7 +98,15 @@ internal static partial class PgBaseBackup
         };
     }
 
-    /// <summary>Everything that would make the backup fail or be useless, checked before the destination is touched.</summary>
+    /// <summary>Before the destination is touched: the server can be base-backed-up by this role, archives its WAL, and the client tools fit.</summary>
+    public static async Task ValidateAsync(string source, EngineOptions options, CancellationToken ct)
+    {
+        using var session = new PgSession(PgEndpoint.Parse(source), options);
+        var ready = await CheckReadyAsync(session, ct).ConfigureAwait(false);
+        PgClientTools.Resolve(options, ready.Facts.Major, "pg_basebackup");
+    }
+
+    /// <summary>Everything that would make the backup fail or be useless.</summary>
     private static async Task<Readiness> CheckReadyAsync(PgSession session, CancellationToken ct)
     {
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
