@@ -6,6 +6,13 @@ public sealed class BackupInfo
     public required string BackupId { get; init; }
     public required string Database { get; init; }
     public string Engine { get; init; } = "";
+    /// <summary>Logical (a dump of one database) or Base (a physical backup of a whole PostgreSQL cluster).</summary>
+    public BackupType Type { get; init; } = BackupType.Logical;
+    /// <summary>Base backups: the WAL location where the backup started and where it became consistent (null for logical backups).</summary>
+    public string? StartLsn { get; init; }
+    public string? StopLsn { get; init; }
+    /// <summary>Base backups: the timeline the backup ended on.</summary>
+    public int? Timeline { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
     public TimeSpan? Duration { get; init; }

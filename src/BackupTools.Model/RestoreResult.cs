@@ -25,6 +25,21 @@ public sealed class RestoreResult
     /// </summary>
     public string? PreviousTarget { get; init; }
     public required string SourceLocation { get; init; }
+    /// <summary>Base backups: the data directory the cluster was laid out in (null for logical restores).</summary>
+    public string? DataDirectory { get; init; }
+    /// <summary>Base backups: where recovery was asked to stop ("time ...", "lsn ...", "restore point '...'", "immediate ...", "latest ...").</summary>
+    public string? RecoveryTarget { get; init; }
+    /// <summary>Base backups: true when the server was started (-Start) and recovery has finished with a promotion.</summary>
+    public bool? Started { get; init; }
+    public int? Port { get; init; }
+    /// <summary>Base backups started with -Start: the last WAL location replayed ("redo done at").</summary>
+    public string? RecoveredToLsn { get; init; }
+    /// <summary>Base backups started with -Start: the commit time of the last transaction replayed.</summary>
+    public DateTimeOffset? RecoveredToTime { get; init; }
+    /// <summary>Base backups started with -Start: PostgreSQL's own words for where recovery stopped (null: at the end of the archive).</summary>
+    public string? RecoveryStop { get; init; }
+    /// <summary>Base backups started with -Start: the timeline the promoted server writes on.</summary>
+    public int? Timeline { get; init; }
 
     public override string ToString() => $"{BackupId} -> {Target}";
 }

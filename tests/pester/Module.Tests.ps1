@@ -63,11 +63,15 @@ Describe 'Cmdlet metadata' {
     # Values a -Profile can supply are not mandatory (ConfigValueMissing names them when neither is given);
     # the restore target never comes from a profile.
     It '<Name> has the mandatory parameters <Mandatory> in parameter set <Set>' -ForEach @(
-        @{ Name = 'Restore-DbBackup'; Set = '__AllParameterSets'; Mandatory = @('Target') }
         @{ Name = 'Remove-ExpiredBackup'; Set = 'Pipeline'; Mandatory = @('Path') }
         @{ Name = 'Invoke-DrDrill'; Set = 'Destination'; Mandatory = @('Database', 'Destination') }
     ) {
         Get-MandatoryParameterName -Command $Name -ParameterSet $Set | Should -Be $Mandatory
+    }
+
+    It 'Restore-DbBackup has no mandatory parameter: it takes -Target (a database) or -DataDirectory (a base backup), never from a profile' {
+        Get-MandatoryParameterName -Command Restore-DbBackup -ParameterSet '__AllParameterSets' | Should -BeNullOrEmpty
+        { Restore-DbBackup -Path $TestDrive -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'RestoreTargetMissing*'
     }
 
     It '<Name> has no mandatory parameter in parameter set <Set> (a -Profile can supply them)' -ForEach @(

@@ -66,7 +66,8 @@ databases:
     }
 
     It 'restores the profile''s newest backup but never picks the target itself' {
-        (Get-MandatoryParameterName -Command Restore-DbBackup) | Should -Be @('Target')
+        { Restore-DbBackup -ConfigPath $script:Config -Profile inventory -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'RestoreTargetMissing*'
         $target = Join-Path $TestDrive 'restored.sqlite'
         $restored = Restore-DbBackup -ConfigPath $script:Config -Profile inventory -Target $target -Confirm:$false
         $restored.SourceLocation | Should -Be $script:Backups[2].Location

@@ -23,11 +23,13 @@ internal static class BackupVerb
         var rowCounts = PgFlags.RowCounts();
         var globals = PgFlags.IncludeGlobals("PostgreSQL: also store roles and tablespaces (pg_dumpall --globals-only).");
         var rolePasswords = PgFlags.IncludeRolePasswords();
+        var type = CommonOptions.Word("--type", "logical (default): a dump of one database; base (PostgreSQL): a physical backup of the whole cluster, restorable to any moment with the WAL archive.",
+            "logical", "base", "full", "incremental");
         var whatIf = CommonOptions.Flag("--what-if", "Check the source, compression and encryption settings, print what would be backed up, and write nothing.");
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
-            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, whatIf,
+            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, type, whatIf,
         };
         var flags = DatabaseFlags.ForBackup();
         flags.AddTo(command);
@@ -43,6 +45,7 @@ internal static class BackupVerb
                 Tags = CliProfile.Given(parse, tags) ? parse.GetValue(tags) : null,
                 Compression = parse.GetValue(compression),
                 CompressionLevel = parse.GetValue(level),
+                Type = parse.GetValue(type) is { } t ? Enum.Parse<BackupType>(t, ignoreCase: true) : null,
                 TempDirectory = parse.GetValue(tempPath),
                 Engine = new EngineGiven
                 {
@@ -56,7 +59,7 @@ internal static class BackupVerb
             {
                 // What New-DbBackup -WhatIf checks before ShouldProcess: the source, the compression, the keys.
                 var engineImpl = EngineRegistry.ForSource(request.Source, request.Engine);
-                await engineImpl.ValidateSourceAsync(request.Source, request.EngineOptions, ct).ConfigureAwait(false);
+                await engineImpl.ValidateSourceAsync(request.Source, request.Type, request.EngineOptions, ct).ConfigureAwait(false);
                 CompressionSpec.Parse(request.Compression, request.CompressionLevel).EnsureAvailable();
                 _ = EncryptionPlan.Prepare(request.Encryption);
                 var name = request.DatabaseName ?? engineImpl.DefaultDatabaseName(request.Source);

@@ -42,13 +42,23 @@ internal static class TextFormat
         $"{(r.Passed ? "PASSED" : "FAILED")}  {r.Database} {r.BackupId} at {r.Level} level in {Duration(r.Duration)}",
         r.Checks, ("Location", r.Location), ("ErrorId", r.ErrorId));
 
-    public static string Restore(RestoreResult r) => Block(
+    public static string Restore(RestoreResult r) => r.DataDirectory is not null ? DataDirectoryRestore(r) : Block(
         $"Restored backup {r.BackupId} of '{r.Database}' to {r.Target}" + (r.Replaced ? " (replaced the existing database)" : ""),
         r.Checks,
         ("Contents", $"{r.Tables} tables, {r.Rows.ToString("N0", Invariant)} rows, {Size(r.BytesRestored)}"),
         ("Verified", r.Verified switch { true => "yes, row counts match the manifest", false => "NO: row counts differ", null => "not asked (--verify)" }),
         ("PreBackup", r.PreBackupLocation),
         ("Previous", r.PreviousTarget),
+        ("Duration", Duration(r.Duration)),
+        ("From", r.SourceLocation));
+
+    private static string DataDirectoryRestore(RestoreResult r) => Block(
+        $"Restored base backup {r.BackupId} of '{r.Database}' into {r.DataDirectory}" + (r.Started == true ? ", recovered and promoted" : ", ready to start"),
+        ("Target", r.RecoveryTarget),
+        ("Reached", r.Started == true ? $"{r.RecoveryStop ?? "end of the WAL archive"}; redo done at {r.RecoveredToLsn}" +
+            (r.RecoveredToTime is { } t ? $", last transaction {Time(t)}" : "") + (r.Timeline is { } tl ? $", timeline {tl}" : "") : null),
+        ("Port", r.Port?.ToString(Invariant)),
+        ("Size", Size(r.BytesRestored)),
         ("Duration", Duration(r.Duration)),
         ("From", r.SourceLocation));
 

@@ -33,6 +33,10 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [Parameter]
     public string[] Tag { get; set; } = Array.Empty<string>();
 
+    /// <summary>Logical (default): a dump of one database. Base (PostgreSQL): a physical backup of the whole cluster, restorable to any moment with the WAL archive.</summary>
+    [Parameter]
+    public BackupType Type { get; set; } = BackupType.Logical;
+
     [Parameter]
     [ValidateSet("Gzip", "Zstd", "None")]
     public string Compression { get; set; } = "Gzip";
@@ -102,7 +106,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
         {
             // Validated before ShouldProcess, so -WhatIf reports a missing or unreadable source too.
             var engine = EngineRegistry.ForSource(request.Source, request.Engine);
-            RunEngine((_, ct) => engine.ValidateSourceAsync(request.Source, request.EngineOptions, ct));
+            RunEngine((_, ct) => engine.ValidateSourceAsync(request.Source, request.Type, request.EngineOptions, ct));
             // A bad key, passphrase source or missing zstd is reported before ShouldProcess too.
             Pipeline.CompressionSpec.Parse(request.Compression, request.CompressionLevel).EnsureAvailable();
             _ = Pipeline.EncryptionPlan.Prepare(request.Encryption);
@@ -154,6 +158,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
             Tags = IsBound(nameof(Tag)) ? Tag : null,
             Compression = IsBound(nameof(Compression)) ? Compression.ToLowerInvariant() : null,
             CompressionLevel = CompressionLevel,
+            Type = IsBound(nameof(Type)) ? Type : null,
             TempDirectory = ResolveOptionalPath(TempPath),
             Engine = new Configuration.EngineGiven
             {

@@ -23,10 +23,52 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>Where to restore to: SQLite, a database file path; PostgreSQL, a connection string or a database name on the backup's server.</summary>
-    [Parameter(Mandatory = true, Position = 1)]
+    /// <summary>Where to restore to: SQLite, a database file path; PostgreSQL, a connection string or a database name on the backup's server. Base backups take -DataDirectory instead.</summary>
+    [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
-    public string Target { get; set; } = "";
+    public string? Target { get; set; }
+
+    /// <summary>PostgreSQL base backups: the empty folder the cluster is laid out in, ready to recover from the WAL archive.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Base backups: recover up to this moment (recovery_target_time).</summary>
+    [Parameter]
+    public DateTimeOffset? TargetTime { get; set; }
+
+    /// <summary>Base backups: recover up to this WAL location, e.g. 0/3000060 (recovery_target_lsn).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TargetLsn { get; set; }
+
+    /// <summary>Base backups: recover up to this restore point (pg_create_restore_point).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TargetName { get; set; }
+
+    /// <summary>Base backups: stop as soon as the base backup is consistent.</summary>
+    [Parameter]
+    public SwitchParameter TargetImmediate { get; set; }
+
+    /// <summary>Base backups: start the restored server and wait until recovery has finished and it was promoted.</summary>
+    [Parameter]
+    public SwitchParameter Start { get; set; }
+
+    /// <summary>Base backups: the port the restored server listens on.</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int? Port { get; set; }
+
+    /// <summary>Base backups without -Path: the destination whose newest base backup of -Database before the target is restored.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Destination { get; set; }
+
+    /// <summary>With -Destination: the database (cluster) name in the destination.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
 
     /// <summary>Replace an existing target without asking; PostgreSQL: also end the target's other sessions right before the swap.</summary>
     [Parameter]
@@ -76,12 +118,24 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
 
     protected override void EndProcessing()
     {
+        if ((Target is null) == (DataDirectory is null))
+        {
+            ThrowTerminatingError(new BackupToolsException(ErrorIds.RestoreTargetMissing, ErrorKind.InvalidArgument,
+                Target is null ? "Give -Target (a database) or, for a base backup, -DataDirectory." : "Give -Target or -DataDirectory, not both.", nameof(Target)));
+        }
+        var recoveryAsked = IsBound(nameof(TargetTime)) || IsBound(nameof(TargetLsn)) || IsBound(nameof(TargetName)) || TargetImmediate || Start || IsBound(nameof(Port));
+        if (DataDirectory is null && recoveryAsked)
+        {
+            ThrowTerminatingError(new BackupToolsException(ErrorIds.RecoveryTargetInvalid, ErrorKind.InvalidArgument,
+                "-TargetTime, -TargetLsn, -TargetName, -TargetImmediate, -Start and -Port restore a base backup: give -DataDirectory.", nameof(DataDirectory)));
+        }
+
         if (_paths.Count > 1)
         {
             // Restoring each in turn would leave whichever came last (the oldest, from Get-DbBackup) in place.
             ThrowTerminatingError(new BackupToolsException(ErrorIds.RestoreSourceAmbiguous, ErrorKind.InvalidArgument,
-                $"{_paths.Count} backups were given for the one target '{Target}'; nothing was restored. A target takes one " +
-                "backup: choose it with Get-DbBackup -Latest, Select-Object -First 1 or a filter.", Target));
+                $"{_paths.Count} backups were given for the one target '{Target ?? DataDirectory}'; nothing was restored. A target takes one " +
+                "backup: choose it with Get-DbBackup -Latest, Select-Object -First 1 or a filter.", Target ?? DataDirectory));
         }
         if (_paths.Count == 1)
             Restore(_paths[0]);
@@ -89,7 +143,8 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
 
     private void Restore(string? path)
     {
-        var target = Target;
+        var dataDirectory = DataDirectory is null ? null : ResolvePath(DataDirectory);
+        var target = dataDirectory ?? Target!;
         var given = (Configuration.RestoreGiven)WithDatabaseParameters(new Configuration.RestoreGiven
         {
             PreBackup = PreBackup,
@@ -99,15 +154,25 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
             NoOwner = NoOwner,
             TerminateSessions = Force,
             KeepPrevious = KeepPrevious,
+            DataDirectory = dataDirectory,
+            TargetTime = TargetTime,
+            TargetLsn = TargetLsn,
+            TargetName = TargetName,
+            TargetImmediate = TargetImmediate,
+            Start = Start,
+            Port = Port,
             TempDirectory = ResolveOptionalPath(TempPath),
-            Engine = new Configuration.EngineGiven { IncludeGlobals = IncludeGlobals.IsPresent, LocalPaths = LocalPathsOf(Target) },
+            Engine = new Configuration.EngineGiven { IncludeGlobals = IncludeGlobals.IsPresent, LocalPaths = LocalPathsOf(target) },
         }, DecryptionGiven);
         var requests = Resolve(p => Configuration.OptionPrecedence.Restore(given, p));
         var profile = ConfigProfile;
         var started = false;
         try
         {
-            var location = RunEngine((_, ct) => requests.LocationAsync(path is null ? null : ResolvePath(path), profile, "-" + nameof(Path), ct));
+            var location = dataDirectory is not null
+                ? RunEngine((_, ct) => requests.BaseBackupLocationAsync(path is null ? null : ResolvePath(path), Destination is null ? null : ResolvePath(Destination),
+                    Database, profile, "-" + nameof(Path), ct))
+                : RunEngine((_, ct) => requests.LocationAsync(path is null ? null : ResolvePath(path), profile, "-" + nameof(Path), ct));
             var plan = RunEngine((_, ct) => RestoreOperation.PlanAsync(location, target, requests.EngineOptions, requests.Store, ct));
             if (!Confirmed(plan))
                 return;

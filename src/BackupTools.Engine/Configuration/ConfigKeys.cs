@@ -41,13 +41,13 @@ public static class ConfigKeys
     /// <summary>Keys of one entry of <c>databases:</c>.</summary>
     public static readonly IReadOnlyList<string> Database = new[]
     {
-        "source", "engine", "user", "password", "pgBinPath", "rowCounts", "includeGlobals", "includeRolePasswords",
+        "source", "engine", "type", "user", "password", "pgBinPath", "rowCounts", "includeGlobals", "includeRolePasswords",
         "destination", "compression", "compressionLevel", "tags", "tempPath", "encryption", "verify", "scratchTarget",
         "retention", "objectives", "drill", "notifications",
     };
 
     /// <summary>Database keys that only a database may set (not <c>defaults:</c>).</summary>
-    public static readonly IReadOnlyList<string> DatabaseOnly = new[] { "source", "engine", "user", "password" };
+    public static readonly IReadOnlyList<string> DatabaseOnly = new[] { "source", "engine", "type", "user", "password" };
 
     /// <summary>Keys of <c>defaults:</c>: every database key but <see cref="DatabaseOnly"/>.</summary>
     public static readonly IReadOnlyList<string> Defaults = Database.Except(DatabaseOnly).ToArray();

@@ -30,6 +30,13 @@ internal sealed partial class ConfigReader
             Error(src!.Value.Position, src.Key, $"source is not written as a {engine} source (engine: {engine}); " +
                                                 (engine == "postgresql" ? "write postgresql://user@host:5432/db or host=... dbname=..." : "write a file path"));
         var effectiveEngine = engine ?? (source is null ? null : EngineRegistry.ForSource(source).Name);
+        BackupType? type = null;
+        if (own.TryGetValue("type", out var ty) && Enum(ty.Value, ty.Key, new[] { "logical", "base" }) is { } typeName)
+        {
+            type = typeName == "base" ? BackupType.Base : BackupType.Logical;
+            if (type == BackupType.Base && effectiveEngine is not null && effectiveEngine != "postgresql")
+                Error(ty.Value.Position, ty.Key, $"database '{db}' is {effectiveEngine}: only PostgreSQL takes base backups (type: base)");
+        }
         if (effectiveEngine == "sqlite")
         {
             foreach (var pgKey in new[] { "user", "password", "pgBinPath", "rowCounts", "includeGlobals", "includeRolePasswords" })
@@ -82,6 +89,7 @@ internal sealed partial class ConfigReader
             Name = db,
             Source = source ?? "",
             Engine = engine,
+            Type = type,
             User = own.TryGetValue("user", out var us) ? Text(us.Value, us.Key) : null,
             Password = passwordRef,
             PgBinPath = all.TryGetValue("pgBinPath", out var pb) ? PathValue(pb.Value, pb.Key) : null,

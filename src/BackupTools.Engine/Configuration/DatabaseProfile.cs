@@ -15,6 +15,8 @@ public sealed class DatabaseProfile
     /// <summary>SQLite path or PostgreSQL URI/keyword string; never with a password in it.</summary>
     public required string Source { get; init; }
     public string? Engine { get; init; }
+    /// <summary>type: logical or base (PostgreSQL physical base backups, with a WAL archive).</summary>
+    public BackupType? Type { get; init; }
 
     // Engine options (PostgreSQL)
     public string? User { get; init; }

@@ -115,6 +115,7 @@ public static class OptionPrecedence
             Store = Store(given.Store, profile),
             Encryption = Encryption(given.Encryption, profile, forBackup: true),
             Notifications = Notifications(given.Notifications, profile),
+            Type = given.Type ?? p?.Type ?? BackupType.Logical,
         };
     }
 
@@ -219,9 +220,32 @@ public sealed class RestoreRequests : DatabaseRequests
     public Task<string> LocationAsync(string? given, ProfileRequests? profile, string parameter, CancellationToken ct) =>
         OptionPrecedence.LocationOrLatestAsync(given, profile, Store, parameter, ct);
 
+    /// <summary>Where a restore of a base backup stops (from -TargetTime / -TargetLsn / -TargetName / -TargetImmediate); checked once per call.</summary>
+    public Engines.Postgres.Physical.RecoveryTarget RecoveryTarget =>
+        Engines.Postgres.Physical.RecoveryTarget.From(_given.TargetTime, _given.TargetLsn, _given.TargetName, _given.TargetImmediate);
+
+    /// <summary>True when a recovery target, -Start or -Port was given: only a restore into a data directory takes them.</summary>
+    public bool RecoveryAsked => _given.TargetTime is not null || _given.TargetLsn is not null || _given.TargetName is not null ||
+        _given.TargetImmediate || _given.Start || _given.Port is not null;
+
+    /// <summary>The backup to restore into a data directory: the given location, else the newest base backup of the database before the target.</summary>
+    public Task<string> BaseBackupLocationAsync(string? given, string? destination, string? database, ProfileRequests? profile, string parameter, CancellationToken ct)
+    {
+        if (given is not null || destination is null) return LocationAsync(given, profile, parameter, ct);
+        var name = database ?? profile?.Profile.Name ?? throw new BackupToolsException(ErrorIds.RestoreTargetMissing, ErrorKind.InvalidArgument,
+            "Name the database (cluster) whose newest base backup before the target should be restored.", destination);
+        return RestoreOperation.ChooseBaseBackupAsync(destination, name, RecoveryTarget, Store, ct);
+    }
+
     /// <param name="overwrite">Whether an existing target may be replaced (-Force / confirmed); null for the given value.</param>
     public RestoreRequest For(string location, string target, bool? overwrite = null) => new()
     {
+        Recovery = _given.DataDirectory is null ? null : new Engines.Postgres.Physical.DataDirectoryRestoreOptions
+        {
+            Target = RecoveryTarget,
+            Start = _given.Start,
+            Port = _given.Port,
+        },
         Location = location,
         Target = target,
         Overwrite = overwrite ?? _given.Overwrite,

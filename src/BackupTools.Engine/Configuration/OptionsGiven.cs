@@ -75,6 +75,8 @@ public sealed record BackupGiven : DatabaseOperationGiven
     public string? Compression { get; init; }
     /// <summary>Given alone, applies to the profile's compression.</summary>
     public int? CompressionLevel { get; init; }
+    /// <summary>-Type / --type: logical (the default) or base.</summary>
+    public BackupType? Type { get; init; }
 }
 
 /// <summary>Test-BackupIntegrity / backuptools verify.</summary>
@@ -98,6 +100,15 @@ public sealed record RestoreGiven : DatabaseOperationGiven
     public bool TerminateSessions { get; init; }
     /// <summary>-KeepPrevious / --keep-previous: keep the replaced PostgreSQL database under a new name.</summary>
     public bool KeepPrevious { get; init; }
+    /// <summary>-DataDirectory: a base backup is laid out there for recovery (absolute).</summary>
+    public string? DataDirectory { get; init; }
+    public DateTimeOffset? TargetTime { get; init; }
+    public string? TargetLsn { get; init; }
+    public string? TargetName { get; init; }
+    public bool TargetImmediate { get; init; }
+    /// <summary>-Start: start the restored server and wait until recovery has finished.</summary>
+    public bool Start { get; init; }
+    public int? Port { get; init; }
 }
 
 /// <summary>Invoke-DrDrill / backuptools drill.</summary>

@@ -19,8 +19,14 @@ public interface IDatabaseEngine
     /// <summary>The source as it may be written to a manifest or message: no password, ever.</summary>
     string DescribeSource(string source);
 
+    /// <summary>True when the engine can take backups of <paramref name="type"/>; every engine takes logical ones.</summary>
+    bool Supports(BackupType type) => type == BackupType.Logical;
+
     /// <summary>Fails with a specific error when the source cannot be backed up, before the destination is touched.</summary>
     Task ValidateSourceAsync(string source, EngineOptions options, CancellationToken ct);
+
+    /// <summary>The same for a backup of <paramref name="type"/> (a base backup needs more of the server than a dump).</summary>
+    Task ValidateSourceAsync(string source, BackupType type, EngineOptions options, CancellationToken ct) => ValidateSourceAsync(source, options, ct);
 
     /// <summary>Takes a consistent copy of the source and streams it through <see cref="ArtifactWriter"/> into <see cref="EngineBackupContext.Writer"/>.</summary>
     Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct);
@@ -74,6 +80,8 @@ public sealed record EngineBackupContext
     public EngineOptions Options { get; init; } = EngineOptions.Default;
     /// <summary>OpenPGP encryption of every artifact (null: none); applied by <see cref="ArtifactWriter"/>, engines need not look.</summary>
     public EncryptionPlan? Encryption { get; init; }
+    /// <summary>The kind of backup asked for; an engine refuses a type it cannot take (BackupTypeNotSupported).</summary>
+    public BackupType Type { get; init; } = BackupType.Logical;
 }
 
 public sealed class EngineBackupResult
@@ -84,6 +92,8 @@ public sealed class EngineBackupResult
     public Dictionary<string, string> ToolVersions { get; init; } = new();
     public Dictionary<string, string> Details { get; init; } = new();
     public List<ManifestCheck> SourceChecks { get; init; } = new();
+    /// <summary>A base backup's WAL facts (null for a logical backup).</summary>
+    public BaseBackupWal? Wal { get; init; }
 }
 
 /// <summary>Everything an engine needs to read a stored backup.</summary>

@@ -100,6 +100,35 @@ public static class ErrorIds
     /// <summary>Another restore of the same target holds its lock; nothing changed.</summary>
     public const string PgRestoreInProgress = "PgRestoreInProgress";
 
+    // Base backups and restores to a moment (PostgreSQL PITR)
+    /// <summary>-Type names a kind of backup the source's engine cannot take (SQLite and Base).</summary>
+    public const string BackupTypeNotSupported = "BackupTypeNotSupported";
+    /// <summary>The role may not open replication connections (no REPLICATION attribute, or no pg_hba.conf replication line).</summary>
+    public const string PgReplicationDenied = "PgReplicationDenied";
+    /// <summary>A base backup of a server whose WAL is not archived (archive_mode off, or wal_level minimal) could never be restored to a moment.</summary>
+    public const string PgArchivingOff = "PgArchivingOff";
+    /// <summary>The cluster has tablespaces besides pg_default/pg_global, which a base backup stream of one archive cannot carry.</summary>
+    public const string PgTablespacesUnsupported = "PgTablespacesUnsupported";
+    public const string PgBaseBackupFailed = "PgBaseBackupFailed";
+    /// <summary>A restore to a data directory (or to a moment) was asked of a backup that is not a base backup.</summary>
+    public const string BaseBackupRequired = "BaseBackupRequired";
+    /// <summary>No base backup of the database ends before the recovery target.</summary>
+    public const string NoBaseBackupForTarget = "NoBaseBackupForTarget";
+    public const string DataDirectoryNotEmpty = "DataDirectoryNotEmpty";
+    /// <summary>A base backup was to be restored into a database: it restores into a data directory only.</summary>
+    public const string DataDirectoryRequired = "DataDirectoryRequired";
+    /// <summary>A restore names neither a target database nor a data directory, or both.</summary>
+    public const string RestoreTargetMissing = "RestoreTargetMissing";
+    /// <summary>A tar member would land outside the data directory (absolute path, '..', a link out): nothing of it is written.</summary>
+    public const string BaseBackupArchiveUnsafe = "BaseBackupArchiveUnsafe";
+    public const string RecoveryTargetInvalid = "RecoveryTargetInvalid";
+    /// <summary>The recovery target lies before the end of the base backup: no recovery from it can stop there.</summary>
+    public const string RecoveryTargetBeforeBackup = "RecoveryTargetBeforeBackup";
+    /// <summary>Recovery ended before the target (WAL missing or damaged): the server was stopped, nothing was promoted.</summary>
+    public const string RecoveryTargetNotReached = "RecoveryTargetNotReached";
+    /// <summary>The restored server did not start or stopped during recovery for another reason (its log is quoted).</summary>
+    public const string RecoveryFailed = "RecoveryFailed";
+
     // PostgreSQL WAL archive (wal-push, wal-fetch, the WAL chain of a base backup; docs/postgresql.md)
     /// <summary>The file handed to wal-push/wal-fetch is not named like a WAL file.</summary>
     public const string WalFileNameInvalid = "WalFileNameInvalid";

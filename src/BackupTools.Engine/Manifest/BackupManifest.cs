@@ -8,8 +8,15 @@ namespace BackupTools.Manifest;
 /// </summary>
 public sealed class BackupManifest
 {
-    /// <summary>The newest format this version reads. 2 = an artifact may be OpenPGP-encrypted (a reader of format 1 would misread it).</summary>
-    public const int CurrentFormatVersion = 2;
+    /// <summary>
+    /// The newest format this version reads. 2 = an artifact may be OpenPGP-encrypted (a reader of format 1 would misread it);
+    /// 3 = a physical base backup (type "base"), which a reader of format 2 would take for a pg_dump archive.
+    /// </summary>
+    public const int CurrentFormatVersion = 3;
+    /// <summary>The format of a base backup (encrypted or not).</summary>
+    public const int BaseBackupFormatVersion = 3;
+    /// <summary>The format of an encrypted logical backup.</summary>
+    public const int EncryptedFormatVersion = 2;
     /// <summary>The format written for a backup without encrypted artifacts, so older readers still read it.</summary>
     public const int PlainFormatVersion = 1;
     public const string FileName = "manifest.json";
@@ -18,6 +25,10 @@ public sealed class BackupManifest
     public string BackupId { get; set; } = "";
     public string Engine { get; set; } = "";
     public string Database { get; set; } = "";
+    /// <summary>"logical" or "base" (absent in older manifests: logical).</summary>
+    public string? Type { get; set; }
+    /// <summary>A base backup's place in the WAL: what a restore to a moment needs from the archive. Null for logical backups.</summary>
+    public BaseBackupWal? Wal { get; set; }
     /// <summary>Where the data came from, with any secret removed.</summary>
     public string Source { get; set; } = "";
     public string? ServerVersion { get; set; }
@@ -40,6 +51,10 @@ public sealed class BackupManifest
         ?? Artifacts.FirstOrDefault()
         ?? throw new BackupToolsException(ErrorIds.BackupManifestUnreadable, ErrorKind.InvalidData,
             $"Manifest of backup '{BackupId}' lists no artifact; the backup cannot be used.", BackupId);
+
+    /// <summary>The kind of backup; manifests written before types existed are logical.</summary>
+    [JsonIgnore]
+    public BackupType BackupType => string.Equals(Type, "base", StringComparison.OrdinalIgnoreCase) ? BackupType.Base : BackupType.Logical;
 
     [JsonIgnore]
     public long StoredBytes => Artifacts.Sum(a => a.StoredBytes);
@@ -99,4 +114,28 @@ public sealed class ManifestCheck
     public string Name { get; set; } = "";
     public bool Passed { get; set; }
     public string Detail { get; set; } = "";
+}
+
+/// <summary>
+/// Where a physical base backup sits in the WAL stream: the cluster it belongs to (system identifier), the timeline,
+/// the start and stop positions, and the first and last WAL segment a restore must replay to become consistent.
+/// </summary>
+public sealed class BaseBackupWal
+{
+    /// <summary>pg_control's database system identifier (decimal): WAL of another cluster is never applied to this one.</summary>
+    public string SystemIdentifier { get; set; } = "";
+    public uint Timeline { get; set; }
+    /// <summary>The timeline the backup ended on (equal to <see cref="Timeline"/> unless the server was promoted during it).</summary>
+    public uint StopTimeline { get; set; }
+    public string StartLsn { get; set; } = "";
+    public string StopLsn { get; set; } = "";
+    /// <summary>The first WAL segment a restore needs (holds the start checkpoint's redo point).</summary>
+    public string StartSegment { get; set; } = "";
+    /// <summary>The last WAL segment a restore needs to reach consistency.</summary>
+    public string StopSegment { get; set; } = "";
+    public long SegmentSize { get; set; }
+    /// <summary>The time of the backup's start checkpoint, as backup_label records it.</summary>
+    public DateTimeOffset? StartTime { get; set; }
+    /// <summary>The checksum algorithm of the server's backup_manifest (CRC32C unless asked otherwise).</summary>
+    public string ManifestChecksums { get; set; } = "";
 }

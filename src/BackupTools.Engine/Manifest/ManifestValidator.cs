@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using BackupTools.Pipeline;
 
+using BackupTools.Engines.Postgres.Wal;
+
 namespace BackupTools.Manifest;
 
 /// <summary>
@@ -40,6 +42,17 @@ internal static partial class ManifestValidator
         Require(m.Tags is not null && m.Tags.All(t => t is not null), location, "tags is not a list of strings");
         Require(m.SourceChecks is not null && m.SourceChecks.All(c => c is { Name: not null, Detail: not null }), location,
             "sourceChecks is not a list of {name, passed, detail}");
+
+        Require(m.Type is null or "logical" or "base", location, $"type '{m.Type}' is not a backup type (logical or base)");
+        if (m.BackupType == BackupType.Base)
+        {
+            Require(m.FormatVersion >= BackupManifest.BaseBackupFormatVersion, location, $"is a base backup in format {m.FormatVersion}, which cannot describe one");
+            var w = m.Wal ?? throw Unreadable(location, "is a base backup without its wal section");
+            Require(Engines.Postgres.Wal.WalFileName.TryParseLsn(w.StartLsn, out var start) && Engines.Postgres.Wal.WalFileName.TryParseLsn(w.StopLsn, out var stop) && start <= stop,
+                location, $"wal startLsn '{w.StartLsn}' / stopLsn '{w.StopLsn}' are not WAL locations in order");
+            Require(w.StartSegment is { Length: 24 } && w.StopSegment is { Length: 24 } && w.Timeline > 0 && w.SegmentSize > 0, location,
+                "wal lacks its segments, timeline or segment size");
+        }
 
         Require(m.Tables is not null, location, "tables is not a list");
         var tableNames = new HashSet<string>(StringComparer.Ordinal);

@@ -32,6 +32,8 @@ public sealed partial class NewBackupRequest
     public StoreOptions Store { get; init; } = StoreOptions.Default;
     /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
     public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
+    /// <summary>Logical (the default) or Base (PostgreSQL: a physical backup of the whole cluster for restores to a moment).</summary>
+    public BackupType Type { get; init; } = BackupType.Logical;
 }
 
 /// <summary>Takes one backup: engine copy -> artifact pipeline -> store, manifest last. A failed backup leaves nothing listed.</summary>
@@ -93,11 +95,15 @@ public static partial class BackupOperation
         // Keys and passphrase sources are checked before the destination is touched.
         var encryption = EncryptionPlan.Prepare(request.Encryption);
         var engine = EngineRegistry.ForSource(request.Source, request.Engine);
+        if (!engine.Supports(request.Type))
+            throw new BackupToolsException(ErrorIds.BackupTypeNotSupported, ErrorKind.InvalidArgument,
+                $"{engine.Name} takes no {request.Type.ToString().ToLowerInvariant()} backups; only PostgreSQL takes base backups (a physical copy of the " +
+                "whole cluster for restores to a moment). Take a logical backup of this source instead.", request.Source);
         var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
         DatabaseName.Validate(database);
         attempt.Database = database;
         scope.Database = database;
-        await engine.ValidateSourceAsync(request.Source, request.EngineOptions, ct).ConfigureAwait(false);
+        await engine.ValidateSourceAsync(request.Source, request.Type, request.EngineOptions, ct).ConfigureAwait(false);
 
         var started = DateTimeOffset.UtcNow;
         var key = new BackupKey(database, BackupId.New(started));
@@ -124,12 +130,16 @@ public static partial class BackupOperation
                     TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
                     Options = request.EngineOptions,
                     Encryption = encryption,
+                    Type = request.Type,
                 }, ct).ConfigureAwait(false);
 
                 var completed = DateTimeOffset.UtcNow;
                 var manifest = new BackupManifest
                 {
-                    FormatVersion = result.Artifacts.Any(ArtifactReader.IsEncrypted) ? BackupManifest.CurrentFormatVersion : BackupManifest.PlainFormatVersion,
+                    FormatVersion = result.Wal is not null ? BackupManifest.BaseBackupFormatVersion
+                        : result.Artifacts.Any(ArtifactReader.IsEncrypted) ? BackupManifest.EncryptedFormatVersion : BackupManifest.PlainFormatVersion,
+                    Type = result.Wal is not null ? "base" : null,
+                    Wal = result.Wal,
                     BackupId = key.BackupId,
                     Engine = engine.Name,
                     Database = database,

@@ -118,7 +118,17 @@ public static class IntegrityOperation
 
     /// <summary>The error id of a check that failed without an exception (the engine reported it).</summary>
     private static string ErrorIdOf(CheckResult failed) =>
-        failed.Name.Contains(RowCountComparison.CheckName, StringComparison.Ordinal) ? ErrorIds.RowCountMismatch : ErrorIds.StructureCheckFailed;
+        failed.Name.Contains(RowCountComparison.CheckName, StringComparison.Ordinal) ? ErrorIds.RowCountMismatch
+        : LeadingErrorId(failed.Detail) ?? ErrorIds.StructureCheckFailed;
+
+    /// <summary>The id an engine put at the start of a failed check's detail ("WalSegmentMissing: ..."), when it is a known one.</summary>
+    private static string? LeadingErrorId(string detail)
+    {
+        var colon = detail.IndexOf(": ", StringComparison.Ordinal);
+        if (colon <= 0) return null;
+        var id = detail[..colon];
+        return typeof(ErrorIds).GetField(id) is { IsLiteral: true } ? id : null;
+    }
 
     private static async Task<bool> ChecksumLevelAsync(IBackupStore store, BackupKey key, BackupManifest manifest, List<CheckResult> checks,
         Action<string, BackupToolsException> fail, IOperationObserver observer, CancellationToken ct)
@@ -186,6 +196,17 @@ public static class IntegrityOperation
                 var engineChecks = await engine.CheckStructureAsync(context, ct).ConfigureAwait(false);
                 checks.AddRange(engineChecks);
                 return engineChecks.All(c => c.Passed);
+            }
+            if (manifest.BackupType == BackupType.Base)
+            {
+                // A base backup proves itself by recovering: structure first (files and WAL chain), then a scratch server.
+                var structure = await engine.CheckStructureAsync(context, ct).ConfigureAwait(false);
+                checks.AddRange(structure);
+                if (!structure.All(c => c.Passed)) return false;
+                var recovered = await Engines.Postgres.Physical.BaseBackupVerification.RestoreAsync(context, request.Store,
+                    request.ScratchTarget ?? context.TempDirectory, ct).ConfigureAwait(false);
+                checks.AddRange(recovered);
+                return recovered.All(c => c.Passed);
             }
             // Restore level: the same code path as Restore-DbBackup, into a throwaway target that is always removed.
             var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_verify", Guid.NewGuid().ToString("N")[..12], manifest, request.EngineOptions);

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using BackupTools.Engines;
+using BackupTools.Engines.Postgres.Physical;
 using BackupTools.Notifications;
 using BackupTools.Manifest;
 using BackupTools.Stores;
+
+using BackupTools.Engines.Postgres.Wal;
 
 namespace BackupTools.Operations;
 
@@ -24,6 +27,11 @@ public sealed partial class RestoreRequest
     public StoreOptions Store { get; init; } = StoreOptions.Default;
     /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
     public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
+    /// <summary>
+    /// Base backups: restore into the data directory <see cref="Target"/> and recover to a moment (null: a logical
+    /// restore into a database). The restore_command is filled in by the operation from the backup's destination.
+    /// </summary>
+    public DataDirectoryRestoreOptions? Recovery { get; init; }
 }
 
 /// <summary>What a restore would do: shown to the user before anything changes (ShouldProcess, --what-if).</summary>
@@ -32,7 +40,12 @@ public sealed class RestorePlan
     public required BackupInfo Backup { get; init; }
     public required string Target { get; init; }
     public required bool TargetExists { get; init; }
-    public string Description => TargetExists
+    /// <summary>True for a base backup restored into a data directory.</summary>
+    public bool IsDataDirectory { get; init; }
+    public string Description => IsDataDirectory
+        ? (TargetExists ? $"Delete everything in data directory '{Target}' and lay out" : $"Lay out in data directory '{Target}'") +
+          $" base backup {Backup.BackupId} of '{Backup.Database}' ({Backup.CompletedAt:u}) for recovery"
+        : TargetExists
         ? $"Replace the existing database '{Target}' with backup {Backup.BackupId} of '{Backup.Database}' ({Backup.CompletedAt:u})"
         : $"Restore backup {Backup.BackupId} of '{Backup.Database}' ({Backup.CompletedAt:u}) to new database '{Target}'";
 }
@@ -50,6 +63,12 @@ public static class RestoreOperation
     {
         var (store, _, manifest, info) = await BackupCatalog.OpenAsync(location, storeOptions, ct).ConfigureAwait(false);
         await using var lease = store;
+        if (manifest.BackupType == BackupType.Base)
+        {
+            var dir = Path.GetFullPath(options.LocalPath(target));
+            RestoreTargetGuard.EnsureOutsideBackups(store, dir);
+            return new RestorePlan { Backup = info, Target = dir, TargetExists = PointInTimeRestore.IsOccupied(dir), IsDataDirectory = true };
+        }
         var engine = EngineRegistry.ForName(manifest.Engine, location);
         target = engine.ResolveTarget(target, manifest, options);
         RestoreTargetGuard.EnsureOutsideBackups(store, target);
@@ -68,6 +87,8 @@ public static class RestoreOperation
         var (store, key, manifest, info) = await observer.TimedAsync("reading the manifest",
             () => BackupCatalog.OpenAsync(request.Location, request.Store, ct)).ConfigureAwait(false);
         await using var lease = store;
+        if (request.Recovery is not null || manifest.BackupType == BackupType.Base)
+            return await RestoreDataDirectoryAsync(request, store, key, manifest, info, clock, observer, ct).ConfigureAwait(false);
         var engine = EngineRegistry.ForName(manifest.Engine, request.Location);
         var target = engine.ResolveTarget(request.Target, manifest, request.EngineOptions);
         RestoreTargetGuard.EnsureOutsideBackups(store, target);
@@ -149,5 +170,75 @@ public static class RestoreOperation
             PreviousTarget = restored.PreviousTarget,
             SourceLocation = info.Location,
         };
+    }
+
+    /// <summary>A base backup into a data directory, recovered to the request's target (and started, when asked).</summary>
+    private static async Task<RestoreResult> RestoreDataDirectoryAsync(RestoreRequest request, IBackupStore store, BackupKey key, BackupManifest manifest,
+        BackupInfo info, Stopwatch clock, IOperationObserver observer, CancellationToken ct)
+    {
+        var recovery = request.Recovery ?? throw new BackupToolsException(ErrorIds.DataDirectoryRequired, ErrorKind.InvalidArgument,
+            $"Backup '{request.Location}' is a base backup of a whole cluster: it restores into a data directory (DataDirectory), not into a database.", request.Location);
+        var dir = Path.GetFullPath(request.EngineOptions.LocalPath(request.Target));
+        RestoreTargetGuard.EnsureOutsideBackups(store, dir);
+        PointInTimeRestore.CheckTarget(manifest, recovery.Target, request.Location);
+        if (PointInTimeRestore.IsOccupied(dir) && !request.Overwrite)
+            throw new BackupToolsException(ErrorIds.DataDirectoryNotEmpty, ErrorKind.ResourceExists,
+                $"Data directory '{dir}' is not empty. Pass -Force (CLI --force) to delete everything in it first, or choose an empty folder.", dir);
+        var options = recovery with
+        {
+            Force = request.Overwrite,
+            RestoreCommand = recovery.RestoreCommand.Length > 0 ? recovery.RestoreCommand : WalFetchCommand.Build(store.Root, key.Database, request.Store, request.Encryption),
+            ServerEnvironment = recovery.ServerEnvironment ?? WalFetchCommand.ServerEnvironment(request.Store, request.Encryption),
+        };
+        observer.Verbose($"restore_command = {options.RestoreCommand}");
+        var restored = await observer.TimedAsync(options.Start ? "restore and recovery" : "restore", () => PointInTimeRestore.RunAsync(new EngineReadContext
+        {
+            Store = store, Key = key, Manifest = manifest, Observer = observer,
+            TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
+            Options = request.EngineOptions,
+            Encryption = request.Encryption,
+        }, dir, options, ct)).ConfigureAwait(false);
+        return new RestoreResult
+        {
+            BackupId = info.BackupId,
+            Database = info.Database,
+            Engine = info.Engine,
+            Target = restored.DataDirectory,
+            DataDirectory = restored.DataDirectory,
+            Replaced = request.Overwrite,
+            BytesRestored = restored.BytesRestored,
+            CompletedAt = DateTimeOffset.UtcNow,
+            Duration = clock.Elapsed,
+            SourceLocation = info.Location,
+            RecoveryTarget = restored.Target.ToString(),
+            Started = restored.Started,
+            Port = restored.Port,
+            RecoveredToLsn = restored.Outcome?.ReachedLsn,
+            RecoveredToTime = restored.Outcome?.ReachedTime,
+            RecoveryStop = restored.Outcome?.StopLine,
+            Timeline = restored.Outcome?.Timeline,
+        };
+    }
+
+    /// <summary>
+    /// The newest complete base backup of <paramref name="database"/> in <paramref name="destination"/> from which
+    /// <paramref name="target"/> can be reached (it ended before the target); its Location.
+    /// </summary>
+    public static async Task<string> ChooseBaseBackupAsync(string destination, string database, RecoveryTarget target, StoreOptions? storeOptions, CancellationToken ct)
+    {
+        await using var store = StoreFactory.OpenDestination(destination, storeOptions);
+        var items = await BackupCatalog.ListAsync(store, new BackupQuery { Database = database }, ct).ConfigureAwait(false);
+        var bases = items.Select(i => i.Backup).OfType<BackupInfo>().Where(b => b.IsComplete && b.Type == BackupType.Base).ToList();
+        var fit = bases.Where(b => target.Kind switch
+        {
+            RecoveryTargetKind.Time => BackupCatalog.Completed(b) <= target.Time,
+            RecoveryTargetKind.Lsn => WalFileName.TryParseLsn(b.StopLsn, out var stop) && stop <= target.Lsn,
+            _ => true,
+        }).OrderByDescending(BackupCatalog.Completed).FirstOrDefault();
+        return fit?.Location ?? throw new BackupToolsException(ErrorIds.NoBaseBackupForTarget, ErrorKind.ObjectNotFound,
+            bases.Count == 0
+                ? $"'{destination}' holds no complete base backup of '{database}'. Take one with New-DbBackup -Type Base."
+                : $"None of the {bases.Count} base backups of '{database}' in '{destination}' ended before the recovery target ({target}); the oldest ended " +
+                  $"{bases.Min(BackupCatalog.Completed):u}.", database);
     }
 }

@@ -110,7 +110,8 @@ public class CmdletShapeTests
         Assert.Empty(Mandatory("Get-DbBackup", "__AllParameterSets"));
         Assert.Equal(1, M.Cmdlet("Get-DbBackup").Parameter("Database").Sets.Single().Position);
         Assert.Empty(Mandatory("Test-BackupIntegrity", "__AllParameterSets"));
-        Assert.Equal(new[] { "Target" }, Mandatory("Restore-DbBackup", "__AllParameterSets"));
+        // -Target (a database) or -DataDirectory (a base backup): one of them, checked by the cmdlet.
+        Assert.Empty(Mandatory("Restore-DbBackup", "__AllParameterSets"));
         Assert.Empty(Mandatory("Remove-ExpiredBackup", "Destination"));
         Assert.Equal(new[] { "Path" }, Mandatory("Remove-ExpiredBackup", "Pipeline"));
         Assert.Empty(Mandatory("Invoke-DrDrill", "Path"));
@@ -134,10 +135,11 @@ public class CmdletShapeTests
     {
         var surface = new Dictionary<string, string[]>
         {
-            ["New-DbBackup"] = new[] { "Source:String", "Destination:String", "DatabaseName:String", "Engine:String", "Tag:String[]", "Compression:String", "CompressionLevel:Nullable`1", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "RowCounts:String", "IncludeGlobals:SwitchParameter", "IncludeRolePasswords:SwitchParameter" },
+            ["New-DbBackup"] = new[] { "Source:String", "Destination:String", "DatabaseName:String", "Engine:String", "Tag:String[]", "Compression:String", "CompressionLevel:Nullable`1", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "RowCounts:String", "IncludeGlobals:SwitchParameter", "IncludeRolePasswords:SwitchParameter", "Type:BackupType" },
             ["Get-DbBackup"] = new[] { "Destination:String", "Database:String", "Latest:SwitchParameter", "Since:Nullable`1", "Until:Nullable`1", "IncludeIncomplete:SwitchParameter" },
             ["Test-BackupIntegrity"] = new[] { "Path:String[]", "Level:IntegrityLevel", "MaxAge:Nullable`1", "ScratchTarget:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String" },
-            ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter", "KeepPrevious:SwitchParameter" },
+            ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter", "KeepPrevious:SwitchParameter",
+                "DataDirectory:String", "TargetTime:Nullable`1", "TargetLsn:String", "TargetName:String", "TargetImmediate:SwitchParameter", "Start:SwitchParameter", "Port:Nullable`1", "Destination:String", "Database:String" },
             ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String", "MinimumKeep:Int32", "IncludeIncomplete:SwitchParameter", "IncompleteOlderThan:Nullable`1" },
             ["Get-BackupHealth"] = new[] { "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
             ["Export-BackupMetric"] = new[] { "Path:String", "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },

@@ -45,8 +45,15 @@ public sealed class PostgresEngine : IDatabaseEngine
         PgClientTools.Resolve(options, facts.Major);
     }
 
+    public bool Supports(BackupType type) => type is BackupType.Logical or BackupType.Base;
+
+    public Task ValidateSourceAsync(string source, BackupType type, EngineOptions options, CancellationToken ct) =>
+        type == BackupType.Base ? Physical.PgBaseBackup.ValidateAsync(source, options, ct) : ValidateSourceAsync(source, options, ct);
+
     public async Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct)
     {
+        if (context.Type == BackupType.Base)
+            return await Physical.PgBaseBackup.RunAsync(context, ct).ConfigureAwait(false);
         var options = context.Options;
         var session = new PgSession(PgEndpoint.Parse(context.Source), options);
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
@@ -176,7 +183,7 @@ public sealed class PostgresEngine : IDatabaseEngine
     }
 
     public Task<IReadOnlyList<CheckResult>> CheckStructureAsync(EngineReadContext context, CancellationToken ct) =>
-        PgArchiveCheck.RunAsync(context, ct);
+        context.Manifest.BackupType == BackupType.Base ? Physical.BaseBackupVerification.StructureAsync(context, ct) : PgArchiveCheck.RunAsync(context, ct);
 
     public async Task<bool> TargetExistsAsync(string target, EngineOptions options, CancellationToken ct)
     {
@@ -186,7 +193,10 @@ public sealed class PostgresEngine : IDatabaseEngine
     }
 
     public Task<EngineRestoreResult> RestoreAsync(EngineReadContext context, string target, bool overwrite, CancellationToken ct) =>
-        PgRestorer.RunAsync(context, PgEndpoint.Parse(target), overwrite, ct);
+        context.Manifest.BackupType == BackupType.Base
+            ? throw new BackupToolsException(ErrorIds.DataDirectoryRequired, ErrorKind.InvalidArgument,
+                $"Backup '{context.Location}' is a base backup of a whole cluster: it restores into a data directory (Restore-DbBackup -DataDirectory), not into a database.", context.Location)
+            : PgRestorer.RunAsync(context, PgEndpoint.Parse(target), overwrite, ct);
 
     public string ScratchTarget(string? scratchRoot, string prefix, string id, BackupManifest manifest, EngineOptions options)
     {
