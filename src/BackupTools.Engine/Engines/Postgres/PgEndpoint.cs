@@ -76,8 +76,9 @@ internal sealed partial record PgEndpoint
     /// <summary>True when the string carries a secret that <see cref="Redact"/> would mask.</summary>
     public static bool HasSecret(string value) => !string.Equals(Redact(value), value, StringComparison.Ordinal);
 
+    // MongoDB URIs carry their password the same way, so one rule masks both.
     // The password may hold '@' when it is not percent-encoded; the greedy match runs to the last '@' of the authority.
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?i)(postgres(?:ql)?://[^:/@\s]*):[^/\s]*@")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?i)((?:postgres(?:ql)?|mongodb(?:\+srv)?)://[^:/@\s]*):[^/\s]*@")]
     private static partial System.Text.RegularExpressions.Regex UriUserInfoPassword();
 
     private const string SecretKey = @"(?<![A-Za-z0-9_])(?<key>ssl\s*password|password|psw|pwd)\s*=\s*";
