@@ -99,6 +99,17 @@ public static class ErrorIds
     /// <summary>Another restore of the same target holds its lock; nothing changed.</summary>
     public const string PgRestoreInProgress = "PgRestoreInProgress";
 
+    // MongoDB (docs/mongodb.md)
+    public const string MongoConnectionStringInvalid = "MongoConnectionStringInvalid";
+    public const string MongoServerUnreachable = "MongoServerUnreachable";
+    public const string MongoAuthenticationFailed = "MongoAuthenticationFailed";
+    public const string MongoPermissionDenied = "MongoPermissionDenied";
+    /// <summary>The source database holds no collection (on MongoDB a database exists only while it holds one).</summary>
+    public const string MongoDatabaseNotFound = "MongoDatabaseNotFound";
+    public const string MongoCommandFailed = "MongoCommandFailed";
+    /// <summary>The copy staged in the target database does not match the manifest; the target's collections were not touched.</summary>
+    public const string MongoRestoreCheckFailed = "MongoRestoreCheckFailed";
+
     // Encryption and compression (issue 5)
     public const string EncryptionRecipientInvalid = "EncryptionRecipientInvalid";
     public const string EncryptionRecipientAmbiguous = "EncryptionRecipientAmbiguous";
