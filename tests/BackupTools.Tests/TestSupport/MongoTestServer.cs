@@ -13,6 +13,8 @@ namespace BackupTools.Tests.TestSupport;
 public sealed class MongoTestServer : IDisposable
 {
     public const string Variable = "BACKUPTOOLS_TEST_MONGODB";
+    /// <summary>The listener's trace file (start.sh writes DIR/trace.bson), set beside <see cref="Variable"/>.</summary>
+    public const string TraceVariable = "BACKUPTOOLS_TEST_MONGODB_TRACE";
     private readonly string? _startedIn;
 
     public MongoTestServer()
@@ -21,11 +23,13 @@ public sealed class MongoTestServer : IDisposable
         if (!string.IsNullOrEmpty(given))
         {
             Uri = given;
+            TracePath = Environment.GetEnvironmentVariable(TraceVariable);
         }
         else
         {
             _startedIn = Environment.GetEnvironmentVariable("BACKUPTOOLS_MONGODB_CACHE") is { Length: > 0 } cache ? cache : "/var/tmp/backuptools-mongodb";
             Uri = Run("start.sh", TimeSpan.FromMinutes(10)).Trim().Split('\n').Last().Trim();
+            TracePath = Path.Combine(_startedIn, "trace.bson");
         }
         Client = new MongoClient(Uri);
     }
@@ -34,6 +38,23 @@ public sealed class MongoTestServer : IDisposable
     public string Uri { get; }
 
     public MongoClient Client { get; }
+
+    /// <summary>Every command the listener passed to DocumentDB so far, in order.</summary>
+    public List<BsonDocument> Trace()
+    {
+        if (TracePath is null) throw new InvalidOperationException($"{TraceVariable} is not set: the listener's trace file is unknown");
+        var bytes = File.ReadAllBytes(TracePath);
+        var records = new List<BsonDocument>();
+        for (var at = 0; at + 4 <= bytes.Length;)
+        {
+            var size = BitConverter.ToInt32(bytes, at);
+            records.Add(MongoDB.Bson.Serialization.BsonSerializer.Deserialize<BsonDocument>(bytes.AsSpan(at, size).ToArray()));
+            at += size;
+        }
+        return records;
+    }
+
+    public string? TracePath { get; }
 
     /// <summary>The URI of one database on this server.</summary>
     public string DatabaseUri(string database) => Uri.Replace("/?", "/" + database + "?", StringComparison.Ordinal);

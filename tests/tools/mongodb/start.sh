@@ -4,6 +4,7 @@
 #   start.sh DIR   builds the chroot in DIR/root when missing (DIR caches it: ~1 GB, ~2 minutes the first time),
 #                  starts PostgreSQL on a free port inside it and the listener on another free port, and prints
 #                  mongodb://127.0.0.1:PORT/?directConnection=true
+#                  DIR/trace.bson records every command passed to DocumentDB (the pass-through test reads it)
 #   stop.sh DIR    stops both and unmounts
 # Needs root (debootstrap, chroot, mount). Everything listens on 127.0.0.1 only.
 set -euo pipefail
@@ -76,8 +77,9 @@ echo "$pgport" > "$dir/pgport"
 chroot "$root" su postgres -c "psql -q -h 127.0.0.1 -p $pgport -U postgres -c 'CREATE EXTENSION documentdb CASCADE'" >/dev/null
 
 port=$(free_port)
+rm -f "$dir/trace.bson"
 nohup dotnet "$dir/listener/Listener.dll" --listen "127.0.0.1:$port" \
-  --postgres "Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres" \
+  --postgres "Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres" --trace "$dir/trace.bson" \
   ${BACKUPTOOLS_MONGO_LISTENER_ARGS:-} >"$dir/listener.log" 2>&1 &
 echo $! > "$dir/listener.pid"
 for _ in $(seq 1 100); do

@@ -1,5 +1,3 @@
-using System.IO.Pipes;
-using BackupTools.Pipeline;
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
 
@@ -14,19 +12,11 @@ internal static class MongoArchiveCheck
 {
     public static async Task<IReadOnlyList<CheckResult>> RunAsync(EngineReadContext context, CancellationToken ct)
     {
-        var artifact = context.Manifest.MainArtifact;
-        using var pipe = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None, ArtifactWriter.BufferSize);
-        using var readSide = new AnonymousPipeClientStream(PipeDirection.In, pipe.ClientSafePipeHandle);
-        var copying = Task.Run(async () =>
-        {
-            try { await ArtifactReader.CopyPlaintextAsync(context, artifact, pipe, ct).ConfigureAwait(false); }
-            finally { pipe.Dispose(); }
-        }, ct);
+        await using var plaintext = new PlaintextPipe(context, ct);
         var checks = new List<CheckResult>();
         try
         {
-            await using var input = new BufferedStream(readSide, ArtifactWriter.BufferSize);
-            var reader = new MongoArchiveReader(input);
+            var reader = new MongoArchiveReader(plaintext.Reader);
             await reader.ReadPreludeAsync(ct).ConfigureAwait(false);
             var collections = reader.Metadata.Select(m => MongoCollectionInfo.FromMetadataJson(m["metadata"].AsString)).ToList();
             checks.Add(new CheckResult("archive prelude", true,
@@ -50,7 +40,7 @@ internal static class MongoArchiveCheck
                 state.Hash.Append(item.Document);
                 state.Crc.Append(item.Document);
             }
-            await copying.ConfigureAwait(false);
+            await plaintext.Copying.ConfigureAwait(false);
             checks.Add(new CheckResult("documents", crcFailures.Count == 0, crcFailures.Count == 0
                 ? $"{tallies.Values.Sum(t => t.Documents)} documents parse; every namespace's CRC-64 matches"
                 : "CRC-64 differs for " + string.Join(", ", crcFailures)));
@@ -58,13 +48,8 @@ internal static class MongoArchiveCheck
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or BsonSerializationException or EndOfStreamException or KeyNotFoundException or InvalidCastException)
         {
-            if (copying.IsFaulted) await copying.ConfigureAwait(false); // a decoding error of the pipeline has its own error id
+            if (plaintext.Copying.IsFaulted) await plaintext.Copying.ConfigureAwait(false); // a decoding error of the pipeline has its own error id
             checks.Add(new CheckResult("archive", false, ex is InvalidDataException ? ex.Message : "Damaged MongoDB archive: " + ex.Message) { Category = ErrorKind.InvalidData });
-        }
-        finally
-        {
-            readSide.Dispose();
-            try { await copying.ConfigureAwait(false); } catch when (!copying.IsCompletedSuccessfully) { /* reported above */ }
         }
         return checks;
     }

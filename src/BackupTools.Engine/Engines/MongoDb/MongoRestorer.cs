@@ -1,5 +1,3 @@
-using System.IO.Pipes;
-using BackupTools.Pipeline;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -72,18 +70,10 @@ internal static class MongoRestorer
     /// name, inserts its documents, then builds its indexes.</summary>
     private static async Task<(List<MongoCollectionInfo> Collections, long Bytes)> StageAsync(EngineReadContext context, IMongoDatabase database, string staging, CancellationToken ct)
     {
-        var artifact = context.Manifest.MainArtifact;
-        using var pipe = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None, ArtifactWriter.BufferSize);
-        using var readSide = new AnonymousPipeClientStream(PipeDirection.In, pipe.ClientSafePipeHandle);
-        var copying = Task.Run(async () =>
-        {
-            try { await ArtifactReader.CopyPlaintextAsync(context, artifact, pipe, ct).ConfigureAwait(false); }
-            finally { pipe.Dispose(); }
-        }, ct);
+        await using var plaintext = new PlaintextPipe(context, ct);
         try
         {
-            await using var input = new BufferedStream(readSide, ArtifactWriter.BufferSize);
-            var reader = new MongoArchiveReader(input);
+            var reader = new MongoArchiveReader(plaintext.Reader);
             await reader.ReadPreludeAsync(ct).ConfigureAwait(false);
             var collections = reader.Metadata.Select(m => MongoCollectionInfo.FromMetadataJson(m["metadata"].AsString)).ToList();
             foreach (var c in collections.Where(c => !c.IsView))
@@ -106,7 +96,7 @@ internal static class MongoRestorer
                 bytes += item.Document.Length;
             }
             if (current is not null) await InsertAsync(database, staging + current, batch, ct).ConfigureAwait(false);
-            await copying.ConfigureAwait(false);
+            await plaintext.Copying.ConfigureAwait(false);
             foreach (var c in collections.Where(c => !c.IsView))
             {
                 var indexes = c.IndexesToCreate().ToList();
@@ -119,13 +109,8 @@ internal static class MongoRestorer
         catch (InvalidDataException ex)
         {
             // The archive itself is damaged (a decoding error of the pipeline is reported by the copy task instead).
-            if (copying.IsFaulted) await copying.ConfigureAwait(false);
+            if (plaintext.Copying.IsFaulted) await plaintext.Copying.ConfigureAwait(false);
             throw new BackupToolsException(ErrorIds.ArtifactCorrupt, ErrorKind.InvalidData, ex.Message, context.Location, ex);
-        }
-        finally
-        {
-            readSide.Dispose();
-            try { await copying.ConfigureAwait(false); } catch when (!copying.IsCompletedSuccessfully) { /* reported above or below */ }
         }
     }
 

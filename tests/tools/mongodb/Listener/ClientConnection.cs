@@ -6,7 +6,7 @@ namespace BackupTools.TestTools.MongoListener;
 
 /// <summary>One client connection: reads wire messages, runs each command, writes the reply. Commands run one at a
 /// time per connection, as on a real server.</summary>
-internal sealed class ClientConnection(TcpClient client, NpgsqlDataSource dataSource, CursorTable cursors, int connectionId)
+internal sealed class ClientConnection(TcpClient client, NpgsqlDataSource dataSource, CursorTable cursors, Trace trace, int connectionId)
 {
     public async Task RunAsync()
     {
@@ -29,7 +29,7 @@ internal sealed class ClientConnection(TcpClient client, NpgsqlDataSource dataSo
                 try
                 {
                     postgres ??= await dataSource.OpenConnectionAsync();
-                    reply = await new CommandRouter(postgres, cursors, connectionId).RunAsync(command);
+                    reply = await new CommandRouter(postgres, cursors, trace, connectionId).RunAsync(command);
                 }
                 catch (PostgresException e)
                 {

@@ -6,10 +6,13 @@ namespace BackupTools.TestTools.MongoListener;
 
 /// <summary>Passes each command to the DocumentDB SQL function that implements it. The listener answers only the
 /// handshake itself; every command that reads or changes data is DocumentDB's.</summary>
-internal sealed class CommandRouter(NpgsqlConnection postgres, CursorTable cursors, int connectionId)
+internal sealed class CommandRouter(NpgsqlConnection postgres, CursorTable cursors, Trace trace, int connectionId)
 {
     /// <summary>Session and cluster fields a standalone server without sessions ignores; DocumentDB refuses some.</summary>
     static readonly string[] Stripped = ["$db", "lsid", "$clusterTime", "readConcern", "writeConcern", "$readPreference", "apiVersion", "apiStrict", "apiDeprecationErrors"];
+
+    /// <summary>The handshake and cursor bookkeeping the listener answers itself; everything else goes to DocumentDB.</summary>
+    static readonly HashSet<string> Answered = ["hello", "isMaster", "ismaster", "ping", "endSessions", "buildInfo", "buildinfo", "killCursors"];
 
     public async Task<byte[]> RunAsync(Wire.Command command)
     {
@@ -17,6 +20,7 @@ internal sealed class CommandRouter(NpgsqlConnection postgres, CursorTable curso
         var name = body.GetElement(0).Name;
         var database = body.GetValue("$db", "admin").AsString;
         var spec = new BsonDocument(body.Where(e => !Stripped.Contains(e.Name)));
+        if (!Answered.Contains(name)) trace.Record(name, spec, command.Sequences.Values.FirstOrDefault());
         switch (name)
         {
             case "hello": case "isMaster": case "ismaster":
