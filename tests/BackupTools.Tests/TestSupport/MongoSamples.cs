@@ -71,6 +71,18 @@ public static class MongoSamples
         db.RunCommand<BsonDocument>(new BsonDocument { { "create", "adults" }, { "viewOn", "people" }, { "pipeline", new BsonArray { new BsonDocument("$match", new BsonDocument("age", new BsonDocument("$gte", 18))), new BsonDocument("$project", new BsonDocument("name", 1)) } } });
     }
 
+    /// <summary>A collection of <paramref name="count"/> small documents of mixed types, inserted in batches.</summary>
+    public static void CreateMany(MongoTestServer server, string name, string collection, int count)
+    {
+        var c = server.Database(name).GetCollection<BsonDocument>(collection);
+        for (var start = 0; start < count; start += 10_000)
+            c.InsertMany(Enumerable.Range(start, Math.Min(10_000, count - start)).Select(i => new BsonDocument
+            {
+                { "_id", i }, { "n", (long)i * 7919 }, { "s", $"document {i}" }, { "d", i / 3.0 }, { "t", new BsonDateTime(1_700_000_000_000 + i) },
+                { "a", new BsonArray { i % 10, "x" } },
+            }), new InsertManyOptions { IsOrdered = false });
+    }
+
     /// <summary>listCollections entries (name, type, options) and the index specs of each collection, to compare two databases.</summary>
     public static string Shape(MongoTestServer server, string name)
     {

@@ -36,7 +36,7 @@ internal static class MongoArchiveCheck
                     state.Hash.Dispose();
                     continue;
                 }
-                _ = BsonSerializer.Deserialize<BsonDocument>(item.Document!); // every element decodes
+                MongoArchiveReader.EnsureParses(item.Document!, item.Collection);
                 state.Hash.Append(item.Document);
                 state.Crc.Append(item.Document);
             }

@@ -89,10 +89,16 @@ internal sealed class MongoArchiveReader(Stream input)
         {
             return BsonSerializer.Deserialize<BsonDocument>(bytes);
         }
-        catch (Exception ex) when (ex is FormatException or EndOfStreamException or BsonSerializationException or IOException)
+        catch (Exception ex) when (ex is FormatException or EndOfStreamException or BsonSerializationException or IOException or ArgumentException or InvalidOperationException)
         {
             throw Invalid($"a {what} that is not valid BSON ({ex.Message})");
         }
+    }
+
+    /// <summary>Every element of a document decodes (nested documents and arrays included), or InvalidDataException.</summary>
+    public static void EnsureParses(byte[] document, string collection)
+    {
+        _ = Parse(document, $"document of '{collection}'");
     }
 
     internal static InvalidDataException Invalid(string why) => new($"Damaged MongoDB archive: {why}.");

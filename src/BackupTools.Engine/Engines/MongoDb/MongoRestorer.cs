@@ -91,6 +91,8 @@ internal static class MongoRestorer
                 }
                 if (item.IsEnd) { current = null; continue; }
                 current = item.Collection;
+                // A document that does not decode is never sent: the server might store what it makes of it.
+                MongoArchiveReader.EnsureParses(item.Document!, current);
                 batch.Add(new RawBsonDocument(item.Document!));
                 batchBytes += item.Document!.Length;
                 bytes += item.Document.Length;
