@@ -22,19 +22,19 @@ public sealed class MongoKillTests(MongoTestServer server, ITestOutputHelper out
         var dest = tmp.Combine("backups");
         try
         {
+            // How long one whole backup runs, then one killed a little before that much time has passed.
+            var clock = Stopwatch.StartNew();
+            CliRunner.Run(["backup", "--source", server.DatabaseUri(source), "--destination", tmp.Combine("reference"), "--database-name", "app"], TimeSpan.FromMinutes(3)).Expect(0);
+            var runtime = clock.ElapsedMilliseconds;
             using var process = CliRunner.Start("backup", "--source", server.DatabaseUri(source), "--destination", dest, "--database-name", "app");
             var drained = CliRunner.CollectOutput(process);
-            var clock = Stopwatch.StartNew();
-            // Killed a while after its backup folder appeared: mid-stream (100k documents take seconds to read).
-            while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) &&
-                   !(Directory.Exists(Path.Combine(dest, "app")) && Directory.EnumerateDirectories(Path.Combine(dest, "app")).Any()))
-                Thread.Sleep(10);
-            Thread.Sleep(1000);
-            Assert.False(process.HasExited, "the backup ended before it could be killed: " + drained.Wait());
+            Thread.Sleep((int)(runtime * 0.5));
+            Assert.False(process.HasExited, "the backup ended before it could be killed");
             process.Kill(); // SIGKILL: no cleanup code runs
             process.WaitForExit();
-            drained.Wait();
-            output.WriteLine($"killed after {clock.ElapsedMilliseconds} ms");
+            var (stdout, stderr) = drained.Wait();
+            output.WriteLine($"a whole backup runs {runtime} ms; killed after {runtime / 2} ms: exit {process.ExitCode}\n{stdout}\n{stderr}");
+            Assert.Equal(137, process.ExitCode);
 
             Assert.Empty(CliRunner.Run("list", "--destination", dest, "--json").Expect(0).Objects);
         }
@@ -64,16 +64,19 @@ public sealed class MongoKillTests(MongoTestServer server, ITestOutputHelper out
             using var process = CliRunner.Start("restore", "--path", backup.Location, "--target", server.DatabaseUri(target), "--force");
             var drained = CliRunner.CollectOutput(process);
             var clock = Stopwatch.StartNew();
-            // Killed while it is inserting into its staging collection.
-            while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) && StagedDocuments(target) < 10_000)
+            // Killed while it fills its staging collection (a 100k-document restore stages for seconds).
+            while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60) && Staging(target).Count == 0)
                 Thread.Sleep(10);
-            Assert.False(process.HasExited, "the restore ended before it could be killed: " + drained.Wait());
+            Thread.Sleep(200);
+            Assert.False(process.HasExited, "the restore ended before it could be killed");
             process.Kill();
             process.WaitForExit();
-            drained.Wait();
-            output.WriteLine($"killed after {clock.ElapsedMilliseconds} ms");
+            var (stdout, stderr) = drained.Wait();
+            output.WriteLine($"killed after {clock.ElapsedMilliseconds} ms: exit {process.ExitCode}\n{stdout}\n{stderr}");
+            Assert.Equal(137, process.ExitCode);
 
             Assert.Equal(before, Snapshot(target));
+            Assert.NotEmpty(Staging(target)); // the kill did land before the swap: the staging copy is still there
 
             CliRunner.Run(["restore", "--path", backup.Location, "--target", server.DatabaseUri(target), "--force", "--verify"], TimeSpan.FromMinutes(3)).Expect(0);
             Assert.Equal(["many"], server.Database(target).ListCollectionNames().ToList());
@@ -91,7 +94,6 @@ public sealed class MongoKillTests(MongoTestServer server, ITestOutputHelper out
         .Where(n => !n.StartsWith("__bt_restore_", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
         .Select(n => n + ":" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(server.RawDocuments(database, n).SelectMany(b => b).ToArray()))));
 
-    private long StagedDocuments(string database) => server.Database(database).ListCollectionNames().ToList()
-        .Where(n => n.StartsWith("__bt_restore_", StringComparison.Ordinal))
-        .Sum(n => server.Database(database).GetCollection<BsonDocument>(n).CountDocuments(FilterDefinition<BsonDocument>.Empty));
+    private List<string> Staging(string database) =>
+        server.Database(database).ListCollectionNames().ToList().Where(n => n.StartsWith("__bt_restore_", StringComparison.Ordinal)).ToList();
 }
