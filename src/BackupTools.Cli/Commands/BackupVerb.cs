@@ -12,10 +12,10 @@ internal static class BackupVerb
 {
     public static Command Create()
     {
-        var source = CommonOptions.Text("--source", "The database to back up: a SQLite file path or sqlite: URI, or a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...). Default: the --profile's source.");
+        var source = CommonOptions.Text("--source", "The database to back up: a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...), or a MongoDB URI (mongodb://user@host:27017/db). Default: the --profile's source.");
         var destination = CommonOptions.Destination(required: false);
         var databaseName = CommonOptions.Text("--database-name", "Name of the database in the destination (default: the source file name without extension).");
-        var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite, postgresql).");
+        var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite, postgresql, mongodb).");
         var tags = CommonOptions.List("--tag", "Tags to record in the manifest (repeat, or separate with commas).", splitCommas: true);
         var compression = CommonOptions.Word("--compression", "Compression of the stored artifact (default gzip).", CompressionSpec.GzipName, CompressionSpec.ZstdName, CompressionSpec.NoneName);
         var level = CommonOptions.Number("--compression-level", "gzip: 0 (store) to 9 (smallest), default 6; zstd: 1 to 19, default 3.", 0, CompressionSpec.MaxZstdLevel, ErrorIds.CompressionLevelInvalid);
@@ -25,11 +25,13 @@ internal static class BackupVerb
         var rolePasswords = PgFlags.IncludeRolePasswords();
         var type = CommonOptions.Word("--type", "logical (default): a dump of one database; base (PostgreSQL): a physical backup of the whole cluster, restorable to any moment with the WAL archive.",
             "logical", "base", "full", "incremental");
+        var collections = CommonOptions.List("--collection", "MongoDB: back up only these collections and views (repeat, or separate with commas; wildcards * and ?).", splitCommas: true);
+        var excluded = CommonOptions.List("--exclude-collection", "MongoDB: leave out these collections and views (repeat, or separate with commas; wildcards * and ?).", splitCommas: true);
         var whatIf = CommonOptions.Flag("--what-if", "Check the source, compression and encryption settings, print what would be backed up, and write nothing.");
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
-            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, type, whatIf,
+            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, collections, excluded, type, whatIf,
         };
         var flags = DatabaseFlags.ForBackup();
         flags.AddTo(command);
@@ -52,6 +54,8 @@ internal static class BackupVerb
                     RowCounts = CliProfile.Value(parse, rowCounts),
                     IncludeGlobals = CliProfile.Value(parse, globals),
                     IncludeRolePasswords = CliProfile.Value(parse, rolePasswords),
+                    Collections = CliProfile.Given(parse, collections) ? parse.GetValue(collections) : null,
+                    ExcludeCollections = CliProfile.Given(parse, excluded) ? parse.GetValue(excluded) : null,
                 },
             }), profile.Requests, "--source", "--destination");
             S3Flags.Warn(context, request.Store);

@@ -82,6 +82,16 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [Parameter]
     public SwitchParameter IncludeRolePasswords { get; set; }
 
+    /// <summary>MongoDB: back up only these collections and views (names; wildcards * and ?).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Collection { get; set; }
+
+    /// <summary>MongoDB: leave out these collections and views (names; wildcards * and ?).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ExcludeCollection { get; set; }
+
     // Notifications (issue 9, docs/notifications.md). The URLs are secrets: prefer the *EnvironmentVariable forms in scripts.
 
     protected override int ProgressActivityId => ProgressIds.NewDbBackup;
@@ -165,6 +175,8 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
                 RowCounts = IsBound(nameof(RowCounts)) ? Enum.Parse<RowCountMode>(RowCounts, ignoreCase: true) : null,
                 IncludeGlobals = IsBound(nameof(IncludeGlobals)) ? IncludeGlobals.IsPresent : null,
                 IncludeRolePasswords = IsBound(nameof(IncludeRolePasswords)) ? IncludeRolePasswords.IsPresent : null,
+                Collections = Collection,
+                ExcludeCollections = ExcludeCollection,
             },
         }, encryption);
         return Resolve(p => Configuration.OptionPrecedence.Backup(given, p));

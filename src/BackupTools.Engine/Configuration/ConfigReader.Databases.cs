@@ -28,7 +28,12 @@ internal sealed partial class ConfigReader
             engine = Enum(en.Value, en.Key, EngineRegistry.Names);
         if (engine is not null && source is not null && !EngineRegistry.ForName(engine).Recognizes(source))
             Error(src!.Value.Position, src.Key, $"source is not written as a {engine} source (engine: {engine}); " +
-                                                (engine == "postgresql" ? "write postgresql://user@host:5432/db or host=... dbname=..." : "write a file path"));
+                                                (engine switch
+                                                {
+                                                    "postgresql" => "write postgresql://user@host:5432/db or host=... dbname=...",
+                                                    "mongodb" => "write mongodb://user@host:27017/db",
+                                                    _ => "write a file path",
+                                                }));
         var effectiveEngine = engine ?? (source is null ? null : EngineRegistry.ForSource(source).Name);
         BackupType? type = null;
         if (own.TryGetValue("type", out var ty) && Enum(ty.Value, ty.Key, new[] { "logical", "base" }) is { } typeName)
@@ -142,7 +147,8 @@ internal sealed partial class ConfigReader
             }
             try
             {
-                _ = Engines.Postgres.PgEndpoint.Parse(text);
+                if (Engines.MongoDb.MongoEndpoint.LooksLikeMongo(text)) _ = Engines.MongoDb.MongoEndpoint.Parse(text).Database;
+                else _ = Engines.Postgres.PgEndpoint.Parse(text);
             }
             catch (BackupToolsException ex)
             {
@@ -155,7 +161,7 @@ internal sealed partial class ConfigReader
             !text.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
         {
             var scheme = text[..text.IndexOf("://", StringComparison.Ordinal)];
-            Error(src.Value.Position, src.Key, $"source scheme '{scheme}://' is not supported; give a SQLite file path or a PostgreSQL URI (postgresql://user@host:5432/db)");
+            Error(src.Value.Position, src.Key, $"source scheme '{scheme}://' is not supported; give a SQLite file path, a PostgreSQL URI (postgresql://user@host:5432/db) or a MongoDB URI (mongodb://user@host:27017/db)");
             return null;
         }
         var path = text.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? new Uri(text).LocalPath : StripSqliteScheme(text);

@@ -63,6 +63,8 @@ public static class OptionPrecedence
             RowCounts = given.RowCounts ?? baseline.RowCounts,
             IncludeGlobals = given.IncludeGlobals ?? baseline.IncludeGlobals,
             IncludeRolePasswords = given.IncludeRolePasswords ?? baseline.IncludeRolePasswords,
+            Collections = given.Collections ?? baseline.Collections,
+            ExcludeCollections = given.ExcludeCollections ?? baseline.ExcludeCollections,
             LocalPaths = given.LocalPaths,
         };
     }

@@ -46,6 +46,10 @@ public sealed record EngineGiven
     public RowCountMode? RowCounts { get; init; }
     public bool? IncludeGlobals { get; init; }
     public bool? IncludeRolePasswords { get; init; }
+    /// <summary>MongoDB backup: -Collection / --collection (null: not given).</summary>
+    public IReadOnlyList<string>? Collections { get; init; }
+    /// <summary>MongoDB backup: -ExcludeCollection / --exclude-collection (null: not given).</summary>
+    public IReadOnlyList<string>? ExcludeCollections { get; init; }
     /// <summary>The host's local-path readings of the targets the user gave (see <see cref="EngineOptions.LocalPaths"/>); never from a profile.</summary>
     public IReadOnlyDictionary<string, string>? LocalPaths { get; init; }
 }

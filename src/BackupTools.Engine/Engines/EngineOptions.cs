@@ -33,6 +33,11 @@ public sealed record EngineOptions
     /// <summary>Backup with -IncludeGlobals: keep role password hashes (off by default).</summary>
     public bool IncludeRolePasswords { get; init; }
 
+    /// <summary>MongoDB backup: only these collections and views (names, wildcards * and ?); null or empty: all.</summary>
+    public IReadOnlyList<string>? Collections { get; init; }
+    /// <summary>MongoDB backup: leave out these collections and views (names, wildcards * and ?).</summary>
+    public IReadOnlyList<string>? ExcludeCollections { get; init; }
+
     /// <summary>Restore: parallel jobs (pg_restore --jobs); 1 streams without a temp file.</summary>
     public int Jobs { get; init; } = 1;
     /// <summary>Restore: create the target database when it does not exist.</summary>

@@ -1,3 +1,4 @@
+using BackupTools.Engines.MongoDb;
 using BackupTools.Engines.Postgres;
 using BackupTools.Engines.Sqlite;
 
@@ -6,8 +7,8 @@ namespace BackupTools.Engines;
 /// <summary>Finds the engine for a source or for a manifest. New engines (PostgreSQL, MongoDB) register here.</summary>
 public static class EngineRegistry
 {
-    // PostgreSQL first: SQLite claims every string that is not a URI, PostgreSQL only connection strings.
-    private static readonly IDatabaseEngine[] Engines = { new PostgresEngine(), new SqliteEngine() };
+    // SQLite last: it claims every string that is not a URI; PostgreSQL and MongoDB only their connection strings.
+    private static readonly IDatabaseEngine[] Engines = { new PostgresEngine(), new MongoDbEngine(), new SqliteEngine() };
 
     public static IReadOnlyList<string> Names => Engines.Select(e => e.Name).ToArray();
 
@@ -16,11 +17,11 @@ public static class EngineRegistry
         if (!string.IsNullOrEmpty(engineName)) return ForName(engineName, source);
         return Engines.FirstOrDefault(e => e.Recognizes(source))
             ?? throw new BackupToolsException(ErrorIds.EngineNotDetermined, ErrorKind.InvalidArgument,
-                $"Cannot tell which database engine the source is for. Give a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), or pass -Engine ({string.Join(", ", Names)}).", source);
+                $"Cannot tell which database engine the source is for. Give a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), a MongoDB URI (mongodb://user@host/db), or pass -Engine ({string.Join(", ", Names)}).", source);
     }
 
     /// <summary>True for a server connection string (not a file path), so hosts must not resolve it as a path.</summary>
-    public static bool IsConnectionString(string value) => Postgres.PgEndpoint.LooksLikePostgres(value);
+    public static bool IsConnectionString(string value) => Postgres.PgEndpoint.LooksLikePostgres(value) || MongoEndpoint.LooksLikeMongo(value);
 
     public static IDatabaseEngine ForName(string name, object? target = null) =>
         Engines.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -145,6 +145,18 @@ public static class ErrorIds
     public const string WalTimelineMismatch = "WalTimelineMismatch";
     public const string WalArchiveUnreadable = "WalArchiveUnreadable";
 
+    // MongoDB (docs/mongodb.md)
+    public const string MongoConnectionStringInvalid = "MongoConnectionStringInvalid";
+    public const string MongoServerUnreachable = "MongoServerUnreachable";
+    public const string MongoAuthenticationFailed = "MongoAuthenticationFailed";
+    public const string MongoPermissionDenied = "MongoPermissionDenied";
+    /// <summary>The source database holds no collection (on MongoDB a database exists only while it holds one).</summary>
+    public const string MongoDatabaseNotFound = "MongoDatabaseNotFound";
+    public const string MongoCommandFailed = "MongoCommandFailed";
+    /// <summary>The copy staged in the target database does not match the manifest; the target's collections were not touched.</summary>
+    public const string MongoRestoreCheckFailed = "MongoRestoreCheckFailed";
+
+
     // Encryption and compression (issue 5)
     public const string EncryptionRecipientInvalid = "EncryptionRecipientInvalid";
     public const string EncryptionRecipientAmbiguous = "EncryptionRecipientAmbiguous";

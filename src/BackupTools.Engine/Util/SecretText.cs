@@ -29,7 +29,7 @@ public static partial class SecretText
     public static bool HasSecret(string value) => !string.Equals(Mask(value), value, StringComparison.Ordinal);
 
     // The password may hold '@' when it is not percent-encoded; the greedy match runs to the last '@' of the authority.
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?i)(postgres(?:ql)?://[^:/@\s]*):[^/\s]*@")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?i)((?:postgres(?:ql)?|mongodb(?:\+srv)?|rediss?)://[^:/@\s]*):[^/\s]*@")]
     private static partial System.Text.RegularExpressions.Regex UriUserInfoPassword();
 
     private const string SecretKey = @"(?<![A-Za-z0-9_])(?<key>ssl\s*password|password|psw|pwd)\s*=\s*";

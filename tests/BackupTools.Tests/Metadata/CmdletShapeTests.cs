@@ -135,7 +135,7 @@ public class CmdletShapeTests
     {
         var surface = new Dictionary<string, string[]>
         {
-            ["New-DbBackup"] = new[] { "Source:String", "Destination:String", "DatabaseName:String", "Engine:String", "Tag:String[]", "Compression:String", "CompressionLevel:Nullable`1", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "RowCounts:String", "IncludeGlobals:SwitchParameter", "IncludeRolePasswords:SwitchParameter", "Type:BackupType" },
+            ["New-DbBackup"] = new[] { "Source:String", "Destination:String", "DatabaseName:String", "Engine:String", "Tag:String[]", "Compression:String", "CompressionLevel:Nullable`1", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "RowCounts:String", "IncludeGlobals:SwitchParameter", "IncludeRolePasswords:SwitchParameter", "Type:BackupType", "Collection:String[]", "ExcludeCollection:String[]" },
             ["Get-DbBackup"] = new[] { "Destination:String", "Database:String", "Latest:SwitchParameter", "Since:Nullable`1", "Until:Nullable`1", "IncludeIncomplete:SwitchParameter" },
             ["Test-BackupIntegrity"] = new[] { "Path:String[]", "Level:IntegrityLevel", "MaxAge:Nullable`1", "ScratchTarget:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String" },
             ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter", "KeepPrevious:SwitchParameter",

@@ -1,0 +1,180 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace BackupTools.Engines.MongoDb;
+
+/// <summary>
+/// Restore, all or nothing as far as MongoDB allows: every collection is first restored under a staging name inside
+/// the target database (options and validators, then documents in unordered batches with validation bypassed, then
+/// indexes), checked against the manifest (counts and content hashes), and only then renamed into place one by one
+/// (renameCollection with dropTarget; views are recreated last). A failure or a kill before the renames leaves the
+/// target's own collections untouched; staging collections left by a killed run are dropped by the next restore.
+/// </summary>
+internal static class MongoRestorer
+{
+    internal const string StagingPrefix = "__bt_restore_";
+    private const int BatchDocuments = 1000;
+    private const int BatchBytes = 8 * 1024 * 1024;
+
+    public static bool IsStaging(string name) => name.StartsWith(StagingPrefix, StringComparison.Ordinal);
+
+    public static async Task<EngineRestoreResult> RunAsync(EngineReadContext context, string target, bool overwrite, CancellationToken ct)
+    {
+        var endpoint = MongoEndpoint.Parse(target);
+        var settings = endpoint.Settings(context.Options);
+        var user = settings.Credential?.Username ?? "(none)";
+        using var client = new MongoClient(settings);
+        var database = client.GetDatabase(endpoint.Database);
+        return await MongoErrors.GuardAsync(endpoint, user, "restoring", async () =>
+        {
+            var existing = await MongoCatalog.NamesAsync(database, ct).ConfigureAwait(false);
+            var own = existing.Where(n => !IsStaging(n) && !n.StartsWith("system.", StringComparison.Ordinal)).ToList();
+            if (own.Count == 0 && !context.Options.CreateDatabase && !context.Options.Scratch)
+                throw new BackupToolsException(ErrorIds.MongoDatabaseNotFound, ErrorKind.ObjectNotFound,
+                    $"Restore target database '{endpoint.Database}' on {endpoint.Server} holds no collection. Pass -CreateDatabase (CLI --create-database) to restore into a new database.",
+                    endpoint.ToString());
+            if (own.Count > 0 && !overwrite)
+                throw new BackupToolsException(ErrorIds.RestoreTargetExists, ErrorKind.ResourceExists,
+                    $"Restore target database '{endpoint.Database}' on {endpoint.Server} already holds {own.Count} collections; nothing was changed.", endpoint.ToString());
+            foreach (var stale in existing.Where(IsStaging))
+                await database.DropCollectionAsync(stale, ct).ConfigureAwait(false);
+
+            var staging = StagingPrefix + Guid.NewGuid().ToString("N")[..8] + ".";
+            try
+            {
+                var (collections, bytes) = await StageAsync(context, database, staging, ct).ConfigureAwait(false);
+                var checks = await CheckStagedAsync(context.Manifest, database, staging, collections, ct).ConfigureAwait(false);
+                if (checks.Any(c => !c.Passed))
+                    throw new BackupToolsException(ErrorIds.MongoRestoreCheckFailed, ErrorKind.InvalidData,
+                        "The restored copy does not match the manifest (" + string.Join("; ", checks.Where(c => !c.Passed).Select(c => c.Detail)) + "). The target's collections were not changed.",
+                        endpoint.ToString());
+                await SwapAsync(database, staging, collections, own, ct).ConfigureAwait(false);
+                staging = null;
+                return new EngineRestoreResult
+                {
+                    Target = endpoint.ToString(),
+                    Replaced = own.Count > 0,
+                    BytesRestored = bytes,
+                    Checks = checks,
+                    Tables = context.Manifest.Tables.Select(t => new TableRowCount(t.Name, t.Rows)).ToList(),
+                };
+            }
+            finally
+            {
+                if (staging is not null) await DropStagingAsync(database, staging).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the archive once: creates each collection (with its options and validator) under the staging
+    /// name, inserts its documents, then builds its indexes.</summary>
+    private static async Task<(List<MongoCollectionInfo> Collections, long Bytes)> StageAsync(EngineReadContext context, IMongoDatabase database, string staging, CancellationToken ct)
+    {
+        await using var plaintext = new PlaintextPipe(context, ct);
+        try
+        {
+            var reader = new MongoArchiveReader(plaintext.Reader);
+            await reader.ReadPreludeAsync(ct).ConfigureAwait(false);
+            var collections = reader.Metadata.Select(m => MongoCollectionInfo.FromMetadataJson(m["metadata"].AsString)).ToList();
+            foreach (var c in collections.Where(c => !c.IsView))
+                await CreateCollectionAsync(database, staging + c.Name, c.Options, ct).ConfigureAwait(false);
+            long bytes = 0;
+            var batch = new List<RawBsonDocument>();
+            var batchBytes = 0;
+            string? current = null;
+            await foreach (var item in reader.ReadItemsAsync(ct).ConfigureAwait(false))
+            {
+                if (current is not null && (item.Collection != current || item.IsEnd || batch.Count >= BatchDocuments || batchBytes >= BatchBytes))
+                {
+                    await InsertAsync(database, staging + current, batch, ct).ConfigureAwait(false);
+                    batchBytes = 0;
+                }
+                if (item.IsEnd) { current = null; continue; }
+                current = item.Collection;
+                // A document that does not decode is never sent: the server might store what it makes of it.
+                MongoArchiveReader.EnsureParses(item.Document!, current);
+                batch.Add(new RawBsonDocument(item.Document!));
+                batchBytes += item.Document!.Length;
+                bytes += item.Document.Length;
+            }
+            if (current is not null) await InsertAsync(database, staging + current, batch, ct).ConfigureAwait(false);
+            await plaintext.Copying.ConfigureAwait(false);
+            foreach (var c in collections.Where(c => !c.IsView))
+            {
+                var indexes = c.IndexesToCreate().ToList();
+                if (indexes.Count == 0) continue;
+                var command = new BsonDocument { { "createIndexes", staging + c.Name }, { "indexes", new BsonArray(indexes) } };
+                await database.RunCommandAsync<BsonDocument>(command, cancellationToken: ct).ConfigureAwait(false);
+            }
+            return (collections, bytes);
+        }
+        catch (InvalidDataException ex)
+        {
+            // The archive itself is damaged (a decoding error of the pipeline is reported by the copy task instead).
+            if (plaintext.Copying.IsFaulted) await plaintext.Copying.ConfigureAwait(false);
+            throw new BackupToolsException(ErrorIds.ArtifactCorrupt, ErrorKind.InvalidData, ex.Message, context.Location, ex);
+        }
+    }
+
+    private static async Task CreateCollectionAsync(IMongoDatabase database, string name, BsonDocument options, CancellationToken ct)
+    {
+        var command = new BsonDocument("create", name);
+        foreach (var option in options) command[option.Name] = option.Value;
+        await database.RunCommandAsync<BsonDocument>(command, cancellationToken: ct).ConfigureAwait(false);
+    }
+
+    private static async Task InsertAsync(IMongoDatabase database, string collection, List<RawBsonDocument> batch, CancellationToken ct)
+    {
+        if (batch.Count == 0) return;
+        try
+        {
+            await database.GetCollection<RawBsonDocument>(collection).InsertManyAsync(batch,
+                new InsertManyOptions { IsOrdered = false, BypassDocumentValidation = true }, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var d in batch) d.Dispose();
+            batch.Clear();
+        }
+    }
+
+    private static async Task<List<CheckResult>> CheckStagedAsync(Manifest.BackupManifest manifest, IMongoDatabase database, string staging,
+        List<MongoCollectionInfo> collections, CancellationToken ct)
+    {
+        var actual = new Dictionary<string, (long, string)>(StringComparer.Ordinal);
+        foreach (var c in collections.Where(c => !c.IsView))
+            actual[c.Name] = await MongoCatalog.HashAsync(database, staging + c.Name, ct).ConfigureAwait(false);
+        return MongoManifestDetails.Compare(manifest, actual, "the restored copy");
+    }
+
+    /// <summary>Puts the staged collections in place; drops what the target held that the backup does not; recreates views.</summary>
+    private static async Task SwapAsync(IMongoDatabase database, string staging, List<MongoCollectionInfo> collections, List<string> own, CancellationToken ct)
+    {
+        var admin = database.Client.GetDatabase("admin");
+        var name = database.DatabaseNamespace.DatabaseName;
+        var restoredNames = collections.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var c in collections.Where(c => !c.IsView))
+        {
+            var command = new BsonDocument { { "renameCollection", $"{name}.{staging}{c.Name}" }, { "to", $"{name}.{c.Name}" }, { "dropTarget", true } };
+            await admin.RunCommandAsync<BsonDocument>(command, cancellationToken: ct).ConfigureAwait(false);
+        }
+        var views = collections.Where(c => c.IsView).ToList();
+        foreach (var gone in own.Where(n => !restoredNames.Contains(n) || views.Any(v => v.Name == n)))
+            await database.DropCollectionAsync(gone, ct).ConfigureAwait(false);
+        foreach (var view in views)
+            await CreateCollectionAsync(database, view.Name, view.Options, ct).ConfigureAwait(false);
+    }
+
+    private static async Task DropStagingAsync(IMongoDatabase database, string staging)
+    {
+        try
+        {
+            foreach (var name in (await MongoCatalog.NamesAsync(database, CancellationToken.None).ConfigureAwait(false)).Where(n => n.StartsWith(staging, StringComparison.Ordinal)))
+                await database.DropCollectionAsync(name).ConfigureAwait(false);
+        }
+        catch (MongoException)
+        {
+            // Best effort: the next restore of this target drops staging collections left behind.
+        }
+    }
+}

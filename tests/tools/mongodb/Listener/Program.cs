@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Sockets;
+using BackupTools.TestTools.MongoListener;
+using Npgsql;
+
+// Usage: Listener --listen 127.0.0.1:PORT --postgres "Host=...;Port=...;Username=postgres;Database=postgres" [--trace FILE]
+string? listen = null, postgres = null, trace = null;
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    switch (args[i])
+    {
+        case "--listen": listen = args[i + 1]; break;
+        case "--postgres": postgres = args[i + 1]; break;
+        case "--trace": trace = args[i + 1]; break;
+        default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+    }
+}
+if (listen is null || postgres is null)
+{
+    Console.Error.WriteLine("usage: Listener --listen HOST:PORT --postgres CONNECTION-STRING [--trace FILE]");
+    return 2;
+}
+
+var endpoint = IPEndPoint.Parse(listen);
+await using var dataSource = NpgsqlDataSource.Create(postgres);
+var cursors = new CursorTable();
+var tracer = new Trace(trace);
+var server = new TcpListener(endpoint);
+server.Start(512);
+Console.WriteLine($"listening {endpoint}");
+var connectionIds = 0;
+while (true)
+{
+    var client = await server.AcceptTcpClientAsync();
+    client.NoDelay = true;
+    var connection = new ClientConnection(client, dataSource, cursors, tracer, Interlocked.Increment(ref connectionIds));
+    _ = Task.Run(connection.RunAsync);
+}
