@@ -1,3 +1,4 @@
+using BackupTools.Engines.Files;
 using BackupTools.Engines.Postgres;
 using BackupTools.Engines.Sqlite;
 
@@ -6,8 +7,9 @@ namespace BackupTools.Engines;
 /// <summary>Finds the engine for a source or for a manifest. New engines (PostgreSQL, MongoDB) register here.</summary>
 public static class EngineRegistry
 {
-    // PostgreSQL first: SQLite claims every string that is not a URI, PostgreSQL only connection strings.
-    private static readonly IDatabaseEngine[] Engines = { new PostgresEngine(), new SqliteEngine() };
+    // SQLite last: it claims every string that is not a URI. PostgreSQL claims only connection strings, files only
+    // existing folders (a folder given as a source was refused as "not SQLite" before there was a files engine).
+    private static readonly IDatabaseEngine[] Engines = { new PostgresEngine(), new FilesEngine(), new SqliteEngine() };
 
     public static IReadOnlyList<string> Names => Engines.Select(e => e.Name).ToArray();
 
@@ -16,7 +18,7 @@ public static class EngineRegistry
         if (!string.IsNullOrEmpty(engineName)) return ForName(engineName, source);
         return Engines.FirstOrDefault(e => e.Recognizes(source))
             ?? throw new BackupToolsException(ErrorIds.EngineNotDetermined, ErrorKind.InvalidArgument,
-                $"Cannot tell which database engine the source is for. Give a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), or pass -Engine ({string.Join(", ", Names)}).", source);
+                $"Cannot tell which database engine the source is for. Give a folder (a file set), a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), or pass -Engine ({string.Join(", ", Names)}).", source);
     }
 
     /// <summary>True for a server connection string (not a file path), so hosts must not resolve it as a path.</summary>

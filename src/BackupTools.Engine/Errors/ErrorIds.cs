@@ -68,6 +68,20 @@ public static class ErrorIds
     public const string DrillAssertionFailed = "DrillAssertionFailed";
     public const string DrillAmcheckFailed = "DrillAmcheckFailed";
 
+    // File sets (docs/files.md)
+    /// <summary>-Type names a kind of backup the engine does not take (a database asked for Full/Incremental, a file set for Logical/Base).</summary>
+    public const string BackupTypeNotSupported = "BackupTypeNotSupported";
+    /// <summary>Two sources of one file set would be stored under the same name (or one has no name).</summary>
+    public const string FileSourcesCollide = "FileSourcesCollide";
+    /// <summary>File-set options (more than one source, -Include, -Exclude, -StrictConsistency) given for a database.</summary>
+    public const string FileSetOptionsNotSupported = "FileSetOptionsNotSupported";
+    /// <summary>With strict consistency: a file changed while it was read; nothing was stored.</summary>
+    public const string SourceChangedDuringBackup = "SourceChangedDuringBackup";
+    /// <summary>An archive entry names a place outside the restored folder (absolute, '..', a link out, a way through a link).</summary>
+    public const string ArchiveEntryUnsafe = "ArchiveEntryUnsafe";
+    /// <summary>An incremental's parent (or one further up) is missing, unreadable or of another set.</summary>
+    public const string BackupChainBroken = "BackupChainBroken";
+
     // S3 destinations (docs/s3.md)
     public const string S3OptionsInvalid = "S3OptionsInvalid";
     public const string S3BucketNotFound = "S3BucketNotFound";
