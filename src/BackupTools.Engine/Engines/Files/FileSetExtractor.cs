@@ -90,6 +90,7 @@ internal sealed class FileSetExtractor
             ct.ThrowIfCancellationRequested();
             var path = ArchivePaths.Entry(entry.Name, location);
             if (!_selection.Contains(path)) continue;
+            RefuseWayThroughLinks(path, location);
             switch (entry.EntryType)
             {
                 case TarEntryType.Directory:
@@ -118,6 +119,16 @@ internal sealed class FileSetExtractor
                 default:
                     throw ArchivePaths.Unsafe(location, $"entry '{path}' is a {entry.EntryType}, which a file-set backup never stores");
             }
+        }
+    }
+
+    /// <summary>An entry below a link or a file of the archive would be written through it, wherever it points.</summary>
+    private void RefuseWayThroughLinks(string path, string location)
+    {
+        for (var slash = path.IndexOf('/'); slash > 0; slash = path.IndexOf('/', slash + 1))
+        {
+            if (_state.TryGetValue(path[..slash], out var above) && above.Type != FileEntry.DirectoryType)
+                throw ArchivePaths.Unsafe(location, $"entry '{path}' would be written through '{path[..slash]}', which is a {above.Type}, not a folder");
         }
     }
 
