@@ -12,7 +12,7 @@ internal static class BackupVerb
 {
     public static Command Create()
     {
-        var source = CommonOptions.Text("--source", "The database to back up: a SQLite file path or sqlite: URI, or a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...). Default: the --profile's source.");
+        var source = CommonOptions.Text("--source", "What to back up: a folder (a file set), a SQLite file path or sqlite: URI, or a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...). Default: the --profile's source.");
         var destination = CommonOptions.Destination(required: false);
         var databaseName = CommonOptions.Text("--database-name", "Name of the database in the destination (default: the source file name without extension).");
         var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite, postgresql).");
@@ -23,11 +23,18 @@ internal static class BackupVerb
         var rowCounts = PgFlags.RowCounts();
         var globals = PgFlags.IncludeGlobals("PostgreSQL: also store roles and tablespaces (pg_dumpall --globals-only).");
         var rolePasswords = PgFlags.IncludeRolePasswords();
+        var type = CommonOptions.Word("--type", "Full (default for folders) or incremental (only files changed since the newest backup of the set, plus deletions); databases take their own default.",
+            "full", "incremental");
+        var additionalSources = CommonOptions.List("--additional-source", "File sets: another folder or file stored with --source, each under its own name (repeat).");
+        var include = CommonOptions.List("--include", "File sets: only paths matching this pattern (* ? within a folder, ** across folders; a folder covers what is below it; repeat).");
+        var exclude = CommonOptions.List("--exclude", "File sets: leave out paths matching this pattern and everything below them (repeat).");
+        var strict = CommonOptions.Flag("--strict-consistency", "File sets: fail and store nothing when a file changes while it is read (default: store it as read and report it).");
         var whatIf = CommonOptions.Flag("--what-if", "Check the source, compression and encryption settings, print what would be backed up, and write nothing.");
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
-            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, whatIf,
+            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords,
+            type, additionalSources, include, exclude, strict, whatIf,
         };
         var flags = DatabaseFlags.ForBackup();
         flags.AddTo(command);
@@ -44,11 +51,16 @@ internal static class BackupVerb
                 Compression = parse.GetValue(compression),
                 CompressionLevel = parse.GetValue(level),
                 TempDirectory = parse.GetValue(tempPath),
+                Type = parse.GetValue(type) is { } t ? Enum.Parse<BackupType>(t, ignoreCase: true) : null,
                 Engine = new EngineGiven
                 {
                     RowCounts = CliProfile.Value(parse, rowCounts),
                     IncludeGlobals = CliProfile.Value(parse, globals),
                     IncludeRolePasswords = CliProfile.Value(parse, rolePasswords),
+                    AdditionalSources = CliProfile.Given(parse, additionalSources) ? parse.GetValue(additionalSources)!.Select(Path.GetFullPath).ToArray() : null,
+                    Include = CliProfile.Given(parse, include) ? parse.GetValue(include) : null,
+                    Exclude = CliProfile.Given(parse, exclude) ? parse.GetValue(exclude) : null,
+                    StrictConsistency = CliProfile.Value(parse, strict),
                 },
             }), profile.Requests, "--source", "--destination");
             S3Flags.Warn(context, request.Store);

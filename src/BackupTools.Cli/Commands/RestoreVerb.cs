@@ -14,7 +14,7 @@ internal static class RestoreVerb
     public static Command Create()
     {
         var path = CommonOptions.Text("--path", "The backup to restore: its location (the folder holding manifest.json). With --profile and no --path: the profile's newest complete backup.", false, "--location");
-        var target = CommonOptions.Text("--target", "Where to restore: for SQLite, the database file to create or replace; for PostgreSQL, a connection URI or a database name on the backup's server.", required: true);
+        var target = CommonOptions.Text("--target", "Where to restore: for a file set, the folder to create or replace; for SQLite, the database file to create or replace; for PostgreSQL, a connection URI or a database name on the backup's server.", required: true);
         var force = CommonOptions.Flag("--force", "Replace an existing database at the target; PostgreSQL: end its other sessions right before the swap.");
         var preBackup = CommonOptions.Flag("--pre-backup", "First take a backup (tagged pre-restore) of the database being replaced.");
         var verify = CommonOptions.Flag("--verify", "Count the rows of the restored database and compare them with the manifest (exit 1 if they differ).");
@@ -24,11 +24,12 @@ internal static class RestoreVerb
         var jobs = PgFlags.Jobs();
         var globals = PgFlags.IncludeGlobals("PostgreSQL: apply the backup's roles and tablespaces first (a backup taken with --include-globals).");
         var noOwner = PgFlags.NoOwner();
+        var include = CommonOptions.List("--include", "File sets: restore only the paths matching this pattern, with the folders above them (repeat).");
         var keepPrevious = CommonOptions.Flag("--keep-previous", "PostgreSQL: keep the replaced database as <target>_bt_previous_<id> instead of dropping it.");
 
         var command = new Command("restore", "Restore a backup to a target database (Restore-DbBackup).")
         {
-            path, target, force, preBackup, verify, whatIf, tempPath, createDatabase, jobs, globals, noOwner, keepPrevious,
+            path, target, force, preBackup, verify, whatIf, tempPath, createDatabase, jobs, globals, noOwner, keepPrevious, include,
         };
         var flags = DatabaseFlags.ForRead();
         flags.AddTo(command);
@@ -46,7 +47,7 @@ internal static class RestoreVerb
                 TerminateSessions = parse.GetValue(force),
                 KeepPrevious = parse.GetValue(keepPrevious),
                 TempDirectory = parse.GetValue(tempPath),
-                Engine = new EngineGiven { IncludeGlobals = parse.GetValue(globals) },
+                Engine = new EngineGiven { IncludeGlobals = parse.GetValue(globals), Include = CliProfile.Given(parse, include) ? parse.GetValue(include) : null },
             }), profile.Requests);
             S3Flags.Warn(context, requests.Store);
             var targetPath = parse.GetValue(target)!; // never from the profile: restoring over the source is not a default

@@ -78,6 +78,29 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [Parameter]
     public SwitchParameter IncludeRolePasswords { get; set; }
 
+    /// <summary>Full (default for folders) or Incremental; databases take their own default only.</summary>
+    [Parameter]
+    public BackupType? Type { get; set; }
+
+    /// <summary>File sets: more folders or files stored with -Source, each under its own name.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? AdditionalSource { get; set; }
+
+    /// <summary>File sets: only paths matching these patterns (and what is below a matching folder).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Include { get; set; }
+
+    /// <summary>File sets: paths matching these patterns (and everything below them) are left out.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Exclude { get; set; }
+
+    /// <summary>File sets: fail (store nothing) when a file changes while it is read.</summary>
+    [Parameter]
+    public SwitchParameter StrictConsistency { get; set; }
+
     // Notifications (issue 9, docs/notifications.md). The URLs are secrets: prefer the *EnvironmentVariable forms in scripts.
 
     protected override int ProgressActivityId => ProgressIds.NewDbBackup;
@@ -154,12 +177,17 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
             Tags = IsBound(nameof(Tag)) ? Tag : null,
             Compression = IsBound(nameof(Compression)) ? Compression.ToLowerInvariant() : null,
             CompressionLevel = CompressionLevel,
+            Type = Type,
             TempDirectory = ResolveOptionalPath(TempPath),
             Engine = new Configuration.EngineGiven
             {
                 RowCounts = IsBound(nameof(RowCounts)) ? Enum.Parse<RowCountMode>(RowCounts, ignoreCase: true) : null,
                 IncludeGlobals = IsBound(nameof(IncludeGlobals)) ? IncludeGlobals.IsPresent : null,
                 IncludeRolePasswords = IsBound(nameof(IncludeRolePasswords)) ? IncludeRolePasswords.IsPresent : null,
+                AdditionalSources = AdditionalSource?.Select(ResolvePath).ToArray(),
+                Include = Include,
+                Exclude = Exclude,
+                StrictConsistency = IsBound(nameof(StrictConsistency)) ? StrictConsistency.IsPresent : null,
             },
         }, encryption);
         return Resolve(p => Configuration.OptionPrecedence.Backup(given, p));

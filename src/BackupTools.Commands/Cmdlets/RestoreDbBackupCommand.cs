@@ -65,6 +65,11 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     [Parameter]
     public SwitchParameter KeepPrevious { get; set; }
 
+    /// <summary>File sets: restore only the paths matching these patterns (with the folders above them).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Include { get; set; }
+
     protected override int ProgressActivityId => ProgressIds.RestoreDbBackup;
 
     protected override string ProgressActivity => "Restoring";
@@ -100,7 +105,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
             TerminateSessions = Force,
             KeepPrevious = KeepPrevious,
             TempDirectory = ResolveOptionalPath(TempPath),
-            Engine = new Configuration.EngineGiven { IncludeGlobals = IncludeGlobals.IsPresent, LocalPaths = LocalPathsOf(Target) },
+            Engine = new Configuration.EngineGiven { IncludeGlobals = IncludeGlobals.IsPresent, LocalPaths = LocalPathsOf(Target), Include = Include },
         }, DecryptionGiven);
         var requests = Resolve(p => Configuration.OptionPrecedence.Restore(given, p));
         var profile = ConfigProfile;

@@ -26,7 +26,8 @@ internal sealed partial class ConfigReader
         string? engine = null;
         if (own.TryGetValue("engine", out var en))
             engine = Enum(en.Value, en.Key, EngineRegistry.Names);
-        if (engine is not null && source is not null && !EngineRegistry.ForName(engine).Recognizes(source))
+        // A file set's folder may not exist yet where the file is checked; any path is written as a files source.
+        if (engine is not null && source is not null && engine != Engines.Files.FilesEngine.EngineName && !EngineRegistry.ForName(engine).Recognizes(source))
             Error(src!.Value.Position, src.Key, $"source is not written as a {engine} source (engine: {engine}); " +
                                                 (engine == "postgresql" ? "write postgresql://user@host:5432/db or host=... dbname=..." : "write a file path"));
         var effectiveEngine = engine ?? (source is null ? null : EngineRegistry.ForSource(source).Name);
@@ -94,6 +95,18 @@ internal sealed partial class ConfigReader
             } : null,
             IncludeGlobals = all.TryGetValue("includeGlobals", out var ig) ? Bool(ig.Value, ig.Key) : null,
             IncludeRolePasswords = all.TryGetValue("includeRolePasswords", out var irp) ? Bool(irp.Value, irp.Key) : null,
+            Type = all.TryGetValue("type", out var ty) ? Enum(ty.Value, ty.Key, TypeValues) switch
+            {
+                "full" => BackupType.Full,
+                "incremental" => BackupType.Incremental,
+                "logical" => BackupType.Logical,
+                "base" => BackupType.Base,
+                _ => null,
+            } : null,
+            AdditionalSources = own.TryGetValue("additionalSources", out var adds) ? TextList(adds.Value, adds.Key)?.Select(t => Resolve(t.Value)).ToList() ?? new List<string>() : new List<string>(),
+            Include = all.TryGetValue("include", out var inc) ? TextList(inc.Value, inc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),
+            Exclude = all.TryGetValue("exclude", out var exc) ? TextList(exc.Value, exc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),
+            StrictConsistency = all.TryGetValue("strictConsistency", out var sc) ? Bool(sc.Value, sc.Key) : null,
             Destination = destination ?? new DestinationConfig { Name = "", Location = "" },
             Compression = compression,
             CompressionLevel = level,

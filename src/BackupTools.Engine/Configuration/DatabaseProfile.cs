@@ -24,6 +24,14 @@ public sealed class DatabaseProfile
     public bool? IncludeGlobals { get; init; }
     public bool? IncludeRolePasswords { get; init; }
 
+    // File sets (engine files)
+    /// <summary>Full or Incremental (file sets); null = the engine's default.</summary>
+    public BackupType? Type { get; init; }
+    public IReadOnlyList<string> AdditionalSources { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Include { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Exclude { get; init; } = Array.Empty<string>();
+    public bool? StrictConsistency { get; init; }
+
     // Backup
     public required DestinationConfig Destination { get; init; }
     /// <summary>"gzip", "zstd" or "none"; null = the tool's default.</summary>

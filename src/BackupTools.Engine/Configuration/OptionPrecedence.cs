@@ -63,6 +63,13 @@ public static class OptionPrecedence
             IncludeGlobals = given.IncludeGlobals ?? baseline.IncludeGlobals,
             IncludeRolePasswords = given.IncludeRolePasswords ?? baseline.IncludeRolePasswords,
             LocalPaths = given.LocalPaths,
+            Files = new FileSetOptions
+            {
+                AdditionalSources = given.AdditionalSources ?? baseline.Files.AdditionalSources,
+                Include = given.Include ?? baseline.Files.Include,
+                Exclude = given.Exclude ?? baseline.Files.Exclude,
+                StrictConsistency = given.StrictConsistency ?? baseline.Files.StrictConsistency,
+            },
         };
     }
 
@@ -114,6 +121,7 @@ public static class OptionPrecedence
             Store = Store(given.Store, profile),
             Encryption = Encryption(given.Encryption, profile, forBackup: true),
             Notifications = Notifications(given.Notifications, profile),
+            Type = given.Type ?? p?.Type,
         };
     }
 
@@ -163,7 +171,12 @@ public abstract class DatabaseRequests
     private protected DatabaseRequests(DatabaseOperationGiven given, ProfileRequests? profile, EngineGiven? engine = null)
     {
         Profile = profile?.Profile;
-        EngineOptions = OptionPrecedence.Engine(engine ?? given.Engine, profile);
+        // What a profile says to back up (sources, patterns) is no selection for reading: verify and drills read the
+        // whole set, a restore only what -Include gives.
+        EngineOptions = OptionPrecedence.Engine(engine ?? given.Engine, profile) with
+        {
+            Files = new FileSetOptions { Include = (engine ?? given.Engine).Include ?? Array.Empty<string>() },
+        };
         Store = OptionPrecedence.Store(given.Store, profile);
         Encryption = OptionPrecedence.Encryption(given.Encryption, profile, forBackup: false);
         Notifications = OptionPrecedence.Notifications(given.Notifications, profile);

@@ -45,6 +45,12 @@ public sealed record EngineGiven
     public RowCountMode? RowCounts { get; init; }
     public bool? IncludeGlobals { get; init; }
     public bool? IncludeRolePasswords { get; init; }
+    /// <summary>File sets: more sources (-AdditionalSource); given, they replace the profile's.</summary>
+    public IReadOnlyList<string>? AdditionalSources { get; init; }
+    /// <summary>File sets: -Include patterns (backup: what to store; restore: what to restore).</summary>
+    public IReadOnlyList<string>? Include { get; init; }
+    public IReadOnlyList<string>? Exclude { get; init; }
+    public bool? StrictConsistency { get; init; }
     /// <summary>The host's local-path readings of the targets the user gave (see <see cref="EngineOptions.LocalPaths"/>); never from a profile.</summary>
     public IReadOnlyDictionary<string, string>? LocalPaths { get; init; }
 }
@@ -74,6 +80,8 @@ public sealed record BackupGiven : DatabaseOperationGiven
     public string? Compression { get; init; }
     /// <summary>Given alone, applies to the profile's compression.</summary>
     public int? CompressionLevel { get; init; }
+    /// <summary>-Type / --type: Full or Incremental for a file set; null = the profile's, else the engine's default.</summary>
+    public BackupType? Type { get; init; }
 }
 
 /// <summary>Test-BackupIntegrity / backuptools verify.</summary>
