@@ -98,7 +98,15 @@ public static partial class BackupOperation
     /// <summary>The newest complete backup of the set, which an incremental builds on; none means a full backup is taken.</summary>
     private static async Task<BackupManifest?> ParentAsync(IBackupStore store, string database, IDatabaseEngine engine, IOperationObserver observer, CancellationToken ct)
     {
-        var items = await BackupCatalog.ListAsync(store, new BackupQuery { Database = database }, ct).ConfigureAwait(false);
+        IReadOnlyList<CatalogItem> items;
+        try
+        {
+            items = await BackupCatalog.ListAsync(store, new BackupQuery { Database = database }, ct).ConfigureAwait(false);
+        }
+        catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.DestinationNotFound)
+        {
+            items = Array.Empty<CatalogItem>(); // a first backup creates the destination
+        }
         var newest = items.Select(i => i.Backup).FirstOrDefault(b => b is { IsComplete: true } && b.Engine == engine.Name);
         if (newest is null)
         {
