@@ -1,5 +1,6 @@
 using BackupTools.Engines.Files;
 using BackupTools.Engines.Postgres;
+using BackupTools.Engines.Redis;
 using BackupTools.Engines.Sqlite;
 
 namespace BackupTools.Engines;
@@ -9,7 +10,7 @@ public static class EngineRegistry
 {
     // SQLite last: it claims every string that is not a URI. PostgreSQL claims only connection strings, files only
     // existing folders (a folder given as a source was refused as "not SQLite" before there was a files engine).
-    private static readonly IDatabaseEngine[] Engines = { new PostgresEngine(), new FilesEngine(), new SqliteEngine() };
+    private static readonly IDatabaseEngine[] Engines = { new PostgresEngine(), new RedisEngine(), new FilesEngine(), new SqliteEngine() };
 
     public static IReadOnlyList<string> Names => Engines.Select(e => e.Name).ToArray();
 
@@ -18,11 +19,11 @@ public static class EngineRegistry
         if (!string.IsNullOrEmpty(engineName)) return ForName(engineName, source);
         return Engines.FirstOrDefault(e => e.Recognizes(source))
             ?? throw new BackupToolsException(ErrorIds.EngineNotDetermined, ErrorKind.InvalidArgument,
-                $"Cannot tell which database engine the source is for. Give a folder (a file set), a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), or pass -Engine ({string.Join(", ", Names)}).", source);
+                $"Cannot tell which database engine the source is for. Give a folder (a file set), a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), a Redis URI (redis://host:6379), or pass -Engine ({string.Join(", ", Names)}).", source);
     }
 
     /// <summary>True for a server connection string (not a file path), so hosts must not resolve it as a path.</summary>
-    public static bool IsConnectionString(string value) => Postgres.PgEndpoint.LooksLikePostgres(value);
+    public static bool IsConnectionString(string value) => Postgres.PgEndpoint.LooksLikePostgres(value) || RedisEndpoint.Looks(value);
 
     public static IDatabaseEngine ForName(string name, object? target = null) =>
         Engines.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))

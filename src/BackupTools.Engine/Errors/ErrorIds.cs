@@ -82,6 +82,17 @@ public static class ErrorIds
     /// <summary>An incremental's parent (or one further up) is missing, unreadable or of another set.</summary>
     public const string BackupChainBroken = "BackupChainBroken";
 
+    // Redis (docs/redis.md)
+    public const string RedisSourceInvalid = "RedisSourceInvalid";
+    public const string RedisUnreachable = "RedisUnreachable";
+    public const string RedisAuthenticationFailed = "RedisAuthenticationFailed";
+    /// <summary>INFO refused (a missing ACL permission).</summary>
+    public const string RedisCommandFailed = "RedisCommandFailed";
+    /// <summary>The server did not send a whole snapshot after SYNC.</summary>
+    public const string RedisSyncFailed = "RedisSyncFailed";
+    /// <summary>redis-server or redis-check-rdb is needed to check a snapshot and is not installed.</summary>
+    public const string RedisServerMissing = "RedisServerMissing";
+
     // S3 destinations (docs/s3.md)
     public const string S3OptionsInvalid = "S3OptionsInvalid";
     public const string S3BucketNotFound = "S3BucketNotFound";
