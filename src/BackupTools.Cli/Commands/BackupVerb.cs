@@ -12,7 +12,7 @@ internal static class BackupVerb
 {
     public static Command Create()
     {
-        var source = CommonOptions.Text("--source", "What to back up: a folder (a file set), a SQLite file path or sqlite: URI, or a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...). Default: the --profile's source.");
+        var source = CommonOptions.Text("--source", "What to back up: a folder (a file set), a Redis URI (redis://[user@]host:6379; password from REDISCLI_AUTH), a SQLite file path or sqlite: URI, or a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...). Default: the --profile's source.");
         var destination = CommonOptions.Destination(required: false);
         var databaseName = CommonOptions.Text("--database-name", "Name of the database in the destination (default: the source file name without extension).");
         var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite, postgresql).");

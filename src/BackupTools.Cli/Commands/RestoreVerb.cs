@@ -14,7 +14,7 @@ internal static class RestoreVerb
     public static Command Create()
     {
         var path = CommonOptions.Text("--path", "The backup to restore: its location (the folder holding manifest.json). With --profile and no --path: the profile's newest complete backup.", false, "--location");
-        var target = CommonOptions.Text("--target", "Where to restore: for a file set, the folder to create or replace; for SQLite, the database file to create or replace; for PostgreSQL, a connection URI or a database name on the backup's server.", required: true);
+        var target = CommonOptions.Text("--target", "Where to restore: for a file set, the folder to create or replace; for Redis, the RDB file to write; for SQLite, the database file to create or replace; for PostgreSQL, a connection URI or a database name on the backup's server.", required: true);
         var force = CommonOptions.Flag("--force", "Replace an existing database at the target; PostgreSQL: end its other sessions right before the swap.");
         var preBackup = CommonOptions.Flag("--pre-backup", "First take a backup (tagged pre-restore) of the database being replaced.");
         var verify = CommonOptions.Flag("--verify", "Count the rows of the restored database and compare them with the manifest (exit 1 if they differ).");

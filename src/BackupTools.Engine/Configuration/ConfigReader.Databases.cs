@@ -136,6 +136,16 @@ internal sealed partial class ConfigReader
 
     private string? ReadSource(string text, Entry src)
     {
+        if (Engines.Redis.RedisEndpoint.Looks(text))
+        {
+            if (Engines.Redis.RedisEndpoint.HasPassword(text))
+            {
+                Error(src.Value.Position, src.Key, "source has a password written in it; secrets are never written in the file. Remove it from the " +
+                                                   "URI and add password: env:NAME (or file:/path, secret:Vault/Name) to the database");
+                return null;
+            }
+            return text;
+        }
         if (EngineRegistry.IsConnectionString(text) || text.StartsWith("postgres", StringComparison.OrdinalIgnoreCase) && text.Contains("://", StringComparison.Ordinal))
         {
             if (HasPassword(text))

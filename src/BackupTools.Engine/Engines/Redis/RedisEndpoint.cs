@@ -29,6 +29,16 @@ internal sealed record RedisEndpoint(string Host, int Port, string? User, string
             uri.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>True when the URI carries a password (user:password@).</summary>
+    public static bool HasPassword(string source)
+    {
+        var s = source.Trim();
+        var scheme = s.IndexOf("://", StringComparison.Ordinal);
+        var rest = scheme < 0 ? s : s[(scheme + 3)..];
+        var at = rest.LastIndexOf('@');
+        return at >= 0 && rest[..at].Contains(':');
+    }
+
     private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     /// <summary>The URI without its password, for manifests and messages.</summary>
