@@ -38,6 +38,14 @@ public sealed class BackupInfo
     public string Encryption { get; init; } = "none";
     /// <summary>Key ids the main artifact is encrypted to (empty for none or passphrase only): which key a restore needs.</summary>
     public string[] EncryptedTo { get; init; } = Array.Empty<string>();
+    /// <summary>Full or Incremental for a file set; Logical for a database dump.</summary>
+    public BackupType Type { get; init; } = BackupType.Logical;
+    /// <summary>An incremental's parent backup id: restoring it needs the parent (and the parent's parents).</summary>
+    public string? ParentBackupId { get; init; }
+    /// <summary>File sets: files that could not be read and are not in the backup.</summary>
+    public string[] UnreadableFiles { get; init; } = Array.Empty<string>();
+    /// <summary>File sets: files that changed while they were read (stored as read).</summary>
+    public string[] ChangedFiles { get; init; } = Array.Empty<string>();
     public bool IsComplete { get; init; } = true;
     /// <summary>Why an incomplete backup is incomplete (only with -IncludeIncomplete).</summary>
     public string? Problem { get; init; }

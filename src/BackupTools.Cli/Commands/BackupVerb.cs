@@ -12,10 +12,10 @@ internal static class BackupVerb
 {
     public static Command Create()
     {
-        var source = CommonOptions.Text("--source", "The database to back up: a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...), or a MongoDB URI (mongodb://user@host:27017/db). Default: the --profile's source.");
+        var source = CommonOptions.Text("--source", "What to back up: a folder (a file set), a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host:5432/db) or key/value string (host=... dbname=...), a MongoDB URI (mongodb://user@host:27017/db), or a Redis URI (redis://[user@]host:6379; password from REDISCLI_AUTH). Default: the --profile's source.");
         var destination = CommonOptions.Destination(required: false);
         var databaseName = CommonOptions.Text("--database-name", "Name of the database in the destination (default: the source file name without extension).");
-        var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite, postgresql, mongodb).");
+        var engine = CommonOptions.Text("--engine", "Database engine when it cannot be told from the source (sqlite, postgresql, mongodb, redis, files).");
         var tags = CommonOptions.List("--tag", "Tags to record in the manifest (repeat, or separate with commas).", splitCommas: true);
         var compression = CommonOptions.Word("--compression", "Compression of the stored artifact (default gzip).", CompressionSpec.GzipName, CompressionSpec.ZstdName, CompressionSpec.NoneName);
         var level = CommonOptions.Number("--compression-level", "gzip: 0 (store) to 9 (smallest), default 6; zstd: 1 to 19, default 3.", 0, CompressionSpec.MaxZstdLevel, ErrorIds.CompressionLevelInvalid);
@@ -23,15 +23,20 @@ internal static class BackupVerb
         var rowCounts = PgFlags.RowCounts();
         var globals = PgFlags.IncludeGlobals("PostgreSQL: also store roles and tablespaces (pg_dumpall --globals-only).");
         var rolePasswords = PgFlags.IncludeRolePasswords();
-        var type = CommonOptions.Word("--type", "logical (default): a dump of one database; base (PostgreSQL): a physical backup of the whole cluster, restorable to any moment with the WAL archive.",
+        var type = CommonOptions.Word("--type", "logical (databases' default): a dump of one database; base (PostgreSQL): a physical backup of the whole cluster, restorable to any moment with the WAL archive; full (folders' default) or incremental (only files changed since the newest backup of the set, plus deletions).",
             "logical", "base", "full", "incremental");
         var collections = CommonOptions.List("--collection", "MongoDB: back up only these collections and views (repeat, or separate with commas; wildcards * and ?).", splitCommas: true);
         var excluded = CommonOptions.List("--exclude-collection", "MongoDB: leave out these collections and views (repeat, or separate with commas; wildcards * and ?).", splitCommas: true);
+        var additionalSources = CommonOptions.List("--additional-source", "File sets: another folder or file stored with --source, each under its own name (repeat).");
+        var include = CommonOptions.List("--include", "File sets: only paths matching this pattern (* ? within a folder, ** across folders; a folder covers what is below it; repeat).");
+        var exclude = CommonOptions.List("--exclude", "File sets: leave out paths matching this pattern and everything below them (repeat).");
+        var strict = CommonOptions.Flag("--strict-consistency", "File sets: fail and store nothing when a file changes while it is read (default: store it as read and report it).");
         var whatIf = CommonOptions.Flag("--what-if", "Check the source, compression and encryption settings, print what would be backed up, and write nothing.");
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
-            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, collections, excluded, type, whatIf,
+            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, collections, excluded,
+            type, additionalSources, include, exclude, strict, whatIf,
         };
         var flags = DatabaseFlags.ForBackup();
         flags.AddTo(command);
@@ -56,6 +61,10 @@ internal static class BackupVerb
                     IncludeRolePasswords = CliProfile.Value(parse, rolePasswords),
                     Collections = CliProfile.Given(parse, collections) ? parse.GetValue(collections) : null,
                     ExcludeCollections = CliProfile.Given(parse, excluded) ? parse.GetValue(excluded) : null,
+                    AdditionalSources = CliProfile.Given(parse, additionalSources) ? parse.GetValue(additionalSources)!.Select(Path.GetFullPath).ToArray() : null,
+                    Include = CliProfile.Given(parse, include) ? parse.GetValue(include) : null,
+                    Exclude = CliProfile.Given(parse, exclude) ? parse.GetValue(exclude) : null,
+                    StrictConsistency = CliProfile.Value(parse, strict),
                 },
             }), profile.Requests, "--source", "--destination");
             S3Flags.Warn(context, request.Store);

@@ -14,7 +14,7 @@ internal static class RestoreVerb
     public static Command Create()
     {
         var path = CommonOptions.Text("--path", "The backup to restore: its location (the folder holding manifest.json). With --profile and no --path: the profile's newest complete backup.", false, "--location");
-        var target = CommonOptions.Text("--target", "Where to restore: for SQLite, the database file to create or replace; for PostgreSQL, a connection URI or a database name on the backup's server. (Base backups: --data-directory.)");
+        var target = CommonOptions.Text("--target", "Where to restore: for a file set, the folder to create or replace; for Redis, the RDB file to write; for SQLite, the database file to create or replace; for PostgreSQL, a connection URI or a database name on the backup's server. (Base backups: --data-directory.)");
         var dataDirectory = CommonOptions.Text("--data-directory", "PostgreSQL base backups: the empty folder to lay the cluster out in, ready to recover from the WAL archive (recovery.signal, restore_command = backuptools wal-fetch).");
         var targetTime = CommonOptions.Time("--target-time", "Base backups: recover up to this moment (recovery_target_time).");
         var targetLsn = CommonOptions.Text("--target-lsn", "Base backups: recover up to this WAL location, e.g. 0/3000060 (recovery_target_lsn).");
@@ -33,11 +33,12 @@ internal static class RestoreVerb
         var jobs = PgFlags.Jobs();
         var globals = PgFlags.IncludeGlobals("PostgreSQL: apply the backup's roles and tablespaces first (a backup taken with --include-globals).");
         var noOwner = PgFlags.NoOwner();
+        var include = CommonOptions.List("--include", "File sets: restore only the paths matching this pattern, with the folders above them (repeat).");
         var keepPrevious = CommonOptions.Flag("--keep-previous", "PostgreSQL: keep the replaced database as <target>_bt_previous_<id> instead of dropping it.");
 
         var command = new Command("restore", "Restore a backup to a target database (Restore-DbBackup).")
         {
-            path, target, force, preBackup, verify, whatIf, tempPath, createDatabase, jobs, globals, noOwner, keepPrevious,
+            path, target, force, preBackup, verify, whatIf, tempPath, createDatabase, jobs, globals, noOwner, keepPrevious, include,
             dataDirectory, targetTime, targetLsn, targetName, targetImmediate, start, port, destination, database,
         };
         var flags = DatabaseFlags.ForRead();
@@ -63,7 +64,7 @@ internal static class RestoreVerb
                 Start = parse.GetValue(start),
                 Port = parse.GetValue(port),
                 TempDirectory = parse.GetValue(tempPath),
-                Engine = new EngineGiven { IncludeGlobals = parse.GetValue(globals) },
+                Engine = new EngineGiven { IncludeGlobals = parse.GetValue(globals), Include = CliProfile.Given(parse, include) ? parse.GetValue(include) : null },
             }), profile.Requests);
             S3Flags.Warn(context, requests.Store);
             // Never from the profile: restoring over the source is not a default.

@@ -35,7 +35,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
 
     /// <summary>Logical (default): a dump of one database. Base (PostgreSQL): a physical backup of the whole cluster, restorable to any moment with the WAL archive.</summary>
     [Parameter]
-    public BackupType Type { get; set; } = BackupType.Logical;
+    public BackupType Type { get; set; }
 
     [Parameter]
     [ValidateSet("Gzip", "Zstd", "None")]
@@ -91,6 +91,25 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? ExcludeCollection { get; set; }
+
+    /// <summary>File sets: more folders or files stored with -Source, each under its own name.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? AdditionalSource { get; set; }
+
+    /// <summary>File sets: only paths matching these patterns (and what is below a matching folder).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Include { get; set; }
+
+    /// <summary>File sets: paths matching these patterns (and everything below them) are left out.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Exclude { get; set; }
+
+    /// <summary>File sets: fail (store nothing) when a file changes while it is read.</summary>
+    [Parameter]
+    public SwitchParameter StrictConsistency { get; set; }
 
     // Notifications (issue 9, docs/notifications.md). The URLs are secrets: prefer the *EnvironmentVariable forms in scripts.
 
@@ -177,6 +196,11 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
                 IncludeRolePasswords = IsBound(nameof(IncludeRolePasswords)) ? IncludeRolePasswords.IsPresent : null,
                 Collections = Collection,
                 ExcludeCollections = ExcludeCollection,
+
+                AdditionalSources = AdditionalSource?.Select(ResolvePath).ToArray(),
+                Include = Include,
+                Exclude = Exclude,
+                StrictConsistency = IsBound(nameof(StrictConsistency)) ? StrictConsistency.IsPresent : null,
             },
         }, encryption);
         return Resolve(p => Configuration.OptionPrecedence.Backup(given, p));

@@ -107,6 +107,11 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
     [Parameter]
     public SwitchParameter KeepPrevious { get; set; }
 
+    /// <summary>File sets: restore only the paths matching these patterns (with the folders above them).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Include { get; set; }
+
     protected override int ProgressActivityId => ProgressIds.RestoreDbBackup;
 
     protected override string ProgressActivity => "Restoring";
@@ -162,7 +167,7 @@ public sealed class RestoreDbBackupCommand : DecryptingCmdlet
             Start = Start,
             Port = Port,
             TempDirectory = ResolveOptionalPath(TempPath),
-            Engine = new Configuration.EngineGiven { IncludeGlobals = IncludeGlobals.IsPresent, LocalPaths = LocalPathsOf(target) },
+            Engine = new Configuration.EngineGiven { IncludeGlobals = IncludeGlobals.IsPresent, LocalPaths = LocalPathsOf(target), Include = Include },
         }, DecryptionGiven);
         var requests = Resolve(p => Configuration.OptionPrecedence.Restore(given, p));
         var profile = ConfigProfile;

@@ -44,10 +44,11 @@ public static class ConfigKeys
         "source", "engine", "type", "user", "password", "pgBinPath", "rowCounts", "includeGlobals", "includeRolePasswords",
         "destination", "compression", "compressionLevel", "tags", "tempPath", "encryption", "verify", "scratchTarget",
         "retention", "objectives", "drill", "notifications",
+        "additionalSources", "include", "exclude", "strictConsistency",
     };
 
     /// <summary>Database keys that only a database may set (not <c>defaults:</c>).</summary>
-    public static readonly IReadOnlyList<string> DatabaseOnly = new[] { "source", "engine", "type", "user", "password" };
+    public static readonly IReadOnlyList<string> DatabaseOnly = new[] { "source", "engine", "type", "user", "password", "additionalSources" };
 
     /// <summary>Keys of <c>defaults:</c>: every database key but <see cref="DatabaseOnly"/>.</summary>
     public static readonly IReadOnlyList<string> Defaults = Database.Except(DatabaseOnly).ToArray();

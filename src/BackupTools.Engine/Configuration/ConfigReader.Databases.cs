@@ -26,7 +26,8 @@ internal sealed partial class ConfigReader
         string? engine = null;
         if (own.TryGetValue("engine", out var en))
             engine = Enum(en.Value, en.Key, EngineRegistry.Names);
-        if (engine is not null && source is not null && !EngineRegistry.ForName(engine).Recognizes(source))
+        // A file set's folder may not exist yet where the file is checked; any path is written as a files source.
+        if (engine is not null && source is not null && engine != Engines.Files.FilesEngine.EngineName && !EngineRegistry.ForName(engine).Recognizes(source))
             Error(src!.Value.Position, src.Key, $"source is not written as a {engine} source (engine: {engine}); " +
                                                 (engine switch
                                                 {
@@ -36,9 +37,9 @@ internal sealed partial class ConfigReader
                                                 }));
         var effectiveEngine = engine ?? (source is null ? null : EngineRegistry.ForSource(source).Name);
         BackupType? type = null;
-        if (own.TryGetValue("type", out var ty) && Enum(ty.Value, ty.Key, new[] { "logical", "base" }) is { } typeName)
+        if (own.TryGetValue("type", out var ty) && Enum(ty.Value, ty.Key, TypeValues) is { } typeName)
         {
-            type = typeName == "base" ? BackupType.Base : BackupType.Logical;
+            type = System.Enum.Parse<BackupType>(typeName, ignoreCase: true);
             if (type == BackupType.Base && effectiveEngine is not null && effectiveEngine != "postgresql")
                 Error(ty.Value.Position, ty.Key, $"database '{db}' is {effectiveEngine}: only PostgreSQL takes base backups (type: base)");
         }
@@ -107,6 +108,10 @@ internal sealed partial class ConfigReader
             } : null,
             IncludeGlobals = all.TryGetValue("includeGlobals", out var ig) ? Bool(ig.Value, ig.Key) : null,
             IncludeRolePasswords = all.TryGetValue("includeRolePasswords", out var irp) ? Bool(irp.Value, irp.Key) : null,
+            AdditionalSources = own.TryGetValue("additionalSources", out var adds) ? TextList(adds.Value, adds.Key)?.Select(t => Resolve(t.Value)).ToList() ?? new List<string>() : new List<string>(),
+            Include = all.TryGetValue("include", out var inc) ? TextList(inc.Value, inc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),
+            Exclude = all.TryGetValue("exclude", out var exc) ? TextList(exc.Value, exc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),
+            StrictConsistency = all.TryGetValue("strictConsistency", out var sc) ? Bool(sc.Value, sc.Key) : null,
             Destination = destination ?? new DestinationConfig { Name = "", Location = "" },
             Compression = compression,
             CompressionLevel = level,
@@ -136,6 +141,16 @@ internal sealed partial class ConfigReader
 
     private string? ReadSource(string text, Entry src)
     {
+        if (Engines.Redis.RedisEndpoint.Looks(text))
+        {
+            if (Engines.Redis.RedisEndpoint.HasPassword(text))
+            {
+                Error(src.Value.Position, src.Key, "source has a password written in it; secrets are never written in the file. Remove it from the " +
+                                                   "URI and add password: env:NAME (or file:/path, secret:Vault/Name) to the database");
+                return null;
+            }
+            return text;
+        }
         if (EngineRegistry.IsConnectionString(text) || text.StartsWith("postgres", StringComparison.OrdinalIgnoreCase) && text.Contains("://", StringComparison.Ordinal))
         {
             if (HasPassword(text))

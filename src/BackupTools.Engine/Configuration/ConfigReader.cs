@@ -15,6 +15,7 @@ internal sealed partial class ConfigReader
     internal static readonly string[] VerifyValues = { "none", "checksum", "structure", "restore" };
     internal static readonly string[] CompressionValues = { CompressionSpec.GzipName, CompressionSpec.ZstdName, CompressionSpec.NoneName };
     internal static readonly string[] RowCountValues = { "exact", "estimate", "none" };
+    internal static readonly string[] TypeValues = { "full", "incremental", "logical", "base" };
     internal static readonly string[] SelectValues = { "latest", "random", "randomNotLatest" };
     internal static readonly string[] OnValues = { "always", "failure" };
     internal static readonly string[] ServerSideEncryptionValues = { "AES256", "aws:kms" };

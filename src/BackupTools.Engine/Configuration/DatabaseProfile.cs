@@ -15,7 +15,7 @@ public sealed class DatabaseProfile
     /// <summary>SQLite path or PostgreSQL URI/keyword string; never with a password in it.</summary>
     public required string Source { get; init; }
     public string? Engine { get; init; }
-    /// <summary>type: logical or base (PostgreSQL physical base backups, with a WAL archive).</summary>
+    /// <summary>type: logical or base (PostgreSQL), full or incremental (file sets); null = the engine's default.</summary>
     public BackupType? Type { get; init; }
 
     // Engine options (PostgreSQL)
@@ -25,6 +25,12 @@ public sealed class DatabaseProfile
     public RowCountMode? RowCounts { get; init; }
     public bool? IncludeGlobals { get; init; }
     public bool? IncludeRolePasswords { get; init; }
+
+    // File sets (engine files)
+    public IReadOnlyList<string> AdditionalSources { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Include { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Exclude { get; init; } = Array.Empty<string>();
+    public bool? StrictConsistency { get; init; }
 
     // Backup
     public required DestinationConfig Destination { get; init; }

@@ -66,6 +66,13 @@ public static class OptionPrecedence
             Collections = given.Collections ?? baseline.Collections,
             ExcludeCollections = given.ExcludeCollections ?? baseline.ExcludeCollections,
             LocalPaths = given.LocalPaths,
+            Files = new FileSetOptions
+            {
+                AdditionalSources = given.AdditionalSources ?? baseline.Files.AdditionalSources,
+                Include = given.Include ?? baseline.Files.Include,
+                Exclude = given.Exclude ?? baseline.Files.Exclude,
+                StrictConsistency = given.StrictConsistency ?? baseline.Files.StrictConsistency,
+            },
         };
     }
 
@@ -117,7 +124,7 @@ public static class OptionPrecedence
             Store = Store(given.Store, profile),
             Encryption = Encryption(given.Encryption, profile, forBackup: true),
             Notifications = Notifications(given.Notifications, profile),
-            Type = given.Type ?? p?.Type ?? BackupType.Logical,
+            Type = given.Type ?? p?.Type,
         };
     }
 
@@ -167,7 +174,12 @@ public abstract class DatabaseRequests
     private protected DatabaseRequests(DatabaseOperationGiven given, ProfileRequests? profile, EngineGiven? engine = null)
     {
         Profile = profile?.Profile;
-        EngineOptions = OptionPrecedence.Engine(engine ?? given.Engine, profile);
+        // What a profile says to back up (sources, patterns) is no selection for reading: verify and drills read the
+        // whole set, a restore only what -Include gives.
+        EngineOptions = OptionPrecedence.Engine(engine ?? given.Engine, profile) with
+        {
+            Files = new FileSetOptions { Include = (engine ?? given.Engine).Include ?? Array.Empty<string>() },
+        };
         Store = OptionPrecedence.Store(given.Store, profile);
         Encryption = OptionPrecedence.Encryption(given.Encryption, profile, forBackup: false);
         Notifications = OptionPrecedence.Notifications(given.Notifications, profile);

@@ -50,6 +50,12 @@ public sealed record EngineGiven
     public IReadOnlyList<string>? Collections { get; init; }
     /// <summary>MongoDB backup: -ExcludeCollection / --exclude-collection (null: not given).</summary>
     public IReadOnlyList<string>? ExcludeCollections { get; init; }
+    /// <summary>File sets: more sources (-AdditionalSource); given, they replace the profile's.</summary>
+    public IReadOnlyList<string>? AdditionalSources { get; init; }
+    /// <summary>File sets: -Include patterns (backup: what to store; restore: what to restore).</summary>
+    public IReadOnlyList<string>? Include { get; init; }
+    public IReadOnlyList<string>? Exclude { get; init; }
+    public bool? StrictConsistency { get; init; }
     /// <summary>The host's local-path readings of the targets the user gave (see <see cref="EngineOptions.LocalPaths"/>); never from a profile.</summary>
     public IReadOnlyDictionary<string, string>? LocalPaths { get; init; }
 }
@@ -79,7 +85,7 @@ public sealed record BackupGiven : DatabaseOperationGiven
     public string? Compression { get; init; }
     /// <summary>Given alone, applies to the profile's compression.</summary>
     public int? CompressionLevel { get; init; }
-    /// <summary>-Type / --type: logical (the default) or base.</summary>
+    /// <summary>-Type / --type: Logical or Base for PostgreSQL, Full or Incremental for a file set; null = the profile's, else the engine's default.</summary>
     public BackupType? Type { get; init; }
 }
 

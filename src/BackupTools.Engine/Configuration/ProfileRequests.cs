@@ -63,6 +63,13 @@ public sealed class ProfileRequests
         RowCounts = Profile.RowCounts ?? RowCountMode.Exact,
         IncludeGlobals = Profile.IncludeGlobals ?? false,
         IncludeRolePasswords = Profile.IncludeRolePasswords ?? false,
+        Files = new FileSetOptions
+        {
+            AdditionalSources = Profile.AdditionalSources,
+            Include = Profile.Include,
+            Exclude = Profile.Exclude,
+            StrictConsistency = Profile.StrictConsistency ?? false,
+        },
     };
 
     /// <summary>Backup side: recipients and/or passphrase.</summary>

@@ -57,6 +57,9 @@ public sealed record EngineOptions
     /// </summary>
     public bool Scratch { get; init; }
 
+    /// <summary>File sets: extra sources, include/exclude patterns (backup and restore), strict consistency.</summary>
+    public FileSetOptions Files { get; init; } = FileSetOptions.Default;
+
     /// <summary>Options for a scratch restore (Test-BackupIntegrity -Level Restore, Invoke-DrDrill).</summary>
     public EngineOptions ForScratch() => this with { CreateDatabase = true, Scratch = true };
 
@@ -70,4 +73,22 @@ public sealed record EngineOptions
     /// <summary>The host's local-path reading of <paramref name="value"/>, or the value itself.</summary>
     public string LocalPath(string value) =>
         LocalPaths is not null && LocalPaths.TryGetValue(value, out var path) ? path : value;
+}
+
+/// <summary>
+/// What a file-set backup or restore covers (files engine; database engines refuse them): more folders beside the
+/// source, -Include/-Exclude patterns over archive paths, and whether a file that changes while it is read fails the backup.
+/// </summary>
+public sealed record FileSetOptions
+{
+    public static readonly FileSetOptions Default = new();
+
+    /// <summary>Folders or files backed up together with the source (several sources: each is stored under its own name).</summary>
+    public IReadOnlyList<string> AdditionalSources { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Include { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Exclude { get; init; } = Array.Empty<string>();
+    /// <summary>Fail the backup (nothing stored) when a file changes while it is read, instead of reporting it.</summary>
+    public bool StrictConsistency { get; init; }
+
+    public bool IsDefault => AdditionalSources.Count == 0 && Include.Count == 0 && Exclude.Count == 0 && !StrictConsistency;
 }

@@ -1,5 +1,7 @@
+using BackupTools.Engines.Files;
 using BackupTools.Engines.MongoDb;
 using BackupTools.Engines.Postgres;
+using BackupTools.Engines.Redis;
 using BackupTools.Engines.Sqlite;
 
 namespace BackupTools.Engines;
@@ -7,8 +9,9 @@ namespace BackupTools.Engines;
 /// <summary>Finds the engine for a source or for a manifest. New engines (PostgreSQL, MongoDB) register here.</summary>
 public static class EngineRegistry
 {
-    // SQLite last: it claims every string that is not a URI; PostgreSQL and MongoDB only their connection strings.
-    private static readonly IDatabaseEngine[] Engines = { new PostgresEngine(), new MongoDbEngine(), new SqliteEngine() };
+    // SQLite last: it claims every string that is not a URI. PostgreSQL, MongoDB and Redis claim only their connection strings, files only
+    // existing folders (a folder given as a source was refused as "not SQLite" before there was a files engine).
+    private static readonly IDatabaseEngine[] Engines = { new PostgresEngine(), new MongoDbEngine(), new RedisEngine(), new FilesEngine(), new SqliteEngine() };
 
     public static IReadOnlyList<string> Names => Engines.Select(e => e.Name).ToArray();
 
@@ -17,11 +20,11 @@ public static class EngineRegistry
         if (!string.IsNullOrEmpty(engineName)) return ForName(engineName, source);
         return Engines.FirstOrDefault(e => e.Recognizes(source))
             ?? throw new BackupToolsException(ErrorIds.EngineNotDetermined, ErrorKind.InvalidArgument,
-                $"Cannot tell which database engine the source is for. Give a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), a MongoDB URI (mongodb://user@host/db), or pass -Engine ({string.Join(", ", Names)}).", source);
+                $"Cannot tell which database engine the source is for. Give a folder (a file set), a SQLite file path or sqlite: URI, a PostgreSQL URI (postgresql://user@host/db) or key/value string (host=... dbname=...), a MongoDB URI (mongodb://user@host/db), a Redis URI (redis://host:6379), or pass -Engine ({string.Join(", ", Names)}).", source);
     }
 
     /// <summary>True for a server connection string (not a file path), so hosts must not resolve it as a path.</summary>
-    public static bool IsConnectionString(string value) => Postgres.PgEndpoint.LooksLikePostgres(value) || MongoEndpoint.LooksLikeMongo(value);
+    public static bool IsConnectionString(string value) => Postgres.PgEndpoint.LooksLikePostgres(value) || MongoEndpoint.LooksLikeMongo(value) || RedisEndpoint.Looks(value);
 
     public static IDatabaseEngine ForName(string name, object? target = null) =>
         Engines.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -19,7 +19,10 @@ public interface IDatabaseEngine
     /// <summary>The source as it may be written to a manifest or message: no password, ever.</summary>
     string DescribeSource(string source);
 
-    /// <summary>True when the engine can take backups of <paramref name="type"/>; every engine takes logical ones.</summary>
+    /// <summary>The kind of backup taken when none is asked for.</summary>
+    BackupType DefaultType => BackupType.Logical;
+
+    /// <summary>True when the engine can take a backup of <paramref name="type"/>.</summary>
     bool Supports(BackupType type) => type == BackupType.Logical;
 
     /// <summary>Fails with a specific error when the source cannot be backed up, before the destination is touched.</summary>
@@ -80,8 +83,10 @@ public sealed record EngineBackupContext
     public EngineOptions Options { get; init; } = EngineOptions.Default;
     /// <summary>OpenPGP encryption of every artifact (null: none); applied by <see cref="ArtifactWriter"/>, engines need not look.</summary>
     public EncryptionPlan? Encryption { get; init; }
-    /// <summary>The kind of backup asked for; an engine refuses a type it cannot take (BackupTypeNotSupported).</summary>
+    /// <summary>The kind of backup asked for (the engine's default when none was).</summary>
     public BackupType Type { get; init; } = BackupType.Logical;
+    /// <summary>Incrementals: the newest complete backup of the same set, which this one builds on.</summary>
+    public BackupManifest? Parent { get; init; }
 }
 
 public sealed class EngineBackupResult
@@ -94,6 +99,19 @@ public sealed class EngineBackupResult
     public List<ManifestCheck> SourceChecks { get; init; } = new();
     /// <summary>A base backup's WAL facts (null for a logical backup).</summary>
     public BaseBackupWal? Wal { get; init; }
+    /// <summary>File sets: what the manifest records beyond the artifacts (index, deletions, problems, type, parent).</summary>
+    public FileSetRecord? FileSet { get; init; }
+}
+
+/// <summary>The file-set part of a manifest, as the files engine produced it.</summary>
+public sealed class FileSetRecord
+{
+    public required BackupType Type { get; init; }
+    public string? ParentBackupId { get; init; }
+    public required List<FileEntry> Files { get; init; }
+    public List<string>? DeletedFiles { get; init; }
+    public List<FileProblem> UnreadableFiles { get; init; } = new();
+    public List<FileProblem> ChangedFiles { get; init; } = new();
 }
 
 /// <summary>Everything an engine needs to read a stored backup.</summary>

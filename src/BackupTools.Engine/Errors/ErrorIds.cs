@@ -68,6 +68,31 @@ public static class ErrorIds
     public const string DrillAssertionFailed = "DrillAssertionFailed";
     public const string DrillAmcheckFailed = "DrillAmcheckFailed";
 
+    // File sets (docs/files.md)
+    /// <summary>-Type names a kind of backup the engine does not take (a database asked for Full/Incremental, a file set for Logical/Base).</summary>
+    public const string BackupTypeNotSupported = "BackupTypeNotSupported";
+    /// <summary>Two sources of one file set would be stored under the same name (or one has no name).</summary>
+    public const string FileSourcesCollide = "FileSourcesCollide";
+    /// <summary>File-set options (more than one source, -Include, -Exclude, -StrictConsistency) given for a database.</summary>
+    public const string FileSetOptionsNotSupported = "FileSetOptionsNotSupported";
+    /// <summary>With strict consistency: a file changed while it was read; nothing was stored.</summary>
+    public const string SourceChangedDuringBackup = "SourceChangedDuringBackup";
+    /// <summary>An archive entry names a place outside the restored folder (absolute, '..', a link out, a way through a link).</summary>
+    public const string ArchiveEntryUnsafe = "ArchiveEntryUnsafe";
+    /// <summary>An incremental's parent (or one further up) is missing, unreadable or of another set.</summary>
+    public const string BackupChainBroken = "BackupChainBroken";
+
+    // Redis (docs/redis.md)
+    public const string RedisSourceInvalid = "RedisSourceInvalid";
+    public const string RedisUnreachable = "RedisUnreachable";
+    public const string RedisAuthenticationFailed = "RedisAuthenticationFailed";
+    /// <summary>INFO refused (a missing ACL permission).</summary>
+    public const string RedisCommandFailed = "RedisCommandFailed";
+    /// <summary>The server did not send a whole snapshot after SYNC.</summary>
+    public const string RedisSyncFailed = "RedisSyncFailed";
+    /// <summary>redis-server or redis-check-rdb is needed to check a snapshot and is not installed.</summary>
+    public const string RedisServerMissing = "RedisServerMissing";
+
     // S3 destinations (docs/s3.md)
     public const string S3OptionsInvalid = "S3OptionsInvalid";
     public const string S3BucketNotFound = "S3BucketNotFound";
@@ -101,8 +126,6 @@ public static class ErrorIds
     public const string PgRestoreInProgress = "PgRestoreInProgress";
 
     // Base backups and restores to a moment (PostgreSQL PITR)
-    /// <summary>-Type names a kind of backup the source's engine cannot take (SQLite and Base).</summary>
-    public const string BackupTypeNotSupported = "BackupTypeNotSupported";
     /// <summary>The role may not open replication connections (no REPLICATION attribute, or no pg_hba.conf replication line).</summary>
     public const string PgReplicationDenied = "PgReplicationDenied";
     /// <summary>A base backup of a server whose WAL is not archived (archive_mode off, or wal_level minimal) could never be restored to a moment.</summary>

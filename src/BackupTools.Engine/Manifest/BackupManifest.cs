@@ -46,6 +46,19 @@ public sealed class BackupManifest
     /// <summary>Engine-specific facts (page size, encoding, ...), free-form strings.</summary>
     public Dictionary<string, string> EngineDetails { get; set; } = new();
 
+    /// <summary>Full or Incremental for file sets; null for databases (a logical dump).</summary>
+    public string? Type { get; set; }
+    /// <summary>An incremental's parent: the backup id of the same set it builds on (restores need the whole chain).</summary>
+    public string? ParentBackupId { get; set; }
+    /// <summary>File sets: every entry of the set at backup time.</summary>
+    public List<FileEntry>? Files { get; set; }
+    /// <summary>Incrementals: the paths of the parent's set that no longer exist.</summary>
+    public List<string>? DeletedFiles { get; set; }
+    /// <summary>File sets: files that could not be read (not in the archive).</summary>
+    public List<FileProblem>? UnreadableFiles { get; set; }
+    /// <summary>File sets: files that changed while they were read (stored as read; their hash is of the stored bytes).</summary>
+    public List<FileProblem>? ChangedFiles { get; set; }
+
     [JsonIgnore]
     public ArtifactEntry MainArtifact => Artifacts.FirstOrDefault(a => a.Role == ArtifactEntry.DatabaseRole)
         ?? Artifacts.FirstOrDefault()

@@ -32,8 +32,8 @@ public sealed partial class NewBackupRequest
     public StoreOptions Store { get; init; } = StoreOptions.Default;
     /// <summary>OpenPGP encryption (issue 5): recipients/passphrase on backup, private keys/passphrase on read.</summary>
     public Pipeline.EncryptionOptions Encryption { get; init; } = Pipeline.EncryptionOptions.None;
-    /// <summary>Logical (the default) or Base (PostgreSQL: a physical backup of the whole cluster for restores to a moment).</summary>
-    public BackupType Type { get; init; } = BackupType.Logical;
+    /// <summary>The kind of backup (-Type); null: the engine's default (Logical for databases, Full for file sets).</summary>
+    public BackupType? Type { get; init; }
 }
 
 /// <summary>Takes one backup: engine copy -> artifact pipeline -> store, manifest last. A failed backup leaves nothing listed.</summary>
@@ -81,6 +81,43 @@ public static partial class BackupOperation
         public DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
     }
 
+    /// <summary>The asked-for type if the engine takes it, else BackupTypeNotSupported; database engines refuse file-set options.</summary>
+    internal static BackupType CheckType(IDatabaseEngine engine, NewBackupRequest request)
+    {
+        var type = request.Type ?? engine.DefaultType;
+        if (!engine.Supports(type))
+            throw new BackupToolsException(ErrorIds.BackupTypeNotSupported, ErrorKind.InvalidArgument,
+                $"The {engine.Name} engine does not take {type} backups (its default is {engine.DefaultType}). Base backups are " +
+                "PostgreSQL's (a physical copy of the whole cluster); Full and Incremental are for file sets (folders); Logical for databases.", type.ToString());
+        if (engine is not Engines.Files.FilesEngine && !request.EngineOptions.Files.IsDefault)
+            throw new BackupToolsException(ErrorIds.FileSetOptionsNotSupported, ErrorKind.InvalidArgument,
+                $"Several sources, include/exclude patterns and strict consistency apply to file sets (folders), not to a {engine.Name} database.", request.Source);
+        return type;
+    }
+
+    /// <summary>The newest complete backup of the set, which an incremental builds on; none means a full backup is taken.</summary>
+    private static async Task<BackupManifest?> ParentAsync(IBackupStore store, string database, IDatabaseEngine engine, IOperationObserver observer, CancellationToken ct)
+    {
+        IReadOnlyList<CatalogItem> items;
+        try
+        {
+            items = await BackupCatalog.ListAsync(store, new BackupQuery { Database = database }, ct).ConfigureAwait(false);
+        }
+        catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.DestinationNotFound)
+        {
+            items = Array.Empty<CatalogItem>(); // a first backup creates the destination
+        }
+        var newest = items.Select(i => i.Backup).FirstOrDefault(b => b is { IsComplete: true } && b.Engine == engine.Name);
+        if (newest is null)
+        {
+            observer.Warning($"'{database}' has no earlier backup to build an incremental on; a full backup is taken.");
+            return null;
+        }
+        var (manifest, _) = await BackupCatalog.ReadAsync(store, new BackupKey(database, newest.BackupId), ct).ConfigureAwait(false);
+        observer.Verbose($"Incremental on backup {manifest.BackupId} ({manifest.Type}, {manifest.CompletedAt:u}).");
+        return manifest;
+    }
+
     private static async Task<BackupInfo> RunAttemptAsync(NewBackupRequest request, IBackupStore store, AttemptScope attempt, NotificationScope scope,
         IOperationObserver observer, CancellationToken ct)
     {
@@ -95,15 +132,13 @@ public static partial class BackupOperation
         // Keys and passphrase sources are checked before the destination is touched.
         var encryption = EncryptionPlan.Prepare(request.Encryption);
         var engine = EngineRegistry.ForSource(request.Source, request.Engine);
-        if (!engine.Supports(request.Type))
-            throw new BackupToolsException(ErrorIds.BackupTypeNotSupported, ErrorKind.InvalidArgument,
-                $"{engine.Name} takes no {request.Type.ToString().ToLowerInvariant()} backups; only PostgreSQL takes base backups (a physical copy of the " +
-                "whole cluster for restores to a moment). Take a logical backup of this source instead.", request.Source);
         var database = request.DatabaseName ?? engine.DefaultDatabaseName(request.Source);
         DatabaseName.Validate(database);
         attempt.Database = database;
         scope.Database = database;
-        await engine.ValidateSourceAsync(request.Source, request.Type, request.EngineOptions, ct).ConfigureAwait(false);
+        var type = CheckType(engine, request);
+        await engine.ValidateSourceAsync(request.Source, type, request.EngineOptions, ct).ConfigureAwait(false);
+        var parent = type == BackupType.Incremental ? await ParentAsync(store, database, engine, observer, ct).ConfigureAwait(false) : null;
 
         var started = DateTimeOffset.UtcNow;
         var key = new BackupKey(database, BackupId.New(started));
@@ -130,7 +165,8 @@ public static partial class BackupOperation
                     TempDirectory = request.TempDirectory ?? Path.GetTempPath(),
                     Options = request.EngineOptions,
                     Encryption = encryption,
-                    Type = request.Type,
+                    Type = type,
+                    Parent = parent,
                 }, ct).ConfigureAwait(false);
 
                 var completed = DateTimeOffset.UtcNow;
@@ -156,6 +192,12 @@ public static partial class BackupOperation
                     Tags = request.Tags.Distinct(StringComparer.Ordinal).ToList(),
                     SourceChecks = result.SourceChecks,
                     EngineDetails = result.Details,
+                    Type = result.FileSet?.Type.ToString(),
+                    ParentBackupId = result.FileSet?.ParentBackupId,
+                    Files = result.FileSet?.Files,
+                    DeletedFiles = result.FileSet?.DeletedFiles,
+                    UnreadableFiles = result.FileSet?.UnreadableFiles,
+                    ChangedFiles = result.FileSet?.ChangedFiles,
                 };
                 ct.ThrowIfCancellationRequested();
                 try

@@ -72,6 +72,9 @@ public static class IntegrityOperation
             ToolNarration.Compression(manifest, observer);
             var ok = await observer.TimedAsync($"checksum of {manifest.Artifacts.Count} artifact(s) ({manifest.StoredBytes} bytes)",
                 () => ChecksumLevelAsync(store, key, manifest, checks, Fail, observer, ct)).ConfigureAwait(false);
+            if (manifest.ParentBackupId is not null)
+                ok &= await observer.TimedAsync("checksum of the backups the incremental builds on",
+                    () => ChainChecksumAsync(store, key, manifest, checks, Fail, observer, ct)).ConfigureAwait(false);
             if (ok && request.Level >= IntegrityLevel.Structure)
                 ok = await observer.TimedAsync($"{request.Level.ToString().ToLowerInvariant()} check ({manifest.Engine})",
                     () => EngineLevelAsync(store, key, manifest, request, checks, Fail, observer, ct)).ConfigureAwait(false);
@@ -173,6 +176,29 @@ public static class IntegrityOperation
             }
         }
         return allOk;
+    }
+
+    /// <summary>An incremental is only as good as its chain: every parent must be readable and its artifacts intact.</summary>
+    private static async Task<bool> ChainChecksumAsync(IBackupStore store, BackupKey key, BackupManifest manifest, List<CheckResult> checks,
+        Action<string, BackupToolsException> fail, IOperationObserver observer, CancellationToken ct)
+    {
+        try
+        {
+            var chain = await Engines.Files.FileSetChain.LoadAsync(store, key, manifest, ct).ConfigureAwait(false);
+            foreach (var (parentKey, parent) in chain.Take(chain.Count - 1))
+            {
+                foreach (var artifact in parent.Artifacts)
+                    await ArtifactReader.VerifyStoredAsync(store, parentKey, artifact, observer, ct).ConfigureAwait(false);
+            }
+            checks.Add(new CheckResult("chain", true, $"{chain.Count - 1} parent backup(s) present and intact: {string.Join(", ", chain.Take(chain.Count - 1).Select(c => c.Key.BackupId))}"));
+            return true;
+        }
+        catch (BackupToolsException ex)
+        {
+            fail("chain", ex.ErrorId == ErrorIds.BackupChainBroken ? ex : new BackupToolsException(ErrorIds.BackupChainBroken, ex.Kind,
+                $"A backup this incremental builds on is damaged: {ex.Message}", store.LocationOf(key), ex));
+            return false;
+        }
     }
 
     private static async Task<bool> EngineLevelAsync(IBackupStore store, BackupKey key, BackupManifest manifest, IntegrityRequest request,

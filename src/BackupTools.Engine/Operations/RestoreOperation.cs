@@ -111,7 +111,8 @@ public static class RestoreOperation
                 Engine = engine.Name,
                 Tags = new[] { PreRestoreTag },
                 TempDirectory = request.TempDirectory,
-                EngineOptions = request.EngineOptions,
+                // The whole current target: a restore's -Include selects what comes back, not what is kept first.
+                EngineOptions = request.EngineOptions with { Files = FileSetOptions.Default },
                 Store = request.Store,
                 // An encrypted backup's pre-restore copy is encrypted too: to the given keys' public parts and/or the passphrase.
                 Encryption = Pipeline.ArtifactReader.IsEncrypted(manifest.MainArtifact) ? request.Encryption.ForPreRestoreBackup() : Pipeline.EncryptionOptions.None,

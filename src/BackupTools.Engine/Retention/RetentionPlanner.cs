@@ -52,7 +52,15 @@ public static class RetentionPlanner
 
     /// <summary>True for a reason a safety rule gave (not a policy rule).</summary>
     public static bool IsSafetyReason(string reason) =>
+<<<<<<< HEAD
         reason is NewestReason or NewestBaseReason or MinimumReason or VerifiedReason or BlockedReason or FutureReason or DamagedNewestReason;
+=======
+        reason is NewestReason or MinimumReason or VerifiedReason or BlockedReason or FutureReason or DamagedNewestReason ||
+        reason.StartsWith(ParentReasonPrefix, StringComparison.Ordinal);
+
+    /// <summary>"parent of &lt;id&gt;": an incremental that is kept needs every backup it builds on.</summary>
+    public const string ParentReasonPrefix = "parent of ";
+>>>>>>> files
 
     /// <summary>
     /// The plan with no clock: no backup counts as future-dated. For the pure rules (tests, the restic cross-check);
@@ -97,6 +105,8 @@ public static class RetentionPlanner
             reasonsByBackup[backup] = reasons;
         }
 
+        KeepChains(all, reasonsByBackup);
+
         var decisions = new List<RetentionDecision>(all.Count);
         foreach (var backup in all)
         {
@@ -113,6 +123,24 @@ public static class RetentionPlanner
             });
         }
         return decisions;
+    }
+
+    /// <summary>A kept incremental keeps its parent, and the parent's parent, up to its full backup: a chain is never broken.</summary>
+    private static void KeepChains(IReadOnlyList<BackupInfo> all, Dictionary<BackupInfo, List<string>> reasonsByBackup)
+    {
+        var byId = all.GroupBy(b => b.BackupId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        foreach (var backup in all.Where(b => reasonsByBackup[b].Count > 0 && b.ParentBackupId is not null).ToList())
+        {
+            var child = backup;
+            var seen = new HashSet<string>(StringComparer.Ordinal) { child.BackupId };
+            while (child.ParentBackupId is { } parentId && seen.Add(parentId) && byId.TryGetValue(parentId, out var parent))
+            {
+                var reasons = reasonsByBackup[parent];
+                var reason = ParentReasonPrefix + child.BackupId;
+                if (!reasons.Contains(reason)) reasons.Add(reason);
+                child = parent;
+            }
+        }
     }
 
     private static IEnumerable<string> TagReasons(BackupInfo backup, RetentionPolicy policy) =>

@@ -79,7 +79,7 @@ public sealed class ConfigErrorTests : IDisposable
             "databases.app.rowCounts", 8, 16, "is not one of exact, estimate, none"),
         new(Base("drills:", "  w: { select: newest }"), "drills.w.select", 9, 16, "is not one of latest, random, randomNotLatest"),
         new(Base("notifications:", "  ops: { healthchecksUrl: env:HC, on: error }"), "notifications.ops.on", 9, 39, "is not one of always, failure"),
-        new(Base("    engine: mysql"), "databases.app.engine", 8, 13, "is not one of postgresql, mongodb, sqlite"),
+        new(Base("    engine: mysql"), "databases.app.engine", 8, 13, "is not one of postgresql, mongodb, redis, files, sqlite"),
         // compression levels by compression
         new(Base("    compression: gzip", "    compressionLevel: 12"), "databases.app.compressionLevel", 9, 23, "0 to 9 for gzip"),
         new(Base("    compression: zstd", "    compressionLevel: 25"), "databases.app.compressionLevel", 9, 23, "1 to 19 for zstd"),
