@@ -6,7 +6,7 @@ public sealed class BackupInfo
     public required string BackupId { get; init; }
     public required string Database { get; init; }
     public string Engine { get; init; } = "";
-    /// <summary>Logical (a dump of one database) or Base (a physical backup of a whole PostgreSQL cluster).</summary>
+    /// <summary>Logical (a dump of one database), Base (a physical backup of a whole PostgreSQL cluster), Full or Incremental (a file set).</summary>
     public BackupType Type { get; init; } = BackupType.Logical;
     /// <summary>Base backups: the WAL location where the backup started and where it became consistent (null for logical backups).</summary>
     public string? StartLsn { get; init; }
@@ -38,8 +38,6 @@ public sealed class BackupInfo
     public string Encryption { get; init; } = "none";
     /// <summary>Key ids the main artifact is encrypted to (empty for none or passphrase only): which key a restore needs.</summary>
     public string[] EncryptedTo { get; init; } = Array.Empty<string>();
-    /// <summary>Full or Incremental for a file set; Logical for a database dump.</summary>
-    public BackupType Type { get; init; } = BackupType.Logical;
     /// <summary>An incremental's parent backup id: restoring it needs the parent (and the parent's parents).</summary>
     public string? ParentBackupId { get; init; }
     /// <summary>File sets: files that could not be read and are not in the backup.</summary>

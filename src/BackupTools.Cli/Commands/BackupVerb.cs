@@ -72,7 +72,7 @@ internal static class BackupVerb
             {
                 // What New-DbBackup -WhatIf checks before ShouldProcess: the source, the compression, the keys.
                 var engineImpl = EngineRegistry.ForSource(request.Source, request.Engine);
-                await engineImpl.ValidateSourceAsync(request.Source, request.Type, request.EngineOptions, ct).ConfigureAwait(false);
+                await engineImpl.ValidateSourceAsync(request.Source, BackupOperation.CheckType(engineImpl, request), request.EngineOptions, ct).ConfigureAwait(false);
                 CompressionSpec.Parse(request.Compression, request.CompressionLevel).EnsureAvailable();
                 _ = EncryptionPlan.Prepare(request.Encryption);
                 var name = request.DatabaseName ?? engineImpl.DefaultDatabaseName(request.Source);

@@ -135,7 +135,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
         {
             // Validated before ShouldProcess, so -WhatIf reports a missing or unreadable source too.
             var engine = EngineRegistry.ForSource(request.Source, request.Engine);
-            RunEngine((_, ct) => engine.ValidateSourceAsync(request.Source, request.Type, request.EngineOptions, ct));
+            RunEngine((_, ct) => engine.ValidateSourceAsync(request.Source, Operations.BackupOperation.CheckType(engine, request), request.EngineOptions, ct));
             // A bad key, passphrase source or missing zstd is reported before ShouldProcess too.
             Pipeline.CompressionSpec.Parse(request.Compression, request.CompressionLevel).EnsureAvailable();
             _ = Pipeline.EncryptionPlan.Prepare(request.Encryption);

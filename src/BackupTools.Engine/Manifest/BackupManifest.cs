@@ -25,7 +25,7 @@ public sealed class BackupManifest
     public string BackupId { get; set; } = "";
     public string Engine { get; set; } = "";
     public string Database { get; set; } = "";
-    /// <summary>"logical" or "base" (absent in older manifests: logical).</summary>
+    /// <summary>"base" (PostgreSQL cluster), "full" or "incremental" (file sets); absent for a logical dump (and in older manifests).</summary>
     public string? Type { get; set; }
     /// <summary>A base backup's place in the WAL: what a restore to a moment needs from the archive. Null for logical backups.</summary>
     public BaseBackupWal? Wal { get; set; }
@@ -46,8 +46,6 @@ public sealed class BackupManifest
     /// <summary>Engine-specific facts (page size, encoding, ...), free-form strings.</summary>
     public Dictionary<string, string> EngineDetails { get; set; } = new();
 
-    /// <summary>Full or Incremental for file sets; null for databases (a logical dump).</summary>
-    public string? Type { get; set; }
     /// <summary>An incremental's parent: the backup id of the same set it builds on (restores need the whole chain).</summary>
     public string? ParentBackupId { get; set; }
     /// <summary>File sets: every entry of the set at backup time.</summary>
@@ -67,7 +65,7 @@ public sealed class BackupManifest
 
     /// <summary>The kind of backup; manifests written before types existed are logical.</summary>
     [JsonIgnore]
-    public BackupType BackupType => string.Equals(Type, "base", StringComparison.OrdinalIgnoreCase) ? BackupType.Base : BackupType.Logical;
+    public BackupType BackupType => Enum.TryParse<BackupType>(Type, ignoreCase: true, out var type) && Enum.IsDefined(type) ? type : BackupType.Logical;
 
     [JsonIgnore]
     public long StoredBytes => Artifacts.Sum(a => a.StoredBytes);

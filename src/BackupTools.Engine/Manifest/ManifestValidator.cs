@@ -43,7 +43,8 @@ internal static partial class ManifestValidator
         Require(m.SourceChecks is not null && m.SourceChecks.All(c => c is { Name: not null, Detail: not null }), location,
             "sourceChecks is not a list of {name, passed, detail}");
 
-        Require(m.Type is null or "logical" or "base", location, $"type '{m.Type}' is not a backup type (logical or base)");
+        Require(m.Type is null || (Enum.TryParse<BackupType>(m.Type, ignoreCase: true, out var declared) && Enum.IsDefined(declared) && !m.Type.Any(char.IsDigit)), location,
+            $"type '{m.Type}' is not a backup type (logical, base, full or incremental)");
         if (m.BackupType == BackupType.Base)
         {
             Require(m.FormatVersion >= BackupManifest.BaseBackupFormatVersion, location, $"is a base backup in format {m.FormatVersion}, which cannot describe one");

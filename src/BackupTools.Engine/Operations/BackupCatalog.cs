@@ -180,7 +180,6 @@ public static class BackupCatalog
             Tags = manifest.Tags.ToArray(),
             Source = manifest.Source,
             ServerVersion = manifest.ServerVersion,
-            Type = Enum.TryParse<BackupType>(manifest.Type, ignoreCase: true, out var type) ? type : BackupType.Logical,
             ParentBackupId = manifest.ParentBackupId,
             UnreadableFiles = manifest.UnreadableFiles?.Select(f => f.Path).ToArray() ?? Array.Empty<string>(),
             ChangedFiles = manifest.ChangedFiles?.Select(f => f.Path).ToArray() ?? Array.Empty<string>(),

@@ -82,7 +82,7 @@ public static partial class BackupOperation
     }
 
     /// <summary>The asked-for type if the engine takes it, else BackupTypeNotSupported; database engines refuse file-set options.</summary>
-    internal static BackupType CheckType(IDatabaseEngine engine, NewBackupRequest request)
+    public static BackupType CheckType(IDatabaseEngine engine, NewBackupRequest request)
     {
         var type = request.Type ?? engine.DefaultType;
         if (!engine.Supports(type))
@@ -174,7 +174,7 @@ public static partial class BackupOperation
                 {
                     FormatVersion = result.Wal is not null ? BackupManifest.BaseBackupFormatVersion
                         : result.Artifacts.Any(ArtifactReader.IsEncrypted) ? BackupManifest.EncryptedFormatVersion : BackupManifest.PlainFormatVersion,
-                    Type = result.Wal is not null ? "base" : null,
+                    Type = result.Wal is not null ? "base" : result.FileSet?.Type.ToString().ToLowerInvariant(),
                     Wal = result.Wal,
                     BackupId = key.BackupId,
                     Engine = engine.Name,
@@ -192,7 +192,6 @@ public static partial class BackupOperation
                     Tags = request.Tags.Distinct(StringComparer.Ordinal).ToList(),
                     SourceChecks = result.SourceChecks,
                     EngineDetails = result.Details,
-                    Type = result.FileSet?.Type.ToString(),
                     ParentBackupId = result.FileSet?.ParentBackupId,
                     Files = result.FileSet?.Files,
                     DeletedFiles = result.FileSet?.DeletedFiles,

@@ -52,15 +52,11 @@ public static class RetentionPlanner
 
     /// <summary>True for a reason a safety rule gave (not a policy rule).</summary>
     public static bool IsSafetyReason(string reason) =>
-<<<<<<< HEAD
-        reason is NewestReason or NewestBaseReason or MinimumReason or VerifiedReason or BlockedReason or FutureReason or DamagedNewestReason;
-=======
-        reason is NewestReason or MinimumReason or VerifiedReason or BlockedReason or FutureReason or DamagedNewestReason ||
+        reason is NewestReason or NewestBaseReason or MinimumReason or VerifiedReason or BlockedReason or FutureReason or DamagedNewestReason ||
         reason.StartsWith(ParentReasonPrefix, StringComparison.Ordinal);
 
     /// <summary>"parent of &lt;id&gt;": an incremental that is kept needs every backup it builds on.</summary>
     public const string ParentReasonPrefix = "parent of ";
->>>>>>> files
 
     /// <summary>
     /// The plan with no clock: no backup counts as future-dated. For the pure rules (tests, the restic cross-check);

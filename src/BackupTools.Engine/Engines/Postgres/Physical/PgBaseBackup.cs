@@ -37,7 +37,7 @@ internal static partial class PgBaseBackup
     public static async Task<EngineBackupResult> RunAsync(EngineBackupContext context, CancellationToken ct)
     {
         var options = context.Options;
-        using var session = new PgSession(PgEndpoint.Parse(context.Source), options);
+        var session = new PgSession(PgEndpoint.Parse(context.Source), options);
         var ready = await CheckReadyAsync(session, ct).ConfigureAwait(false);
         var tools = PgClientTools.Resolve(options, ready.Facts.Major, "pg_basebackup");
         context.Observer.Verbose($"PostgreSQL {ready.Facts.Version}: base backup of the whole cluster with {tools.Path("pg_basebackup")} {tools.Version} " +
@@ -101,7 +101,7 @@ internal static partial class PgBaseBackup
     /// <summary>Before the destination is touched: the server can be base-backed-up by this role, archives its WAL, and the client tools fit.</summary>
     public static async Task ValidateAsync(string source, EngineOptions options, CancellationToken ct)
     {
-        using var session = new PgSession(PgEndpoint.Parse(source), options);
+        var session = new PgSession(PgEndpoint.Parse(source), options);
         var ready = await CheckReadyAsync(session, ct).ConfigureAwait(false);
         PgClientTools.Resolve(options, ready.Facts.Major, "pg_basebackup");
     }
