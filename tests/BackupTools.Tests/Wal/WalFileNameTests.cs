@@ -53,6 +53,14 @@ public class WalFileNameTests
     }
 
     [Fact]
+    public void A_backup_that_stops_exactly_at_a_segment_boundary_needs_the_segment_before_it()
+    {
+        var request = WalChainRequest.FromLsn(1, 0x3000028, stopLsn: 0x5000000);
+        Assert.Equal(("000000010000000000000003", "000000010000000000000004"), (request.Start.Name, request.Stop!.Name));
+        Assert.Equal("000000010000000000000005", WalChainRequest.FromLsn(1, 0x5000000, stopLsn: 0x5000001).Stop!.Name);
+    }
+
+    [Fact]
     public void The_next_segment_crosses_into_the_next_log()
     {
         Assert.Equal("000000010000000100000000", WalFileName.Parse("0000000100000000000000FF").Next().Name);
