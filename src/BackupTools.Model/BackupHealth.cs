@@ -62,6 +62,21 @@ public sealed class BackupHealth
     public string? LastAttemptErrorId { get; init; }
     public string? LastAttemptError { get; init; }
 
+    /// <summary>The newest archived WAL segment of a PostgreSQL cluster (wal-push), null without a WAL archive.</summary>
+    public string? WalNewestSegment { get; init; }
+    /// <summary>When the newest WAL segment was archived.</summary>
+    public DateTimeOffset? WalNewestArchivedAt { get; init; }
+    /// <summary>Age of the newest archived WAL segment: the recovery point achievable now (on a busy cluster; an idle one archives nothing new).</summary>
+    public TimeSpan? WalArchiveAge { get; init; }
+    /// <summary>Archived WAL files (segments, history, backup history and partial files).</summary>
+    public int? WalFileCount { get; init; }
+    /// <summary>Stored bytes of the WAL archive.</summary>
+    public long? WalBytes { get; init; }
+    /// <summary>Failed wal-push runs since the newest segment was archived (PostgreSQL retries them: WAL piles up in pg_wal).</summary>
+    public int? WalPushFailures { get; init; }
+    public DateTimeOffset? WalLastFailureAt { get; init; }
+    public string? WalLastFailureErrorId { get; init; }
+
     /// <summary>Free space of a local destination's file system; null for S3.</summary>
     public long? FreeSpaceBytes { get; init; }
     /// <summary>Free space in percent of the file system's size (0-100); null for S3.</summary>

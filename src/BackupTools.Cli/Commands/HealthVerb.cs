@@ -97,5 +97,8 @@ internal static class HealthVerb
         ("Change", h => h.SizeChangeRatio is { } r ? r.ToString("+0%;-0%;0%", CultureInfo.InvariantCulture) : "-"),
         ("Verified", h => h.LastVerificationPassed switch { true => "ok " + TextFormat.Time(h.LastVerifiedAt), false => "FAILED " + TextFormat.Time(h.LastVerifiedAt), null => "never" }),
         ("Drill", h => h.LastDrillPassed switch { true => "ok " + TextFormat.Time(h.LastDrillAt), false => "FAILED " + TextFormat.Time(h.LastDrillAt), null => "never" }),
+        ("WAL", h => h.WalFileCount is null ? "-"
+            : h.WalPushFailures > 0 ? $"FAILING x{h.WalPushFailures}"
+            : h.WalArchiveAge is { } walAge ? TextFormat.Duration(walAge) + " old" : "none"),
         ("Reasons", h => string.Join("; ", h.Reasons)));
 }

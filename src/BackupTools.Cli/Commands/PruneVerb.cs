@@ -92,6 +92,31 @@ internal static class PruneVerb
                     context.Errors.Report(ex); // this one stays; the others are still handled
                 }
             }
+            // WAL goes after the base backups it served.
+            foreach (var wal in plan.Wal.Where(w => w.RemoveCount > 0))
+            {
+                var what = $"{wal.RemoveCount} WAL file(s) ({TextFormat.Size(wal.RemoveBytes)}) of '{wal.Database}' before {wal.KeepFrom}; " +
+                           $"{wal.KeepCount} ({TextFormat.Size(wal.KeepBytes)}) kept from the start of base backup {wal.OldestKeptBackupId}";
+                if (dryRun)
+                {
+                    context.Output.Note($"What if: remove {what}");
+                    continue;
+                }
+                if (plan.Decisions.Any(d => d.Database == wal.Database && d.Action == RetentionAction.Remove && !d.Removed))
+                {
+                    context.Observer.Warning($"The WAL of '{wal.Database}' was left as it is: not every base backup it served was removed.");
+                    continue;
+                }
+                try
+                {
+                    await RetentionOperation.RemoveWalAsync(wal, request.Destination!, store, ct).ConfigureAwait(false);
+                    context.Output.Note($"Removed {what}");
+                }
+                catch (BackupToolsException ex) when (ex.Kind != ErrorKind.OperationStopped)
+                {
+                    context.Errors.Report(ex);
+                }
+            }
             context.Output.WriteTable(plan.Decisions, TextFormat.DecisionTable);
             var removable = plan.Decisions.Where(d => d.Action == RetentionAction.Remove).ToList();
             var removed = removable.Where(d => d.Removed).ToList();

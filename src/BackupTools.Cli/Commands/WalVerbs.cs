@@ -22,7 +22,7 @@ internal static class WalVerbs
         var (destination, databaseName) = Location();
         var path = new Argument<string>("path") { Description = "The WAL file to archive: %p in archive_command (relative to the data directory)." };
         var compression = CommonOptions.Word("--compression", "Compression of the archived file (default zstd).", CompressionSpec.ZstdName, CompressionSpec.GzipName, CompressionSpec.NoneName);
-        var level = CommonOptions.Number("--compression-level", "gzip: 0 (store) to 9 (smallest), default 6; zstd: 1 to 19, default 3.", 0, CompressionSpec.MaxZstdLevel, ErrorIds.CompressionLevelInvalid);
+        var level = CommonOptions.Number("--compression-level", $"gzip: 0 (store) to 9 (smallest), default 6; zstd: 1 to 19, default {WalPushOptions.DefaultZstdLevel} for WAL.", 0, CompressionSpec.MaxZstdLevel, ErrorIds.CompressionLevelInvalid);
         var encryption = EncryptionCliOptions.ForBackup();
         var command = new Command(PushName,
             "Archive one WAL file (PostgreSQL archive_command = 'backuptools wal-push --destination D --database-name NAME %p'): compressed, " +
@@ -34,7 +34,8 @@ internal static class WalVerbs
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var started = DateTimeOffset.UtcNow;
-            var spec = CompressionSpec.Parse(parse.GetValue(compression) ?? CompressionSpec.ZstdName, parse.GetValue(level));
+            var name = parse.GetValue(compression) ?? CompressionSpec.ZstdName;
+            var spec = CompressionSpec.Parse(name, parse.GetValue(level) ?? (name == CompressionSpec.ZstdName ? WalPushOptions.DefaultZstdLevel : null));
             await using var store = OpenStore(parse, context, destination);
             var database = parse.GetValue(databaseName)!;
             var source = parse.GetValue(path)!;

@@ -165,5 +165,28 @@ public sealed class RemoveExpiredBackupCommand : StoreCmdlet
             }
             WriteObject(decision);
         }
+
+        // WAL goes after the base backups it served; -WhatIf shows how many files and bytes.
+        foreach (var wal in plan.Wal.Where(w => w.RemoveCount > 0))
+        {
+            if (!ShouldProcess(wal.Location,
+                    $"Remove {wal.RemoveCount} WAL file(s) ({wal.RemoveBytes} bytes) of '{wal.Database}' before {wal.KeepFrom}; " +
+                    $"keep {wal.KeepCount} ({wal.KeepBytes} bytes) from the start of base backup {wal.OldestKeptBackupId}"))
+                continue;
+            if (plan.Decisions.Any(d => d.Database == wal.Database && d.Action == RetentionAction.Remove && !d.Removed))
+            {
+                WriteWarning($"The WAL of '{wal.Database}' was left as it is: not every base backup it served was removed.");
+                continue;
+            }
+            try
+            {
+                RunEngine((observer, ct) => observer.TimedAsync($"removing {wal.RemoveCount} WAL file(s) of '{wal.Database}'",
+                    () => RetentionOperation.RemoveWalAsync(wal, request.Destination!, request.Store, ct)));
+            }
+            catch (BackupToolsException ex)
+            {
+                WriteError(ex);
+            }
+        }
     }
 }

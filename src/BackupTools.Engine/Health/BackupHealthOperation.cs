@@ -146,14 +146,15 @@ public static class BackupHealthOperation
             {
                 observer.Warning($"The backup attempts of '{database}' could not be read ({ex.Message}); the last status comes from the backups alone.");
             }
-            result.Add(Evaluate(request, store.Root, database, mine, drill, attempt, space, now));
+            var wal = await WalHealth.ReadAsync(store, database, observer, ct).ConfigureAwait(false);
+            result.Add(Evaluate(request, store.Root, database, mine, drill, attempt, space, now, wal));
         }
         return result;
     }
 
     /// <summary>The rules, as a pure function of what was read (docs/monitoring.md lists them with their severities).</summary>
     internal static BackupHealth Evaluate(BackupHealthRequest request, string destination, string database, IReadOnlyList<CatalogItem> items,
-        DrillReport? drill, BackupAttemptRecord? attempt, (long Free, long Total)? space, DateTimeOffset now)
+        DrillReport? drill, BackupAttemptRecord? attempt, (long Free, long Total)? space, DateTimeOffset now, WalHealth? wal = null)
     {
         var critical = new List<string>();
         var warning = new List<string>();
@@ -249,8 +250,21 @@ public static class BackupHealthOperation
             (fp < request.MinFreeSpacePercent / 2 ? critical : warning).Add(text);
         }
 
+        // 8. The WAL archive: a push failing since the newest archived segment means PostgreSQL cannot archive.
+        if (wal is { Failures: > 0 })
+            critical.Add($"WAL archiving fails: {wal.Failures} failed wal-push run(s) since {(wal.NewestSegment is null ? "the first" : $"{wal.NewestSegment} was archived")}, " +
+                $"the last at {Time(wal.LastFailureAt!.Value)} with {wal.LastFailureErrorId}: {wal.LastFailure}");
+        var walAge = wal?.NewestArchivedAt is { } walAt ? (now > walAt ? now - walAt : TimeSpan.Zero) : (TimeSpan?)null;
         return new BackupHealth
         {
+            WalNewestSegment = wal?.NewestSegment,
+            WalNewestArchivedAt = wal?.NewestArchivedAt,
+            WalArchiveAge = walAge,
+            WalFileCount = wal?.Files,
+            WalBytes = wal?.Bytes,
+            WalPushFailures = wal?.Failures,
+            WalLastFailureAt = wal?.LastFailureAt,
+            WalLastFailureErrorId = wal?.LastFailureErrorId,
             Database = database,
             Destination = destination,
             Status = critical.Count > 0 ? BackupHealthStatus.Critical : warning.Count > 0 ? BackupHealthStatus.Warning : BackupHealthStatus.Healthy,

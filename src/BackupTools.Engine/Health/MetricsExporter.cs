@@ -47,6 +47,11 @@ public static class MetricsExporter
         new("backuptools_drill_last_success", "Result of the most recent DR drill: 1 passed, 0 failed.", h => Bool(h.LastDrillPassed)),
         new("backuptools_drill_last_rto_seconds", "Recovery time achieved by the most recent DR drill.", h => Seconds(h.LastDrillRto)),
         new("backuptools_drill_last_rpo_seconds", "Recovery point (worst data loss over its window) measured by the most recent DR drill.", h => Seconds(h.LastDrillRpo)),
+        new("backuptools_wal_last_archived_timestamp_seconds", "When the newest WAL segment was archived (wal-push), Unix seconds.", h => Unix(h.WalNewestArchivedAt)),
+        new("backuptools_wal_archive_age_seconds", "Age of the newest archived WAL segment: the recovery point achievable now.", h => Seconds(h.WalArchiveAge)),
+        new("backuptools_wal_files", "Archived WAL files of the database (segments, history, backup history and partial files).", h => h.WalFileCount),
+        new("backuptools_wal_size_bytes", "Stored bytes of the database's WAL archive.", h => h.WalBytes),
+        new("backuptools_wal_push_failures", "Failed wal-push runs since the newest WAL segment was archived.", h => h.WalPushFailures),
     };
 
     /// <summary>Renders the exposition text. <paramref name="healths"/> may be empty (a reachable destination without backups).</summary>

@@ -257,6 +257,19 @@ public static class BackupPlanOperation
                         run.Fail(BackupPlanPhase.Retention, ex, observer); // this one stays; the others are still handled
                     }
                 }
+                // The WAL no kept base backup needs goes after the base backups it served.
+                foreach (var wal in plan.Wal.Where(w => w.Database == profile.Name && w.RemoveCount > 0 && decisions.All(d => d.Action == RetentionAction.Keep || d.Removed)))
+                {
+                    try
+                    {
+                        await RetentionOperation.RemoveWalAsync(wal, prune.Destination!, prune.Store, ct).ConfigureAwait(false);
+                        observer.Verbose($"Removed {wal.RemoveCount} WAL file(s) of '{wal.Database}' before {wal.KeepFrom}.");
+                    }
+                    catch (Exception ex) when (!IsCancellation(ex, ct))
+                    {
+                        run.Fail(BackupPlanPhase.Retention, ex, observer);
+                    }
+                }
             }
             if (run.RetentionStatus != BackupPlanStepStatus.Failed)
                 run.RetentionStatus = BackupPlanStepStatus.Succeeded;

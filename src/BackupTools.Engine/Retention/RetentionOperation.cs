@@ -1,3 +1,4 @@
+using BackupTools.Engines.Postgres.Wal;
 using BackupTools.Manifest;
 using BackupTools.Operations;
 using BackupTools.Stores;
@@ -29,6 +30,9 @@ public sealed class RetentionRequest
 /// <summary>The decisions, plus the databases left alone because something about them could not be read.</summary>
 public sealed record RetentionPlan(IReadOnlyList<RetentionDecision> Decisions, IReadOnlyList<BackupToolsException> Errors)
 {
+    /// <summary>Per database with a WAL archive and a kept base backup: the archived WAL files no kept base backup needs.</summary>
+    public IReadOnlyList<WalRetentionDecision> Wal { get; init; } = Array.Empty<WalRetentionDecision>();
+
     /// <summary>What the plan kept for a reason a human should look at (future-dated backups); also sent to the observer.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 }
@@ -81,7 +85,7 @@ public static class RetentionOperation
         var blocked = history.Unreadable.Select(u => u.Database).ToHashSet(StringComparer.Ordinal);
         var now = request.Now ?? DateTimeOffset.UtcNow;
         var decisions = new List<RetentionDecision>();
-        decisions.AddRange(RetentionPlanner.Plan(history.Complete.Where(b => !blocked.Contains(b.Database)), request.Policy, now));
+        decisions.AddRange(KeepNewestBaseBackups(RetentionPlanner.Plan(history.Complete.Where(b => !blocked.Contains(b.Database)), request.Policy, now), history));
         decisions.AddRange(RetentionPlanner.Blocked(history.Complete.Where(b => blocked.Contains(b.Database))));
         if (request.IncludeIncomplete)
         {
@@ -105,7 +109,79 @@ public static class RetentionOperation
             $"Backup '{d.Location}' completed at {d.CompletedAt:u}, {TimeSpanText.Format(d.CompletedAt - now)} after this machine's clock " +
             $"(tolerance {TimeSpanText.Format(RetentionPlanner.FutureTolerance)}): it is kept and no keep rule is anchored at it. " +
             "Check the clock of the host that took it (and of this one); remove it by hand once the history is understood.").ToList();
-        return new RetentionPlan(ordered, errors) { Warnings = warnings };
+        var wal = request.Locations is { Count: > 0 } || string.IsNullOrEmpty(request.Destination)
+            ? Array.Empty<WalRetentionDecision>()
+            : await PlanWalAsync(request, ordered, history, blocked, observer, ct).ConfigureAwait(false);
+        return new RetentionPlan(ordered, errors) { Warnings = warnings, Wal = wal };
+    }
+
+    /// <summary>Recovery to any moment after the newest base backup needs it: no policy removes it (nor, so, its WAL).</summary>
+    private static IEnumerable<RetentionDecision> KeepNewestBaseBackups(IEnumerable<RetentionDecision> decisions, History history)
+    {
+        var newest = history.BaseBackups.GroupBy(b => b.Database)
+            .Select(g => g.MaxBy(b => (b.CompletedAt, b.BackupId))!.BackupId).ToHashSet(StringComparer.Ordinal);
+        foreach (var d in decisions)
+        {
+            yield return d.Action == RetentionAction.Remove && newest.Contains(d.BackupId)
+                ? new RetentionDecision
+                {
+                    BackupId = d.BackupId, Database = d.Database, CompletedAt = d.CompletedAt, Action = RetentionAction.Keep,
+                    Reasons = new[] { RetentionPlanner.NewestBaseReason }, IsComplete = d.IsComplete, Location = d.Location, SizeBytes = d.SizeBytes,
+                }
+                : d;
+        }
+    }
+
+    /// <summary>
+    /// Only with a whole destination (piped backups are a subset: the WAL other base backups need is not known). A
+    /// database whose manifests are not all readable, or with a base backup that does not say where its WAL starts, keeps all its WAL.
+    /// </summary>
+    private static async Task<IReadOnlyList<WalRetentionDecision>> PlanWalAsync(RetentionRequest request, IReadOnlyList<RetentionDecision> decisions,
+        History history, HashSet<string> blocked, IOperationObserver observer, CancellationToken ct)
+    {
+        var result = new List<WalRetentionDecision>();
+        var byDatabase = history.BaseBackups.GroupBy(b => b.Database).Where(g => !blocked.Contains(g.Key)).ToList();
+        if (byDatabase.Count == 0) return result;
+        await using var store = StoreFactory.OpenDestination(request.Destination!, request.Store);
+        var kept = decisions.Where(d => d.Action == RetentionAction.Keep).Select(d => d.BackupId).ToHashSet(StringComparer.Ordinal);
+        foreach (var group in byDatabase)
+        {
+            if (history.WalStartUnknown.Contains(group.Key))
+            {
+                observer.Warning($"The WAL archive of '{group.Key}' is kept whole: a base backup's manifest does not record where its WAL starts.");
+                continue;
+            }
+            var archive = new WalArchive(store, group.Key);
+            var files = await archive.ListAsync(ct).ConfigureAwait(false);
+            var needs = group.Select(b => b with { Kept = kept.Contains(b.BackupId) }).ToList();
+            if (WalRetentionPlanner.Plan(group.Key, archive.Location, needs, files) is { } decision)
+            {
+                observer.Verbose(decision.ToString());
+                result.Add(decision);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Deletes the WAL files a plan marked: each file's entry first (it stops being archived), then its data. Run
+    /// after the base backups they served were removed.
+    /// </summary>
+    public static async Task RemoveWalAsync(WalRetentionDecision decision, string destination, StoreOptions? storeOptions, CancellationToken ct)
+    {
+        await using var store = StoreFactory.OpenDestination(destination, storeOptions);
+        var archive = new WalArchive(store, decision.Database);
+        try
+        {
+            await archive.RemoveAsync(decision.Remove, ct).ConfigureAwait(false);
+            await archive.RemoveStaleTemporariesAsync(RetentionRequest.DefaultIncompleteOlderThan, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupToolsException(ErrorIds.BackupRemoveFailed, ErrorKind.WriteError,
+                $"WAL files of '{decision.Database}' in '{decision.Location}' could not all be removed: {ex.Message}", decision.Location, ex);
+        }
+        decision.Removed = true;
     }
 
     /// <summary>
@@ -158,6 +234,10 @@ public static class RetentionOperation
         public List<BackupInfo> Complete { get; } = new();
         public List<IncompleteBackup> Incomplete { get; } = new();
         public List<(string Database, BackupToolsException Error)> Unreadable { get; } = new();
+        /// <summary>Base backups (complete) with the first WAL segment each needs.</summary>
+        public List<BaseBackupWalNeed> BaseBackups { get; } = new();
+        /// <summary>Databases with a base backup whose manifest does not say where its WAL starts.</summary>
+        public HashSet<string> WalStartUnknown { get; } = new(StringComparer.Ordinal);
         /// <summary>Problems that do not belong to one database's history (e.g. a location that is not a backup).</summary>
         public List<BackupToolsException> Errors { get; } = new();
     }
@@ -190,8 +270,15 @@ public static class RetentionOperation
         }
         try
         {
-            var info = (await BackupCatalog.ReadAsync(store, stored.Key, ct).ConfigureAwait(false)).Info;
-            return h => h.Complete.Add(info);
+            var (manifest, info) = await BackupCatalog.ReadAsync(store, stored.Key, ct).ConfigureAwait(false);
+            if (!PgBaseBackupDetails.IsBase(manifest)) return h => h.Complete.Add(info);
+            var start = PgBaseBackupDetails.StartSegment(manifest);
+            return h =>
+            {
+                h.Complete.Add(info);
+                if (start is null) h.WalStartUnknown.Add(info.Database);
+                else h.BaseBackups.Add(new BaseBackupWalNeed(info.Database, info.BackupId, info.CompletedAt ?? info.CreatedAt, start, PgBaseBackupDetails.SegmentSize(manifest), Kept: false));
+            };
         }
         catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.BackupManifestMissing)
         {

@@ -18,6 +18,8 @@ public static class RetentionPlanner
 {
     /// <summary>Reasons that come from the safety rules rather than the policy.</summary>
     public const string NewestReason = "newest";
+    /// <summary>The newest PostgreSQL base backup of a database: point-in-time recovery after it needs it and its WAL.</summary>
+    public const string NewestBaseReason = "newest base backup";
     public const string MinimumReason = "minimum";
     public const string VerifiedReason = "verified";
     public const string BlockedReason = "blocked";
@@ -50,7 +52,7 @@ public static class RetentionPlanner
 
     /// <summary>True for a reason a safety rule gave (not a policy rule).</summary>
     public static bool IsSafetyReason(string reason) =>
-        reason is NewestReason or MinimumReason or VerifiedReason or BlockedReason or FutureReason or DamagedNewestReason;
+        reason is NewestReason or NewestBaseReason or MinimumReason or VerifiedReason or BlockedReason or FutureReason or DamagedNewestReason;
 
     /// <summary>
     /// The plan with no clock: no backup counts as future-dated. For the pure rules (tests, the restic cross-check);

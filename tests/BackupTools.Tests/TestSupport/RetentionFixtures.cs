@@ -19,7 +19,11 @@ public static class RetentionFixtures
     }
 
     /// <summary>The same through any store (a local folder or an S3 bucket): artifact and sidecar, then the manifest last.</summary>
-    public static async Task<string> WriteBackupAsync(IBackupStore store, string database, DateTimeOffset completedAt, params string[] tags)
+    public static Task<string> WriteBackupAsync(IBackupStore store, string database, DateTimeOffset completedAt, params string[] tags) =>
+        WriteBackupAsync(store, database, completedAt, null, tags);
+
+    /// <summary>The same with the manifest shaped by <paramref name="shape"/> before it is written (e.g. a base backup's engine details).</summary>
+    public static async Task<string> WriteBackupAsync(IBackupStore store, string database, DateTimeOffset completedAt, Action<BackupManifest>? shape, params string[] tags)
     {
         var id = IdAt(completedAt.AddSeconds(-1));
         var key = new BackupKey(database, id);
@@ -35,6 +39,7 @@ public static class RetentionFixtures
             Artifacts = { new ArtifactEntry { Name = database + ".sqlite3", Format = "sqlite3", StoredBytes = content.Length, Sha256 = sha, UncompressedBytes = content.Length, UncompressedSha256 = sha, ChecksumFile = database + ".sqlite3.sha256" } },
             Tags = tags.ToList(),
         };
+        shape?.Invoke(manifest);
         await writer.CommitManifestAsync(ManifestSerializer.Serialize(manifest), default);
         return store.LocationOf(key);
     }

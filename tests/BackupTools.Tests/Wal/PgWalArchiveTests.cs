@@ -101,4 +101,50 @@ public sealed class PgWalArchiveTests(PgArchivingCluster pg)
         Assert.Equal(segments[2], broken.FirstBadFile);
         Assert.Equal(ErrorIds.WalSegmentMissing, broken.ErrorId);
     }
+
+    [Fact]
+    public async Task Prune_keeps_exactly_the_real_wal_the_kept_base_backup_needs()
+    {
+        var destination = pg.Destination("retention");
+        pg.SetArchiveCommand(PgArchivingCluster.Command(destination, "main"));
+        await using var store = StoreFactory.OpenDestination(destination);
+        var archive = new WalArchive(store, "main");
+        var first = pg.WriteAndSwitch();
+        var older = await BaseBackupAtCurrentLsnAsync(store, DateTimeOffset.UtcNow.AddHours(-2));
+        pg.WriteAndSwitch();
+        pg.WriteAndSwitch();
+        var newer = await BaseBackupAtCurrentLsnAsync(store, DateTimeOffset.UtcNow.AddHours(-1));
+        var last = pg.WriteAndSwitch();
+        await pg.WaitArchivedAsync(store, "main", last);
+        Assert.NotNull(await archive.ReadEntryAsync(first, default));
+
+        CliRunner.Run("prune", "--destination", destination, "--keep-last", "1").Expect(0);
+
+        Assert.Equal(newer.Backup, Assert.Single(await store.ListBackupsAsync("main", default)).Key.BackupId);
+        var left = (await archive.ListAsync(default)).Where(f => f.Kind == WalFileKind.Segment).Select(f => f.Name).ToList();
+        Assert.Equal(newer.Start, left.First());
+        Assert.Equal(last, left.Last());
+        Assert.Null(await archive.ReadEntryAsync(older.Start, default));
+        var chain = await WalArchive.CheckChainAsync(store, "main", new WalChainRequest { Timeline = 1, Start = WalFileName.Parse(newer.Start) }, default);
+        Assert.True(chain.Passed, chain.Detail);
+    }
+
+    /// <summary>A stand-in base backup manifest that starts at the server's current LSN (the base-backup writer records the same details).</summary>
+    private async Task<(string Backup, string Start)> BaseBackupAtCurrentLsnAsync(IBackupStore store, DateTimeOffset completedAt)
+    {
+        // Past the segment boundary a switch leaves (there pg_walfile_name names the segment before, by design).
+        pg.Cluster.Execute("postgres", "INSERT INTO wal_fill (payload) VALUES ('start')");
+        var lsn = pg.Cluster.Scalar<string>("postgres", "SELECT pg_current_wal_insert_lsn()::text");
+        var start = pg.Cluster.Scalar<string>("postgres", "SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
+        var location = await RetentionFixtures.WriteBackupAsync(store, "main", completedAt, m =>
+        {
+            m.Engine = "postgresql";
+            m.EngineDetails[PgBaseBackupDetails.BackupType] = PgBaseBackupDetails.BaseType;
+            m.EngineDetails[PgBaseBackupDetails.Timeline] = "1";
+            m.EngineDetails[PgBaseBackupDetails.StartLsn] = lsn;
+        });
+        Assert.Equal(start, PgBaseBackupDetails.StartSegment(Manifest.ManifestSerializer.Deserialize(
+            File.ReadAllBytes(Path.Combine(location, "manifest.json")), location))!.Name);
+        return (Path.GetFileName(location), start);
+    }
 }

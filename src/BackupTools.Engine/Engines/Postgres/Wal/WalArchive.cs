@@ -8,8 +8,13 @@ namespace BackupTools.Engines.Postgres.Wal;
 /// <summary>How wal-push stores a file.</summary>
 public sealed record WalPushOptions
 {
-    /// <summary>zstd level 3 by default: WAL compresses well and the archiver must keep up with the server.</summary>
-    public CompressionSpec Compression { get; init; } = CompressionSpec.Zstd();
+    /// <summary>
+    /// zstd level 1 by default: the archiver must keep up with the server (one segment at a time), and on WAL level 1
+    /// costs a third less CPU than level 3 at the same size (docs/performance.md).
+    /// </summary>
+    public CompressionSpec Compression { get; init; } = CompressionSpec.Zstd(DefaultZstdLevel);
+
+    public const int DefaultZstdLevel = 1;
     public EncryptionOptions? Encryption { get; init; }
     public IOperationObserver Observer { get; init; } = NullObserver.Instance;
 }

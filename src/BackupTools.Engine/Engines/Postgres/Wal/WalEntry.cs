@@ -49,7 +49,8 @@ public sealed class WalEntry
         {
             var entry = JsonSerializer.Deserialize<WalEntry>(bytes, ManifestSerializer.Options);
             return entry is { Stored: not null } && entry.Name == walName && ManifestSerializer.IsPlainFileName(entry.StoredName)
-                   && entry.StoredName.StartsWith(walName + ".", StringComparison.Ordinal) && entry.Stored.Sha256.Length == 64
+                   && (entry.StoredName == walName || entry.StoredName.StartsWith(walName + ".", StringComparison.Ordinal))
+                   && entry.StoredName != EntryNameOf(walName) && entry.Stored.Sha256.Length == 64
                 ? entry
                 : null;
         }

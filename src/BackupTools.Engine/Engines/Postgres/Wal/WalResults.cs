@@ -68,7 +68,9 @@ public sealed record WalChainRequest
     {
         Timeline = timeline,
         Start = WalFileName.FromLsn(timeline, startLsn, segmentSize),
-        Stop = stopLsn is { } stop ? WalFileName.FromLsn(timeline, stop, segmentSize) : null,
+        // The stop LSN ends the backup: at a segment boundary the last byte needed is in the segment before it (as
+        // pg_walfile_name and backup_label's STOP WAL LOCATION count).
+        Stop = stopLsn is { } stop ? WalFileName.FromLsn(timeline, stop == 0 ? 0 : stop - 1, segmentSize) : null,
         SegmentSize = segmentSize,
     };
 }
