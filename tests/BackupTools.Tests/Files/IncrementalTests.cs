@@ -106,4 +106,16 @@ public class IncrementalTests
         plan = await RetentionOperation.PlanAsync(new RetentionRequest { Destination = destination, Policy = new RetentionPolicy { KeepLast = 1 } }, default);
         Assert.Equal(new[] { newFull.BackupId }, plan.Decisions.Where(d => d.Action == RetentionAction.Keep).Select(d => d.BackupId));
     }
+
+    [Fact]
+    public async Task A_drill_of_an_incremental_restores_its_chain_into_a_scratch_folder_and_compares_every_file()
+    {
+        using var tmp = new TempDir("bt-incr-");
+        var (_, _, _, incremental) = await ChainAsync(tmp);
+        var scratch = Directory.CreateDirectory(tmp.Combine("scratch")).FullName;
+        var report = await DrillOperation.RunAsync(new DrillRequest { Location = incremental.Location, ScratchTarget = scratch }, NullObserver.Instance, default);
+        Assert.True(report.Passed, string.Join("\n", report.Checks));
+        Assert.Contains(report.Checks, c => c.Name == "files" && c.Passed);
+        Assert.Empty(Directory.GetFileSystemEntries(scratch));
+    }
 }

@@ -92,4 +92,16 @@ public class RedisBackupTests : IClassFixture<RedisServer>
             new NewBackupRequest { Source = $"redis://127.0.0.1:{RedisServer.FreePort()}", Destination = tmp.Combine("b") }, NullObserver.Instance, default));
         Assert.Equal(ErrorIds.RedisUnreachable, ex.ErrorId);
     }
+
+    [Fact]
+    public async Task A_drill_loads_the_snapshot_into_a_scratch_server_and_compares_the_keys_of_each_database()
+    {
+        using var tmp = new TempDir("bt-redis-");
+        var info = await BackupAsync(tmp.Combine("backups"));
+        var report = await DrillOperation.RunAsync(new DrillRequest { Location = info.Location, ScratchTarget = tmp.Path }, NullObserver.Instance, default);
+        Assert.True(report.Passed, string.Join("\n", report.Checks));
+        Assert.Contains(report.Checks, c => c.Name == "redis-check-rdb" && c.Passed);
+        Assert.Contains(report.Checks, c => c.Name.Contains(RowCountComparison.CheckName, StringComparison.Ordinal) && c.Passed && c.Detail.Contains("3 tables", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(tmp.Path, "*.rdb"));
+    }
 }
