@@ -26,8 +26,10 @@ internal static class S3Flags
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    public static readonly Option<string?> StorageClass = CommonOptions.Word("--storage-class", "Storage class of uploaded objects.",
-        "standard", "standard_ia", "onezone_ia", "intelligent_tiering", "glacier_ir", "glacier", "deep_archive", "reduced_redundancy");
+    public static readonly Option<string?> StorageClass = CommonOptions.Word("--storage-class",
+        "Storage class of uploaded artifacts: an S3 class, a GCS class (standard, nearline, coldline, archive) or an Azure access tier (hot, cool, cold, archive).",
+        "standard", "standard_ia", "onezone_ia", "intelligent_tiering", "glacier_ir", "glacier", "deep_archive", "reduced_redundancy",
+        "nearline", "coldline", "archive", "hot", "cool", "cold");
 
     public static readonly Option<string?> ServerSideEncryption = CommonOptions.Word("--s3-server-side-encryption", "Server-side encryption of uploaded objects.", "aes256", "aws:kms");
 

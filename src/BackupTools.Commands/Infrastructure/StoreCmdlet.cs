@@ -37,7 +37,8 @@ public abstract class StoreCmdlet : AsyncCmdlet
     public SwitchParameter S3ForcePathStyle { get; set; }
 
     [Parameter]
-    [ValidateSet("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY")]
+    [ValidateSet("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY",
+        "NEARLINE", "COLDLINE", "ARCHIVE", "HOT", "COOL", "COLD")]
     public string? StorageClass { get; set; }
 
     [Parameter]
@@ -74,7 +75,7 @@ public abstract class StoreCmdlet : AsyncCmdlet
         S3Endpoint = S3Endpoint,
         S3Region = S3Region,
         S3ForcePathStyle = IsBound(nameof(S3ForcePathStyle)) ? S3ForcePathStyle.IsPresent : null,
-        StorageClass = StorageClass,
+        StorageClass = StorageClass?.ToUpperInvariant(),
         ServerSideEncryption = S3ServerSideEncryption,
         KmsKeyId = S3KmsKeyId,
         Profile = S3Profile,

@@ -77,6 +77,15 @@ public static class ErrorIds
     public const string S3UploadFailed = "S3UploadFailed";
     public const string S3RequestFailed = "S3RequestFailed";
 
+    // Azure Blob destinations (docs/azure.md)
+    public const string AzureOptionsInvalid = "AzureOptionsInvalid";
+    public const string AzureContainerNotFound = "AzureContainerNotFound";
+    public const string AzureAccessDenied = "AzureAccessDenied";
+    public const string AzureCredentialsMissing = "AzureCredentialsMissing";
+    public const string AzureEndpointUnreachable = "AzureEndpointUnreachable";
+    public const string AzureUploadFailed = "AzureUploadFailed";
+    public const string AzureRequestFailed = "AzureRequestFailed";
+
     // PostgreSQL
     public const string PgConnectionStringInvalid = "PgConnectionStringInvalid";
     public const string PgClientToolMissing = "PgClientToolMissing";
