@@ -41,12 +41,18 @@ internal static class S3Flags
         $"Parts uploaded / ranges downloaded at once per object (1-{StoreOptions.MaxConcurrency}, default {StoreOptions.DefaultConcurrency}).",
         min: 1, max: StoreOptions.MaxConcurrency);
 
+    public static readonly Option<string?> AzureStorageAccount = new("--azure-storage-account")
+    {
+        Description = "Azure storage account (the key or SAS comes from AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN, or use AZURE_STORAGE_CONNECTION_STRING).",
+        Recursive = true,
+    };
+
     public static void AddTo(Command root)
     {
         StorageClass.Recursive = true;
         ServerSideEncryption.Recursive = true;
         Concurrency.Recursive = true;
-        foreach (var o in new Option[] { Endpoint, Region, ForcePathStyle, StorageClass, ServerSideEncryption, KmsKeyId, Profile, Concurrency })
+        foreach (var o in new Option[] { Endpoint, Region, ForcePathStyle, StorageClass, ServerSideEncryption, KmsKeyId, Profile, Concurrency, AzureStorageAccount })
             root.Options.Add(o);
     }
 
@@ -65,6 +71,7 @@ internal static class S3Flags
             KmsKeyId = parse.GetValue(KmsKeyId),
             Profile = parse.GetValue(Profile),
             Concurrency = parse.GetValue(Concurrency),
+            AzureAccountName = parse.GetValue(AzureStorageAccount),
         };
     }
 

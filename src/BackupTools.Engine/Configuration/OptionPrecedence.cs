@@ -46,6 +46,10 @@ public static class OptionPrecedence
             SecretAccessKey = credentials is null ? baseline.SecretAccessKey : credentials.SecretAccessKey,
             SessionToken = credentials is null ? baseline.SessionToken : credentials.SessionToken,
             Concurrency = given.Concurrency ?? baseline.Concurrency,
+            AzureAccountName = given.AzureAccountName ?? baseline.AzureAccountName,
+            AzureConnectionString = given.AzureCredentials is { } az ? az.ConnectionString : baseline.AzureConnectionString,
+            AzureAccountKey = given.AzureCredentials is { } az2 ? az2.AccountKey : baseline.AzureAccountKey,
+            AzureSasToken = given.AzureCredentials is { } az3 ? az3.SasToken : baseline.AzureSasToken,
         };
     }
 
