@@ -29,6 +29,7 @@ internal static class CliApp
         root.Subcommands.Add(ConfigVerb.Create());
         root.Subcommands.Add(HealthVerb.Create());
         root.Subcommands.Add(MetricsVerb.Create());
+        root.Subcommands.Add(CopyVerb.Create());
         return root;
     }
 

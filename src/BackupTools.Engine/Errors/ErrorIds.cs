@@ -77,6 +77,14 @@ public static class ErrorIds
     public const string S3UploadFailed = "S3UploadFailed";
     public const string S3RequestFailed = "S3RequestFailed";
 
+    // Copies (docs/copies.md)
+    /// <summary>The destination already holds a different backup with the same database and id; nothing was changed.</summary>
+    public const string CopyConflict = "CopyConflict";
+    /// <summary>An artifact's bytes did not hash to the manifest's SHA-256 while they streamed; the copy was removed.</summary>
+    public const string CopyChecksumMismatch = "CopyChecksumMismatch";
+    /// <summary>Source and destination are the same place.</summary>
+    public const string CopySameDestination = "CopySameDestination";
+
     // Azure Blob destinations (docs/azure.md)
     public const string AzureOptionsInvalid = "AzureOptionsInvalid";
     public const string AzureContainerNotFound = "AzureContainerNotFound";

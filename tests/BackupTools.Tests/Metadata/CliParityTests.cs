@@ -25,6 +25,7 @@ public partial class CliParityTests
         ["Test-BackupConfig"] = ["config", "test"],
         ["Get-BackupHealth"] = ["health"],
         ["Export-BackupMetric"] = ["metrics"],
+        ["Copy-DbBackup"] = ["copy"],
     };
 
     /// <summary>
