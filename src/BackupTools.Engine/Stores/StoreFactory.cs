@@ -63,7 +63,7 @@ public static class StoreFactory
     {
         var parsed = S3.S3Location.Parse(location);
         var (rootPrefix, key) = SplitBackupPrefix(parsed.Prefix, location, "s3://<bucket>/<prefix>/<database>/<backupId>");
-        var root = S3.S3Location.Scheme + parsed.Bucket + (rootPrefix.Count > 0 ? "/" + string.Join('/', rootPrefix) : "");
+        var root = parsed.SchemeText + parsed.Bucket + (rootPrefix.Count > 0 ? "/" + string.Join('/', rootPrefix) : "");
         return (new S3.S3BackupStore(root, options), key);
     }
 
