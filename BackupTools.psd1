@@ -20,6 +20,7 @@
         'Get-DbBackup'
         'Test-BackupIntegrity'
         'Restore-DbBackup'
+        'Copy-DbBackup'
         'Remove-ExpiredBackup'
         'Invoke-DrDrill'
         'Invoke-BackupPlan'

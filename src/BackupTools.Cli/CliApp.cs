@@ -29,6 +29,7 @@ internal static class CliApp
         root.Subcommands.Add(ConfigVerb.Create());
         root.Subcommands.Add(HealthVerb.Create());
         root.Subcommands.Add(MetricsVerb.Create());
+        root.Subcommands.Add(CopyVerb.Create());
         root.Subcommands.Add(WalVerbs.Push());
         root.Subcommands.Add(WalVerbs.Fetch());
         return root;

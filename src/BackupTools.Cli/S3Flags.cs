@@ -26,8 +26,10 @@ internal static class S3Flags
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    public static readonly Option<string?> StorageClass = CommonOptions.Word("--storage-class", "Storage class of uploaded objects.",
-        "standard", "standard_ia", "onezone_ia", "intelligent_tiering", "glacier_ir", "glacier", "deep_archive", "reduced_redundancy");
+    public static readonly Option<string?> StorageClass = CommonOptions.Word("--storage-class",
+        "Storage class of uploaded artifacts: an S3 class, a GCS class (standard, nearline, coldline, archive) or an Azure access tier (hot, cool, cold, archive).",
+        "standard", "standard_ia", "onezone_ia", "intelligent_tiering", "glacier_ir", "glacier", "deep_archive", "reduced_redundancy",
+        "nearline", "coldline", "archive", "hot", "cool", "cold");
 
     public static readonly Option<string?> ServerSideEncryption = CommonOptions.Word("--s3-server-side-encryption", "Server-side encryption of uploaded objects.", "aes256", "aws:kms");
 
@@ -39,11 +41,17 @@ internal static class S3Flags
         $"Parts uploaded / ranges downloaded at once per object (1-{StoreOptions.MaxConcurrency}, default {StoreOptions.DefaultConcurrency}).",
         min: 1, max: StoreOptions.MaxConcurrency);
 
+    public static readonly Option<string?> AzureStorageAccount = new("--azure-storage-account")
+    {
+        Description = "Azure storage account (the key or SAS comes from AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN, or use AZURE_STORAGE_CONNECTION_STRING).",
+        Recursive = true,
+    };
+
     public static readonly Option<TimeSpan?> Timeout = CommonOptions.Duration("--s3-timeout",
         "How long one S3 request attempt may go without an answer or without data moving (1s to 10m, default 60s); a request fails with S3RequestTimedOut after two such attempts.");
 
     /// <summary>Every S3 flag (run refuses them: its S3 settings come from the configuration file).</summary>
-    public static Option[] All => new Option[] { Endpoint, Region, ForcePathStyle, StorageClass, ServerSideEncryption, KmsKeyId, Profile, Concurrency, Timeout };
+    public static Option[] All => new Option[] { Endpoint, Region, ForcePathStyle, StorageClass, ServerSideEncryption, KmsKeyId, Profile, Concurrency, Timeout, AzureStorageAccount };
 
     public static void AddTo(Command root)
     {
@@ -71,6 +79,7 @@ internal static class S3Flags
             Profile = parse.GetValue(Profile),
             Concurrency = parse.GetValue(Concurrency),
             RequestTimeout = parse.GetValue(Timeout),
+            AzureAccountName = parse.GetValue(AzureStorageAccount),
         };
     }
 

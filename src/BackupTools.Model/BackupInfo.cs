@@ -50,6 +50,10 @@ public sealed class BackupInfo
     public DateTimeOffset? LastVerifiedAt { get; init; }
     public bool? LastVerificationPassed { get; init; }
     public string? LastVerificationLevel { get; init; }
+    /// <summary>Locations this backup was copied to (Copy-DbBackup records each in both catalogs).</summary>
+    public string[] CopiedTo { get; init; } = Array.Empty<string>();
+    /// <summary>For a copy: the Location it was copied from.</summary>
+    public string? CopiedFrom { get; init; }
 
     public override string ToString() => Location;
 }

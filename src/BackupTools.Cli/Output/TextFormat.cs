@@ -38,6 +38,10 @@ internal static class TextFormat
         ("Duration", b.Duration is { } d ? Duration(d) : null),
         ("Tags", b.Tags.Length > 0 ? string.Join(", ", b.Tags) : null));
 
+    public static string Copy(BackupCopy c) => Block(
+        $"{(c.WhatIf ? "WOULD COPY" : c.Copied ? "COPIED" : "ALREADY THERE")}  {c.Database} {c.BackupId}{(c.Copied ? $" ({Size(c.Bytes)} in {Duration(c.Duration)}, checksums verified)" : "")}",
+        ("From", c.SourceLocation), ("To", c.Location));
+
     public static string Integrity(IntegrityResult r) => Block(
         $"{(r.Passed ? "PASSED" : "FAILED")}  {r.Database} {r.BackupId} at {r.Level} level in {Duration(r.Duration)}",
         r.Checks, ("Location", r.Location), ("ErrorId", r.ErrorId));

@@ -14,4 +14,5 @@ internal static class ProgressIds
     // Health and metrics (issue 9)
     public const int GetBackupHealth = 0x5B21;
     public const int ExportBackupMetric = 0x5B22;
+    public const int CopyDbBackup = 0x5B23;
 }

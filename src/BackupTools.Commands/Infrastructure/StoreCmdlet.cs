@@ -37,7 +37,8 @@ public abstract class StoreCmdlet : AsyncCmdlet
     public SwitchParameter S3ForcePathStyle { get; set; }
 
     [Parameter]
-    [ValidateSet("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY")]
+    [ValidateSet("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY",
+        "NEARLINE", "COLDLINE", "ARCHIVE", "HOT", "COOL", "COLD")]
     public string? StorageClass { get; set; }
 
     [Parameter]
@@ -66,6 +67,23 @@ public abstract class StoreCmdlet : AsyncCmdlet
     [Parameter]
     [TimeSpanTransformation]
     public TimeSpan S3Timeout { get; set; } = StoreOptions.DefaultRequestTimeout;
+    /// <summary>Azure storage account name (not a secret); with -AzureSasToken, or to name the account of a key.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AzureStorageAccount { get; set; }
+
+    /// <summary>Azure storage account as user name, account key as password.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? AzureCredential { get; set; }
+
+    /// <summary>An Azure SAS token (the query string).</summary>
+    [Parameter]
+    public System.Security.SecureString? AzureSasToken { get; set; }
+
+    /// <summary>A whole Azure storage connection string (may carry BlobEndpoint, e.g. for Azurite).</summary>
+    [Parameter]
+    public System.Security.SecureString? AzureConnectionString { get; set; }
 
     /// <summary>Warns (once per call, on the pipeline thread) about an http:// endpoint. Derived cmdlets call base.BeginProcessing().</summary>
     protected override void BeginProcessing()
@@ -79,14 +97,20 @@ public abstract class StoreCmdlet : AsyncCmdlet
         S3Endpoint = S3Endpoint,
         S3Region = S3Region,
         S3ForcePathStyle = IsBound(nameof(S3ForcePathStyle)) ? S3ForcePathStyle.IsPresent : null,
-        StorageClass = StorageClass,
+        StorageClass = StorageClass?.ToUpperInvariant(),
         ServerSideEncryption = S3ServerSideEncryption,
         KmsKeyId = S3KmsKeyId,
         Profile = S3Profile,
         Credentials = S3Credential is null ? null : new S3CredentialsGiven(S3Credential.UserName, S3Credential.GetNetworkCredential().Password),
         Concurrency = IsBound(nameof(S3Concurrency)) ? S3Concurrency : null,
         RequestTimeout = IsBound(nameof(S3Timeout)) ? S3Timeout : null,
+        AzureAccountName = AzureCredential?.UserName ?? AzureStorageAccount,
+        AzureCredentials = AzureCredential is null && AzureSasToken is null && AzureConnectionString is null ? null
+            : new AzureCredentialsGiven(Plain(AzureConnectionString), AzureCredential?.GetNetworkCredential().Password, Plain(AzureSasToken)),
     };
+
+    private static string? Plain(System.Security.SecureString? secret) =>
+        secret is null ? null : new System.Net.NetworkCredential("", secret).Password;
 
     /// <summary>The S3 options of this call (built once; no side effects), by <see cref="OptionPrecedence"/>.</summary>
     protected StoreOptions StoreOptions => _storeOptions ??= Resolve(p => OptionPrecedence.Store(StoreGiven, p));

@@ -11,7 +11,9 @@ public static class ConfigKeys
         "version", "defaults", "destinations", "retention", "objectives", "drills", "notifications", "health", "metrics", "plan", "databases",
     };
 
-    public static readonly IReadOnlyList<string> Destination = new[] { "path", "s3" };
+    public static readonly IReadOnlyList<string> Destination = new[] { "path", "s3", "azure" };
+
+    public static readonly IReadOnlyList<string> Azure = new[] { "url", "account", "connectionString", "accountKey", "sasToken", "accessTier", "concurrency" };
 
     public static readonly IReadOnlyList<string> S3 = new[]
     {
@@ -57,6 +59,7 @@ public static class ConfigKeys
     public static readonly IReadOnlyList<string> SecretKeys = new[]
     {
         "password", "passphrase", "privateKeyPassphrase", "secretAccessKey", "sessionToken", "accessKeyId", "healthchecksUrl", "slackWebhookUrl",
+        "connectionString", "accountKey", "sasToken",
     };
 
     /// <summary>Section name (as used for the schema's $defs) to its keys.</summary>
@@ -65,6 +68,7 @@ public static class ConfigKeys
         ["root"] = Root,
         ["destination"] = Destination,
         ["s3"] = S3,
+        ["azure"] = Azure,
         ["retentionPolicy"] = Retention,
         ["objectives"] = Objectives,
         ["drill"] = Drill,

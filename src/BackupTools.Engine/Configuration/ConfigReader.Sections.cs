@@ -11,13 +11,16 @@ internal sealed partial class ConfigReader
         if (map is null) return null;
         var hasPath = map.TryGetValue("path", out var path);
         var hasS3 = map.TryGetValue("s3", out var s3);
-        if (hasPath == hasS3)
+        var hasAzure = map.TryGetValue("azure", out var azure);
+        if ((hasPath ? 1 : 0) + (hasS3 ? 1 : 0) + (hasAzure ? 1 : 0) != 1)
         {
-            Error(name.Position, key, hasPath
-                ? $"destination '{name.Value}' has both path: and s3:; give one (define two destinations for two places)"
-                : $"destination '{name.Value}' needs path: (a folder) or s3: (with url: s3://bucket/prefix)");
+            Error(name.Position, key, hasPath || hasS3 || hasAzure
+                ? (hasAzure ? $"destination '{name.Value}' has more than one of path:, s3: and azure:" : $"destination '{name.Value}' has both path: and s3:") +
+                  "; give one (define two destinations for two places)"
+                : $"destination '{name.Value}' needs path: (a folder) or s3: (with url: s3://bucket/prefix), or azure: (with url: az://container/prefix)");
             return null;
         }
+        if (hasAzure) return ReadAzureDestination(name, azure!);
         if (hasPath)
         {
             var text = Text(path!.Value, path.Key, "a folder path");
@@ -126,6 +129,60 @@ internal sealed partial class ConfigReader
         if (v >= Stores.StoreOptions.MinRequestTimeout && v <= Stores.StoreOptions.MaxRequestTimeout) return v;
         Error(node.Position, key, $"{Last(key)}: {Util.TimeSpanText.Short(v)} is out of range: give 1s to 10m");
         return Stores.StoreOptions.DefaultRequestTimeout;
+    }
+
+    /// <summary>azure: url (az:// or https://account.blob...), account, one credential reference, accessTier, concurrency.</summary>
+    private DestinationConfig? ReadAzureDestination(YScalar name, Entry azure)
+    {
+        var o = Map(azure.Value, azure.Key, ConfigKeys.Azure, $"azure of destination '{name.Value}'");
+        if (o is null) return null;
+        var ok = true;
+        string? url = null;
+        if (!o.TryGetValue("url", out var u))
+        {
+            Error(azure.KeyNode.Position, azure.Key, $"azure of destination '{name.Value}' needs url: az://container/prefix");
+            ok = false;
+        }
+        else if (Text(u.Value, u.Key, "az://container/prefix") is { } text)
+        {
+            try
+            {
+                url = Stores.Azure.AzureLocation.IsAzure(text) ? Stores.Azure.AzureLocation.Parse(text).Uri
+                    : throw new BackupToolsException(ErrorIds.AzureOptionsInvalid, ErrorKind.InvalidArgument,
+                        $"'{text}' must be az://container/prefix or https://<account>.blob.core.windows.net/container/prefix.");
+            }
+            catch (BackupToolsException ex)
+            {
+                Error(u.Value.Position, u.Key, $"url {Lower(ex.Message)}");
+                ok = false;
+            }
+        }
+        else ok = false;
+        var purpose = $"destination '{name.Value}'";
+        var connection = o.TryGetValue("connectionString", out var cs) ? Secret(cs.Value, cs.Key, $"connectionString of {purpose}") : null;
+        var accountKey = o.TryGetValue("accountKey", out var ak) ? Secret(ak.Value, ak.Key, $"accountKey of {purpose}") : null;
+        var sas = o.TryGetValue("sasToken", out var st) ? Secret(st.Value, st.Key, $"sasToken of {purpose}") : null;
+        if (new object?[] { connection, accountKey, sas }.Count(x => x is not null) > 1)
+        {
+            Error(azure.KeyNode.Position, azure.Key, $"azure of destination '{name.Value}' takes one of connectionString, accountKey and sasToken");
+            ok = false;
+        }
+        var tier = o.TryGetValue("accessTier", out var t) ? Enum(t.Value, t.Key, Stores.Azure.AzureClientFactory.AccessTiers) : null;
+        var destination = new DestinationConfig
+        {
+            Name = name.Value,
+            Location = url ?? "az://invalid",
+            AzureAccount = o.TryGetValue("account", out var a) ? Text(a.Value, a.Key) : null,
+            AzureConnectionString = connection,
+            AzureAccountKey = accountKey,
+            AzureSasToken = sas,
+            StorageClass = tier,
+            Concurrency = o.TryGetValue("concurrency", out var c)
+                ? Int(c.Value, c.Key, 1, Stores.StoreOptions.MaxConcurrency) ?? Stores.StoreOptions.DefaultConcurrency
+                : Stores.StoreOptions.DefaultConcurrency,
+            Position = name.Position,
+        };
+        return ok ? destination : null;
     }
 
     private static string Lower(string message) =>

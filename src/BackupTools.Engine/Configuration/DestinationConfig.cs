@@ -2,13 +2,20 @@ using BackupTools.Stores;
 
 namespace BackupTools.Configuration;
 
-/// <summary>A named destination: a local folder or an S3 bucket/prefix with how to reach it.</summary>
+/// <summary>A named destination: a local folder, an S3 bucket/prefix or an Azure container/prefix, with how to reach it.</summary>
 public sealed class DestinationConfig
 {
     public required string Name { get; init; }
     /// <summary>An absolute folder path (relative paths in the file are taken from the file's folder) or s3://bucket/prefix.</summary>
     public required string Location { get; init; }
     public bool IsS3 => Location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
+    public bool IsAzure => Stores.Azure.AzureLocation.IsAzure(Location);
+
+    /// <summary>Azure: the storage account (not a secret), and the credential references (one of them).</summary>
+    public string? AzureAccount { get; init; }
+    public SecretReference? AzureConnectionString { get; init; }
+    public SecretReference? AzureAccountKey { get; init; }
+    public SecretReference? AzureSasToken { get; init; }
 
     public string? S3Endpoint { get; init; }
     public string? S3Region { get; init; }

@@ -47,6 +47,10 @@ public static class OptionPrecedence
             SessionToken = credentials is null ? baseline.SessionToken : credentials.SessionToken,
             Concurrency = given.Concurrency ?? baseline.Concurrency,
             RequestTimeout = given.RequestTimeout ?? baseline.RequestTimeout,
+            AzureAccountName = given.AzureAccountName ?? baseline.AzureAccountName,
+            AzureConnectionString = given.AzureCredentials is { } az ? az.ConnectionString : baseline.AzureConnectionString,
+            AzureAccountKey = given.AzureCredentials is { } az2 ? az2.AccountKey : baseline.AzureAccountKey,
+            AzureSasToken = given.AzureCredentials is { } az3 ? az3.SasToken : baseline.AzureSasToken,
         };
     }
 

@@ -31,7 +31,14 @@ public sealed record StoreGiven
     public S3CredentialsGiven? Credentials { get; init; }
     public int? Concurrency { get; init; }
     public TimeSpan? RequestTimeout { get; init; }
+    /// <summary>Azure storage account (not a secret): with a key or SAS, or alone to pick the account of AZURE_STORAGE_KEY.</summary>
+    public string? AzureAccountName { get; init; }
+    /// <summary>Azure credentials given explicitly (-AzureConnectionString, -AzureCredential, -AzureSasToken): replace the profile's as a whole.</summary>
+    public AzureCredentialsGiven? AzureCredentials { get; init; }
 }
+
+/// <summary>One Azure credential given explicitly: a connection string, an account key or a SAS token (secrets, never printed).</summary>
+public sealed record AzureCredentialsGiven(string? ConnectionString, string? AccountKey, string? SasToken);
 
 /// <summary>A database user and password given together (-Credential): the profile's user and password are then not used.</summary>
 public sealed record DatabaseCredentialGiven(string User, string? Password);

@@ -79,6 +79,17 @@ public static class ProfileDescription
     public static Dictionary<string, object?> Describe(DestinationConfig destination)
     {
         var d = new Dictionary<string, object?>(StringComparer.Ordinal) { ["name"] = destination.Name };
+        if (destination.IsAzure)
+        {
+            d["url"] = destination.Location;
+            Add(d, "account", destination.AzureAccount);
+            Add(d, "connectionString", destination.AzureConnectionString?.ToString());
+            Add(d, "accountKey", destination.AzureAccountKey?.ToString());
+            Add(d, "sasToken", destination.AzureSasToken?.ToString());
+            Add(d, "accessTier", destination.StorageClass);
+            d["concurrency"] = destination.Concurrency.ToString(CultureInfo.InvariantCulture);
+            return d;
+        }
         if (!destination.IsS3)
         {
             d["path"] = destination.Location;

@@ -35,8 +35,18 @@ public sealed class ProfileRequests
 
     public static StoreOptions StoreFor(DestinationConfig destination, SecretResolver secrets, bool resolveCredentials = true)
     {
-        if (!destination.IsS3) return StoreOptions.Default;
         string For(string what) => $"{what} of destination '{destination.Name}'";
+        if (destination.IsAzure)
+            return new StoreOptions
+            {
+                AzureAccountName = destination.AzureAccount,
+                AzureConnectionString = resolveCredentials && destination.AzureConnectionString is { } cs ? secrets.Resolve(cs, For("connectionString")) : null,
+                AzureAccountKey = resolveCredentials && destination.AzureAccountKey is { } ak ? secrets.Resolve(ak, For("accountKey")) : null,
+                AzureSasToken = resolveCredentials && destination.AzureSasToken is { } sas ? secrets.Resolve(sas, For("sasToken")) : null,
+                StorageClass = destination.StorageClass,
+                Concurrency = destination.Concurrency,
+            };
+        if (!destination.IsS3) return StoreOptions.Default;
         return new StoreOptions
         {
             S3Endpoint = destination.S3Endpoint,

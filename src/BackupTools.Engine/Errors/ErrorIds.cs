@@ -103,6 +103,23 @@ public static class ErrorIds
     public const string S3RequestFailed = "S3RequestFailed";
     public const string S3RequestTimedOut = "S3RequestTimedOut";
 
+    // Copies (docs/copies.md)
+    /// <summary>The destination already holds a different backup with the same database and id; nothing was changed.</summary>
+    public const string CopyConflict = "CopyConflict";
+    /// <summary>An artifact's bytes did not hash to the manifest's SHA-256 while they streamed; the copy was removed.</summary>
+    public const string CopyChecksumMismatch = "CopyChecksumMismatch";
+    /// <summary>Source and destination are the same place.</summary>
+    public const string CopySameDestination = "CopySameDestination";
+
+    // Azure Blob destinations (docs/azure.md)
+    public const string AzureOptionsInvalid = "AzureOptionsInvalid";
+    public const string AzureContainerNotFound = "AzureContainerNotFound";
+    public const string AzureAccessDenied = "AzureAccessDenied";
+    public const string AzureCredentialsMissing = "AzureCredentialsMissing";
+    public const string AzureEndpointUnreachable = "AzureEndpointUnreachable";
+    public const string AzureUploadFailed = "AzureUploadFailed";
+    public const string AzureRequestFailed = "AzureRequestFailed";
+
     // PostgreSQL
     public const string PgConnectionStringInvalid = "PgConnectionStringInvalid";
     public const string PgClientToolMissing = "PgClientToolMissing";

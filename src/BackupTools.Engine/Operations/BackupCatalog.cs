@@ -114,7 +114,8 @@ public static class BackupCatalog
                 $"The manifest at '{location}' describes backup '{manifest.Database}/{manifest.BackupId}', not the folder it is in. " +
                 "It may have been copied by hand; refusing to use it.", location);
         var last = await LastVerificationAsync(store, key, ct).ConfigureAwait(false);
-        return (manifest, ToInfo(store, key, manifest, last));
+        var copies = await CopyRecordsAsync(store, key, ct).ConfigureAwait(false);
+        return (manifest, ToInfo(store, key, manifest, last, copies));
     }
 
     /// <summary>Reads the backup at a Location (what -Path takes).</summary>
@@ -150,7 +151,28 @@ public static class BackupCatalog
         return last;
     }
 
-    public static BackupInfo ToInfo(IBackupStore store, BackupKey key, BackupManifest manifest, VerificationRecord? lastVerification)
+    /// <summary>The copies log kept beside a backup: where it was copied to, or where it was copied from.</summary>
+    internal const string CopyLog = "copies";
+
+    public static Task RecordCopyAsync(IBackupStore store, BackupKey key, CopyRecord record, CancellationToken ct) =>
+        store.AppendRecordAsync(key, CopyLog, JsonSerializer.Serialize(record, ManifestSerializer.LineOptions), ct);
+
+    public static async Task<IReadOnlyList<CopyRecord>> CopyRecordsAsync(IBackupStore store, BackupKey key, CancellationToken ct)
+    {
+        var records = new List<CopyRecord>();
+        foreach (var line in await store.ReadRecordsAsync(key, CopyLog, ct).ConfigureAwait(false))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<CopyRecord>(line, ManifestSerializer.Options) is { Location.Length: > 0 } r) records.Add(r);
+            }
+            catch (JsonException) { /* a torn last line from a crash is skipped */ }
+        }
+        return records;
+    }
+
+    public static BackupInfo ToInfo(IBackupStore store, BackupKey key, BackupManifest manifest, VerificationRecord? lastVerification,
+        IReadOnlyList<CopyRecord>? copies = null)
     {
         var main = manifest.MainArtifact;
         return new BackupInfo
@@ -187,6 +209,8 @@ public static class BackupCatalog
             LastVerifiedAt = lastVerification?.VerifiedAt,
             LastVerificationPassed = lastVerification?.Passed,
             LastVerificationLevel = lastVerification?.Level,
+            CopiedTo = copies?.Where(c => c.Direction == CopyRecord.To).Select(c => c.Location).Distinct(StringComparer.Ordinal).ToArray() ?? Array.Empty<string>(),
+            CopiedFrom = copies?.LastOrDefault(c => c.Direction == CopyRecord.From)?.Location,
         };
     }
 

@@ -14,9 +14,12 @@ public static class StoreFactory
                 "No destination was given. Pass -Destination <folder>.", destination);
         if (S3.S3Location.IsS3(destination))
             return new S3.S3BackupStore(destination, options ?? StoreOptions.Default);
+        if (Azure.AzureLocation.IsAzure(destination))
+            return new Azure.AzureBlobStore(destination, options ?? StoreOptions.Default);
         if (IsUri(destination, out var scheme) && scheme != "file")
             throw new BackupToolsException(ErrorIds.DestinationNotSupported, ErrorKind.InvalidArgument,
-                $"Destination scheme '{scheme}://' is not supported by this version of BackupTools; use a local or mounted folder path, or s3://bucket/prefix.",
+                $"Destination scheme '{scheme}://' is not supported by this version of BackupTools; use a local or mounted folder path, " +
+                "s3://bucket/prefix, gs://bucket/prefix, or az://container/prefix.",
                 destination);
         var path = destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(destination).LocalPath : destination;
         return new LocalFolderStore(ExpandHome(path));
@@ -33,6 +36,8 @@ public static class StoreFactory
                 "No backup location was given. Pass -Path <backup folder> or pipe Get-DbBackup output.", location);
         if (S3.S3Location.IsS3(location))
             return OpenS3Backup(location, options ?? StoreOptions.Default);
+        if (Azure.AzureLocation.IsAzure(location))
+            return OpenAzureBackup(location, options ?? StoreOptions.Default);
         if (IsUri(location, out var scheme) && scheme != "file")
             throw new BackupToolsException(ErrorIds.DestinationNotSupported, ErrorKind.InvalidArgument,
                 $"Backup location scheme '{scheme}://' is not supported by this version of BackupTools.", location);
@@ -57,15 +62,28 @@ public static class StoreFactory
     private static (IBackupStore Store, BackupKey Key) OpenS3Backup(string location, StoreOptions options)
     {
         var parsed = S3.S3Location.Parse(location);
-        var segments = parsed.Prefix.Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
-        // A path to the manifest itself is accepted too.
+        var (rootPrefix, key) = SplitBackupPrefix(parsed.Prefix, location, "s3://<bucket>/<prefix>/<database>/<backupId>");
+        var root = parsed.SchemeText + parsed.Bucket + (rootPrefix.Count > 0 ? "/" + string.Join('/', rootPrefix) : "");
+        return (new S3.S3BackupStore(root, options), key);
+    }
+
+    private static (IBackupStore Store, BackupKey Key) OpenAzureBackup(string location, StoreOptions options)
+    {
+        var parsed = Azure.AzureLocation.Parse(location);
+        var (rootPrefix, key) = SplitBackupPrefix(parsed.Prefix, location, "az://<container>/<prefix>/<database>/<backupId>");
+        return (new Azure.AzureBlobStore(parsed.WithPrefix(rootPrefix), options), key);
+    }
+
+    /// <summary>The destination's own prefix segments and the backup named by the last two ("/manifest.json" accepted).</summary>
+    private static (List<string> RootPrefix, BackupKey Key) SplitBackupPrefix(string prefix, string location, string shape)
+    {
+        var segments = prefix.Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
         if (segments.Count > 0 && segments[^1] == Manifest.BackupManifest.FileName) segments.RemoveAt(segments.Count - 1);
         if (segments.Count < 2 || !Manifest.BackupId.IsValid(segments[^1]) || !Util.DatabaseName.IsValid(segments[^2]))
             throw new BackupToolsException(ErrorIds.BackupLocationInvalid, ErrorKind.InvalidArgument,
-                $"'{location}' is not a backup location. A location is s3://<bucket>/<prefix>/<database>/<backupId>, " +
+                $"'{location}' is not a backup location. A location is {shape}, " +
                 "as shown in the Location property of Get-DbBackup.", location);
-        var root = S3.S3Location.Scheme + parsed.Bucket + (segments.Count > 2 ? "/" + string.Join('/', segments.Take(segments.Count - 2)) : "");
-        return (new S3.S3BackupStore(root, options), new BackupKey(segments[^2], segments[^1]));
+        return (segments.Take(segments.Count - 2).ToList(), new BackupKey(segments[^2], segments[^1]));
     }
 
     private static bool IsUri(string value, out string scheme)

@@ -39,6 +39,21 @@ public sealed class StoreOptions
     /// <summary>Optional session token for temporary credentials (with an explicit key pair).</summary>
     public string? SessionToken { get; init; }
 
+    /// <summary>Azure: a whole connection string (AccountName/AccountKey, SharedAccessSignature, BlobEndpoint). Never printed.</summary>
+    public string? AzureConnectionString { get; init; }
+
+    /// <summary>Azure: the storage account, with <see cref="AzureAccountKey"/> or <see cref="AzureSasToken"/>.</summary>
+    public string? AzureAccountName { get; init; }
+
+    /// <summary>Azure: the account key (base64). Never printed.</summary>
+    public string? AzureAccountKey { get; init; }
+
+    /// <summary>Azure: a SAS token (the query string, with or without '?'). Never printed.</summary>
+    public string? AzureSasToken { get; init; }
+
+    /// <summary>How long one request may wait for the server's answer before it is retried (Azure) or fails.</summary>
+    internal TimeSpan NetworkTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Parts uploaded (and ranges downloaded) at once per object; 1-64, default 4.</summary>
     public int Concurrency { get; init; } = DefaultConcurrency;
 
@@ -84,5 +99,7 @@ public sealed class StoreOptions
     public override string ToString() =>
         $"endpoint={S3Endpoint ?? "(aws)"} region={S3Region ?? "(default)"} pathStyle={S3ForcePathStyle?.ToString() ?? "(auto)"} " +
         $"storageClass={StorageClass ?? "(bucket default)"} sse={ServerSideEncryption ?? "(none)"} profile={Profile ?? "(default)"} " +
-        $"credentials={(AccessKeyId is null ? "default chain" : "explicit")} concurrency={Concurrency} timeout={RequestTimeout}";
+        $"credentials={(AccessKeyId is null ? "default chain" : "explicit")} " +
+        $"azure={(AzureConnectionString is not null ? "connection string" : AzureAccountKey is not null ? "account key" : AzureSasToken is not null ? "SAS" : "environment")} " +
+        $"concurrency={Concurrency} timeout={RequestTimeout}";
 }

@@ -25,6 +25,7 @@ public partial class CliParityTests
         ["Test-BackupConfig"] = ["config", "test"],
         ["Get-BackupHealth"] = ["health"],
         ["Export-BackupMetric"] = ["metrics"],
+        ["Copy-DbBackup"] = ["copy"],
     };
 
     /// <summary>
@@ -36,6 +37,9 @@ public partial class CliParityTests
     {
         ["Credential"] = "PostgreSQL password: the CLI uses the URI's user with PGPASSWORD or ~/.pgpass, as libpq tools do",
         ["S3Credential"] = "S3 secret key: the AWS SDK chain (AWS_* variables, --s3-profile, instance role) or the profile's destination",
+        ["AzureCredential"] = "Azure account key: AZURE_STORAGE_KEY (with AZURE_STORAGE_ACCOUNT or --azure-storage-account) or the profile's destination",
+        ["AzureSasToken"] = "Azure SAS token: AZURE_STORAGE_SAS_TOKEN or the profile's destination",
+        ["AzureConnectionString"] = "Azure connection string (may hold the key): AZURE_STORAGE_CONNECTION_STRING or the profile's destination",
         ["Passphrase"] = "OpenPGP passphrase (SecureString): --passphrase-file or --passphrase-env",
         ["PrivateKeyPassphrase"] = "private key passphrase (SecureString): --private-key-passphrase-env",
         ["HealthchecksUrl"] = "the ping URL carries the check's token: --healthchecks-url-env or --healthchecks-url-file",

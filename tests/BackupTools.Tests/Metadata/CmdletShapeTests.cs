@@ -14,6 +14,7 @@ public class CmdletShapeTests
         "Invoke-BackupPlan", // issue 8b
         // Health and metrics (issue 9)
         "Export-BackupMetric", "Get-BackupHealth",
+        "Copy-DbBackup", // second copies (docs/copies.md)
     };
 
     /// <summary>Cmdlets that reach no store through parameters (a configuration file says where), so they lack StoreCmdlet's S3 parameters.</summary>
@@ -68,6 +69,7 @@ public class CmdletShapeTests
             ["Invoke-BackupPlan"] = "BackupTools.BackupPlanResult",
             ["Get-BackupHealth"] = "BackupTools.BackupHealth",
             ["Export-BackupMetric"] = "BackupTools.MetricsExportResult",
+            ["Copy-DbBackup"] = "BackupTools.BackupCopy",
         };
         foreach (var c in M.Cmdlets)
             Assert.Equal(new[] { expected[c.Name] }, c.OutputTypes.Select(t => t.FullName).ToArray());
@@ -87,7 +89,7 @@ public class CmdletShapeTests
     public void Exactly_the_cmdlets_that_change_things_support_ShouldProcess()
     {
         var withShouldProcess = M.Cmdlets.Where(c => c.SupportsShouldProcess).Select(c => c.Name).ToArray();
-        Assert.Equal(new[] { "Export-BackupMetric", "Invoke-BackupPlan", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "Copy-DbBackup", "Export-BackupMetric", "Invoke-BackupPlan", "Invoke-DrDrill", "New-DbBackup", "Remove-ExpiredBackup", "Restore-DbBackup" }, withShouldProcess.Order(StringComparer.Ordinal));
         // Creating a backup or running a drill is routine: no prompt by default.
         Assert.Equal("Medium", M.Cmdlet("New-DbBackup").ConfirmImpact);
         Assert.Equal("Medium", M.Cmdlet("Invoke-DrDrill").ConfirmImpact);
@@ -146,9 +148,11 @@ public class CmdletShapeTests
             ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "AssertionFile:String" },
             ["Test-BackupConfig"] = new[] { "Path:String", "Online:SwitchParameter", "SkipEnvironmentCheck:SwitchParameter" },
             ["Invoke-BackupPlan"] = new[] { "Database:String[]", "ConfigPath:String", "ThrottleLimit:Int32" },
+            ["Copy-DbBackup"] = new[] { "Path:String[]", "Destination:String", "From:String", "Database:String", "Latest:SwitchParameter" },
         };
         // Every cmdlet reads or writes a store, so every one takes the S3 options (StoreCmdlet; see S3CmdletMetadataTests).
-        var s3 = new[] { "S3Endpoint:String", "S3Region:String", "S3ForcePathStyle:SwitchParameter", "StorageClass:String", "S3ServerSideEncryption:String", "S3KmsKeyId:String", "S3Profile:String", "S3Credential:PSCredential", "S3Concurrency:Int32", "S3Timeout:TimeSpan" };
+        var s3 = new[] { "S3Endpoint:String", "S3Region:String", "S3ForcePathStyle:SwitchParameter", "StorageClass:String", "S3ServerSideEncryption:String", "S3KmsKeyId:String", "S3Profile:String", "S3Credential:PSCredential", "S3Concurrency:Int32", "S3Timeout:TimeSpan",
+            "AzureStorageAccount:String", "AzureCredential:PSCredential", "AzureSasToken:SecureString", "AzureConnectionString:SecureString" };
         // ... and the configuration file's -ConfigPath/-Profile pair (StoreCmdlet; see ProfileParameterTests).
         s3 = s3.Concat(new[] { "ConfigPath:String", "Profile:String" }).ToArray();
         foreach (var (name, added) in Crypto.EncryptionParameterTests.Surface) surface[name] = surface[name].Concat(added).ToArray();

@@ -25,9 +25,12 @@ public sealed class ModuleMetadata
         var commandsDir = Path.GetDirectoryName(CommandsPath)!;
         var engineDir = File.Exists(Path.Combine(ModuleLib, "BackupTools.Engine.dll")) ? ModuleLib : commandsDir;
 
+        // lib/ also ships newer copies of framework assemblies for .NET 8 hosts (System.Text.Json for Azure.Core); a
+        // metadata context may hold one assembly per name, and the framework's is the one a .NET 10 host uses.
+        var framework = Directory.GetFiles(RuntimeDirectory, "*.dll").Select(Path.GetFileName).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var paths = Directory.GetFiles(RuntimeDirectory, "*.dll")
             .Append(SmaPath)
-            .Concat(Directory.GetFiles(engineDir, "*.dll"))
+            .Concat(Directory.GetFiles(engineDir, "*.dll").Where(f => !framework.Contains(Path.GetFileName(f))))
             .Concat(Directory.GetFiles(commandsDir, "*.dll"))
             .Distinct(StringComparer.Ordinal);
         Context = new MetadataLoadContext(new PathAssemblyResolver(paths), typeof(object).Assembly.GetName().Name);

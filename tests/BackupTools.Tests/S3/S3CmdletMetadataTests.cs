@@ -37,7 +37,7 @@ public class S3CmdletMetadataTests
     }
 
     [Theory]
-    [InlineData("StorageClass", new[] { "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY" })]
+    [InlineData("StorageClass", new[] { "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY", "NEARLINE", "COLDLINE", "ARCHIVE", "HOT", "COOL", "COLD" })]
     [InlineData("S3ServerSideEncryption", new[] { "AES256", "aws:kms" })]
     public void Enumerated_S3_parameters_are_restricted_with_ValidateSet(string name, string[] values)
     {

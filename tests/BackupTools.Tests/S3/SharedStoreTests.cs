@@ -4,18 +4,21 @@ using BackupTools.Tests.TestSupport;
 
 namespace BackupTools.Tests.S3;
 
-/// <summary>The same cases on a local folder and on an S3 bucket (s3rver): every operation behaves alike on both.</summary>
+/// <summary>The same cases on a local folder, an S3 bucket (s3rver) and an Azure container (Azurite): every operation behaves alike on all.</summary>
 [Collection(S3rverCollection.Name)]
-public class SharedStoreTests(S3rverServer server)
+public class SharedStoreTests(S3rverServer server, AzuriteServer azurite)
 {
-    public static TheoryData<string> Kinds => new() { "local", "s3" };
+    public static TheoryData<string> Kinds => new() { "local", "s3", "azure" };
+
+    /// <summary>Kinds whose files a test can backdate (Azurite keeps LastModified in its own database).</summary>
+    public static TheoryData<string> BackdatableKinds => new() { "local", "s3" };
 
     [Theory]
     [MemberData(nameof(Kinds))]
     public async Task Chinook_backup_list_verify_restore_round_trip(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var source = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite");
 
         var info = await store.BackupAsync(source, "nightly");
@@ -49,7 +52,7 @@ public class SharedStoreTests(S3rverServer server)
     public async Task A_flipped_byte_fails_verify_with_ArtifactChecksumMismatch_and_restore_refuses(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var info = await store.BackupAsync(Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite"));
         store.FlipByte(info, 1000);
 
@@ -68,7 +71,7 @@ public class SharedStoreTests(S3rverServer server)
     public async Task A_backup_without_manifest_is_incomplete_never_listed_and_refused_by_path(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var info = await store.BackupAsync(Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite"));
         store.Delete(info, "manifest.json");
 
@@ -90,7 +93,7 @@ public class SharedStoreTests(S3rverServer server)
     public async Task Prune_keep_last_one_removes_every_file_of_the_older_backups_and_a_drill_passes(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var source = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path, "chinook.sqlite");
         var first = await store.BackupAsync(source);
         var second = await store.BackupAsync(source);
@@ -139,7 +142,7 @@ public class SharedStoreTests(S3rverServer server)
     public async Task Prune_minimum_keep_leaves_n_complete_backups(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var history = await store.DailyHistoryAsync("app", T0, 5);
 
         var plan = await PruneAsync(store, Request(store, new RetentionPolicy { KeepWithin = TimeSpan.FromHours(1), MinimumKeep = 3 }));
@@ -157,7 +160,7 @@ public class SharedStoreTests(S3rverServer server)
     public async Task Prune_keeps_the_newest_backup_whose_recorded_verification_passed(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var history = await store.DailyHistoryAsync("app", T0, 5);
         await store.RecordVerificationAsync(history[3], new VerificationRecord(T0, "Checksum", true, null));
         await store.RecordVerificationAsync(history[2], new VerificationRecord(T0, "Checksum", true, null));
@@ -176,11 +179,11 @@ public class SharedStoreTests(S3rverServer server)
     }
 
     [Theory]
-    [MemberData(nameof(Kinds))]
+    [MemberData(nameof(BackdatableKinds))]
     public async Task Prune_an_unreadable_manifest_blocks_its_database_and_other_databases_are_pruned(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var app = await store.DailyHistoryAsync("app", T0, 3);
         var crm = await store.DailyHistoryAsync("crm", T0, 3);
         var stale = await store.WriteIncompleteAsync("app", T0.AddDays(-9), T0.AddDays(-9));
@@ -205,11 +208,11 @@ public class SharedStoreTests(S3rverServer server)
     }
 
     [Theory]
-    [MemberData(nameof(Kinds))]
+    [MemberData(nameof(BackdatableKinds))]
     public async Task Prune_include_incomplete_removes_an_old_incomplete_backup_but_not_a_fresh_one(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var now = DateTimeOffset.UtcNow;
         var complete = await store.WriteBackupAsync("app", now.AddDays(-10));
         var stale = await store.WriteIncompleteAsync("app", now.AddDays(-3), now.AddDays(-3));
@@ -242,11 +245,11 @@ public class SharedStoreTests(S3rverServer server)
     }
 
     [Theory]
-    [MemberData(nameof(Kinds))]
+    [MemberData(nameof(BackdatableKinds))]
     public async Task Prune_an_incomplete_backup_written_to_after_the_plan_is_not_removed(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         await store.WriteBackupAsync("app", T0);
         var stale = await store.WriteIncompleteAsync("app", T0.AddDays(-3), T0.AddDays(-3));
         var plan = await RetentionOperation.PlanAsync(Request(store, new RetentionPolicy { KeepLast = 1 }, includeIncomplete: true, now: T0), default);
@@ -261,11 +264,11 @@ public class SharedStoreTests(S3rverServer server)
     }
 
     [Theory]
-    [MemberData(nameof(Kinds))]
+    [MemberData(nameof(BackdatableKinds))]
     public async Task Prune_planning_alone_what_if_changes_nothing_and_still_decides_everything(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var history = await store.DailyHistoryAsync("app", T0, 4);
         await store.RecordVerificationAsync(history[1], new VerificationRecord(T0, "Checksum", true, null));
         var stale = await store.WriteIncompleteAsync("app", T0.AddDays(-9), T0.AddDays(-9));
@@ -282,11 +285,11 @@ public class SharedStoreTests(S3rverServer server)
     }
 
     [Theory]
-    [MemberData(nameof(Kinds))]
+    [MemberData(nameof(BackdatableKinds))]
     public async Task Prune_an_interrupted_removal_leaves_an_incomplete_backup_never_listed_and_cleaned_later(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var history = await store.DailyHistoryAsync("app", T0, 3);
         // What the first step of a deletion leaves behind when the process dies right after it.
         store.Delete(history[2], "manifest.json");
@@ -306,11 +309,11 @@ public class SharedStoreTests(S3rverServer server)
     }
 
     [Theory]
-    [MemberData(nameof(Kinds))]
+    [MemberData(nameof(BackdatableKinds))]
     public async Task Prune_piped_locations_are_planned_as_given(string kind)
     {
         using var tmp = new TempDir("bt-shared-");
-        var store = StoreUnderTest.Create(kind, tmp, server);
+        var store = StoreUnderTest.Create(kind, tmp, server, azurite);
         var history = await store.DailyHistoryAsync("app", T0, 4);
         var stale = await store.WriteIncompleteAsync("app", T0.AddDays(-9), T0.AddDays(-9));
         var gone = history[0][..^8] + "deadbeef";

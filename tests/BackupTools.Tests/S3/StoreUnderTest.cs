@@ -4,28 +4,39 @@ using BackupTools.Tests.TestSupport;
 
 namespace BackupTools.Tests.S3;
 
-/// <summary>A destination of one kind (a local folder or an s3rver bucket) and the ways a test damages it.</summary>
+/// <summary>A destination of one kind (a local folder, an s3rver bucket or an Azurite container) and the ways a test damages it.</summary>
 public sealed class StoreUnderTest
 {
     private readonly S3rverServer? _server;
     private readonly string? _bucket;
+    private readonly AzuriteServer? _azurite;
+    private readonly string? _container;
 
-    private StoreUnderTest(string kind, string destination, StoreOptions options, S3rverServer? server, string? bucket)
+    private StoreUnderTest(string kind, string destination, StoreOptions options, S3rverServer? server, string? bucket,
+        AzuriteServer? azurite = null, string? container = null)
     {
         Kind = kind;
         Destination = destination;
         Options = options;
         _server = server;
         _bucket = bucket;
+        _azurite = azurite;
+        _container = container;
     }
 
     public string Kind { get; }
     public string Destination { get; }
     public StoreOptions Options { get; }
 
-    public static StoreUnderTest Create(string kind, TempDir tmp, S3rverServer server)
+    public static StoreUnderTest Create(string kind, TempDir tmp, S3rverServer server, AzuriteServer? azurite = null)
     {
         if (kind == "local") return new StoreUnderTest(kind, tmp.Combine("backups"), StoreOptions.Default, null, null);
+        if (kind == "azure")
+        {
+            var az = azurite ?? throw new ArgumentNullException(nameof(azurite));
+            var container = az.NewContainer();
+            return new StoreUnderTest(kind, $"az://{container}/team/prod", az.Options(), null, null, az, container);
+        }
         var bucket = server.NewBucket();
         return new StoreUnderTest(kind, $"s3://{bucket}/team/prod", server.Options(), server, bucket);
     }
@@ -44,19 +55,23 @@ public sealed class StoreUnderTest
 
     /// <summary>The object key (S3) or path (local) of a file of a backup.</summary>
     private string KeyOf(BackupInfo info, string file) =>
-        _bucket is null ? Path.Combine(info.Location, file) : info.Location[$"s3://{_bucket}/".Length..] + "/" + file;
+        _bucket is null && _container is null ? Path.Combine(info.Location, file) : PrefixOf(info.Location) + "/" + file;
 
-    public byte[] Read(BackupInfo info, string file) => _bucket is null ? File.ReadAllBytes(KeyOf(info, file)) : _server!.Get(_bucket, KeyOf(info, file));
+    public byte[] Read(BackupInfo info, string file) =>
+        _container is not null ? _azurite!.Get(_container, KeyOf(info, file))
+        : _bucket is null ? File.ReadAllBytes(KeyOf(info, file)) : _server!.Get(_bucket, KeyOf(info, file));
 
     public void Write(BackupInfo info, string file, byte[] content)
     {
-        if (_bucket is null) File.WriteAllBytes(KeyOf(info, file), content);
+        if (_container is not null) _azurite!.Put(_container, KeyOf(info, file), content);
+        else if (_bucket is null) File.WriteAllBytes(KeyOf(info, file), content);
         else _server!.Put(_bucket, KeyOf(info, file), content);
     }
 
     public void Delete(BackupInfo info, string file)
     {
-        if (_bucket is null) File.Delete(KeyOf(info, file));
+        if (_container is not null) _azurite!.Delete(_container, KeyOf(info, file));
+        else if (_bucket is null) File.Delete(KeyOf(info, file));
         else
         {
             using var c = _server!.Client();
@@ -64,11 +79,12 @@ public sealed class StoreUnderTest
         }
     }
 
-    /// <summary>Files (local) or objects (S3) left of a backup.</summary>
+    /// <summary>Files (local), objects (S3) or blobs (Azure) left of a backup.</summary>
     public IReadOnlyList<string> FilesOf(string location) =>
-        _bucket is null
+        _container is not null ? _azurite!.Names(_container, PrefixOf(location) + "/")
+        : _bucket is null
             ? (Directory.Exists(location) ? Directory.GetFiles(location).Select(f => Path.GetFileName(f)).ToList() : [])
-            : _server!.Keys(_bucket, location[$"s3://{_bucket}/".Length..] + "/");
+            : _server!.Keys(_bucket, PrefixOf(location) + "/");
 
     /// <summary>Flips one byte of the artifact, keeping its size: bit rot.</summary>
     public void FlipByte(BackupInfo info, int offset)
@@ -113,6 +129,7 @@ public sealed class StoreUnderTest
     /// </summary>
     public void SetLastWrite(string location, DateTimeOffset time)
     {
+        if (_container is not null) throw new NotSupportedException("Azurite keeps LastModified in its own database: Azure cases do not backdate blobs.");
         if (_bucket is null) { RetentionFixtures.Touch(location, time); return; }
         var dir = Path.Combine(_server!.DataDirectory, _bucket, PrefixOf(location));
         var objects = Directory.GetFiles(dir, "*._S3rver_object");
@@ -130,13 +147,15 @@ public sealed class StoreUnderTest
 
     public void Write(string location, string file, byte[] content)
     {
-        if (_bucket is null) File.WriteAllBytes(Path.Combine(location, file), content);
+        if (_container is not null) _azurite!.Put(_container, PrefixOf(location) + "/" + file, content);
+        else if (_bucket is null) File.WriteAllBytes(Path.Combine(location, file), content);
         else _server!.Put(_bucket, PrefixOf(location) + "/" + file, content);
     }
 
     public void Delete(string location, string file)
     {
-        if (_bucket is null) File.Delete(Path.Combine(location, file));
+        if (_container is not null) _azurite!.Delete(_container, PrefixOf(location) + "/" + file);
+        else if (_bucket is null) File.Delete(Path.Combine(location, file));
         else
         {
             using var c = _server!.Client();
@@ -146,7 +165,8 @@ public sealed class StoreUnderTest
 
     /// <summary>Every file (local, relative to the destination) or object key (S3) of the destination, sorted: to show nothing changed.</summary>
     public IReadOnlyList<string> Snapshot() =>
-        _bucket is null
+        _container is not null ? _azurite!.Names(_container).Order(StringComparer.Ordinal).ToList()
+        : _bucket is null
             ? (Directory.Exists(Destination)
                 ? Directory.GetFiles(Destination, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Destination, f)).Order(StringComparer.Ordinal).ToList()
                 : [])
@@ -156,7 +176,10 @@ public sealed class StoreUnderTest
     public string? Bucket => _bucket;
     public S3rverServer? Server => _server;
 
-    private string PrefixOf(string location) => location[$"s3://{_bucket}/".Length..];
+    public string? Container => _container;
+    public AzuriteServer? Azurite => _azurite;
+
+    private string PrefixOf(string location) => _container is not null ? location[$"az://{_container}/".Length..] : location[$"s3://{_bucket}/".Length..];
 
     public override string ToString() => Kind;
 }

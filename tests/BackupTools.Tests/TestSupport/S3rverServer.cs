@@ -194,9 +194,9 @@ public sealed class S3rverServer : IDisposable
     }
 }
 
-/// <summary>One s3rver shared by the S3 tests that do not stop it.</summary>
+/// <summary>One s3rver shared by the S3 tests that do not stop it (and an Azurite, for the cases shared by every store kind).</summary>
 [CollectionDefinition(Name)]
-public sealed class S3rverCollection : ICollectionFixture<S3rverServer>
+public sealed class S3rverCollection : ICollectionFixture<S3rverServer>, ICollectionFixture<AzuriteServer>
 {
     public const string Name = "s3rver";
 }

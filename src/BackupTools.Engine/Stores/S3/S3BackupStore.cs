@@ -25,7 +25,12 @@ public sealed class S3BackupStore : IBackupStore
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<string, byte>> _listedFiles = new(StringComparer.Ordinal);
 
     public S3BackupStore(string root, StoreOptions options)
-        : this(S3Location.Parse(root), options, S3ClientFactory.Create(options), ownsClient: true)
+        : this(S3Location.Parse(root), options)
+    {
+    }
+
+    private S3BackupStore(S3Location location, StoreOptions options)
+        : this(location, options, S3ClientFactory.Create(options, location.IsGcs), ownsClient: true)
     {
     }
 
@@ -40,7 +45,7 @@ public sealed class S3BackupStore : IBackupStore
     public S3Location Location { get; }
     internal StoreOptions Options { get; }
     internal IAmazonS3 Client => _client;
-    internal string? Endpoint => Options.S3Endpoint;
+    internal string? Endpoint => Options.S3Endpoint ?? (Location.IsGcs ? S3Location.GcsEndpoint : null);
 
     /// <summary>
     /// Over TLS the body is protected in transit and by its Content-MD5, so it is sent as UNSIGNED-PAYLOAD (as awscli

@@ -14,13 +14,15 @@ internal static class S3ClientFactory
         "REDUCED_REDUNDANCY", "EXPRESS_ONEZONE", "OUTPOSTS", "SNOW",
     };
 
-    public static void Validate(StoreOptions o)
+    public static void Validate(StoreOptions o, bool gcs = false)
     {
+        if (gcs && o.StorageClass is { } gsc && !S3Location.GcsStorageClasses.Contains(gsc, StringComparer.Ordinal))
+            throw Invalid($"-StorageClass '{gsc}' is not a Google Cloud Storage class; use one of {string.Join(", ", S3Location.GcsStorageClasses)}.");
         if (o.Concurrency is < 1 or > StoreOptions.MaxConcurrency)
             throw Invalid($"-S3Concurrency {o.Concurrency} is out of range: give 1 to {StoreOptions.MaxConcurrency} (default {StoreOptions.DefaultConcurrency}).");
         if (o.RequestTimeout < StoreOptions.MinRequestTimeout || o.RequestTimeout > StoreOptions.MaxRequestTimeout)
             throw Invalid($"-S3Timeout {Util.TimeSpanText.Short(o.RequestTimeout)} is out of range: give 1s to 10m (default {Util.TimeSpanText.Short(StoreOptions.DefaultRequestTimeout)}).");
-        if (o.StorageClass is { } sc && !StorageClasses.Contains(sc, StringComparer.Ordinal))
+        if (!gcs && o.StorageClass is { } sc && !StorageClasses.Contains(sc, StringComparer.Ordinal))
             throw Invalid($"-StorageClass '{sc}' is not an S3 storage class; use one of {string.Join(", ", StorageClasses)} (upper case).");
         if (o.ServerSideEncryption is { } sse && sse is not ("AES256" or "aws:kms"))
             throw Invalid($"-S3ServerSideEncryption '{sse}' is not supported; use AES256 or aws:kms.");
@@ -32,9 +34,14 @@ internal static class S3ClientFactory
             throw Invalid($"-S3Endpoint '{e}' is not an http(s) URL; write e.g. https://s3.example.com or http://127.0.0.1:9000.");
     }
 
-    public static AmazonS3Client Create(StoreOptions o)
+    /// <summary>
+    /// The client for <paramref name="o"/>; <paramref name="gcs"/> (gs://) talks to GCS's XML API: endpoint
+    /// https://storage.googleapis.com unless -S3Endpoint says otherwise, path-style, SigV4 region "auto", HMAC keys as
+    /// the access key pair.
+    /// </summary>
+    public static AmazonS3Client Create(StoreOptions o, bool gcs = false)
     {
-        Validate(o);
+        Validate(o, gcs);
         var config = new AmazonS3Config
         {
             // Checksums: the signed payload hash (x-amz-content-sha256, no chunk encoding) protects every request body;
@@ -48,11 +55,11 @@ internal static class S3ClientFactory
             Timeout = o.RequestTimeout > TimeSpan.FromMinutes(5) ? o.RequestTimeout : TimeSpan.FromMinutes(5),
             MaxConnectionsPerServer = Math.Max(o.Concurrency * 2, 8),
         };
-        if (o.S3Endpoint is { } endpoint)
+        if ((o.S3Endpoint ?? (gcs ? S3Location.GcsEndpoint : null)) is { } endpoint)
         {
             config.ServiceURL = endpoint;
             config.ForcePathStyle = o.S3ForcePathStyle ?? true;
-            config.AuthenticationRegion = o.S3Region ?? "us-east-1";
+            config.AuthenticationRegion = o.S3Region ?? (gcs ? "auto" : "us-east-1");
         }
         else
         {

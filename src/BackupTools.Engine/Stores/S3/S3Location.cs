@@ -1,20 +1,39 @@
 namespace BackupTools.Stores.S3;
 
-/// <summary>An s3://bucket/prefix address, split into bucket and key prefix ("" or "a/b/", always ending in '/').</summary>
+/// <summary>
+/// An s3://bucket/prefix address, split into bucket and key prefix ("" or "a/b/", always ending in '/'). A gs://bucket/prefix
+/// address is the same through Google Cloud Storage's S3-compatible XML API (<see cref="IsGcs"/>).
+/// </summary>
 public sealed record S3Location(string Bucket, string Prefix)
 {
     public const string Scheme = "s3://";
+    public const string GcsScheme = "gs://";
 
-    public static bool IsS3(string? value) => value is not null && value.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase);
+    /// <summary>GCS's XML API endpoint, the default for gs:// destinations.</summary>
+    public const string GcsEndpoint = "https://storage.googleapis.com";
 
-    /// <summary>The normalised root: s3://bucket or s3://bucket/prefix (no trailing slash).</summary>
-    public string Uri => Prefix.Length == 0 ? Scheme + Bucket : Scheme + Bucket + "/" + Prefix.TrimEnd('/');
+    /// <summary>The storage classes of GCS (the XML API takes them in x-amz-storage-class too).</summary>
+    internal static readonly string[] GcsStorageClasses = { "STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE" };
 
-    /// <summary>Parses s3://bucket[/prefix]; throws BackupLocationInvalid/DestinationNotFound for a malformed one.</summary>
+    /// <summary>True for s3:// and gs:// (both go through the S3 store).</summary>
+    public static bool IsS3(string? value) =>
+        value is not null && (value.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || value.StartsWith(GcsScheme, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>gs://: Google Cloud Storage with HMAC keys.</summary>
+    public bool IsGcs { get; init; }
+
+    /// <summary>The scheme this location was written with.</summary>
+    public string SchemeText => IsGcs ? GcsScheme : Scheme;
+
+    /// <summary>The normalised root: s3://bucket or s3://bucket/prefix (no trailing slash); gs:// for GCS.</summary>
+    public string Uri => Prefix.Length == 0 ? SchemeText + Bucket : SchemeText + Bucket + "/" + Prefix.TrimEnd('/');
+
+    /// <summary>Parses s3://bucket[/prefix] or gs://bucket[/prefix]; throws S3OptionsInvalid for a malformed one.</summary>
     public static S3Location Parse(string value)
     {
         if (!IsS3(value))
-            throw new ArgumentException("Not an s3:// address.", nameof(value));
+            throw new ArgumentException("Not an s3:// or gs:// address.", nameof(value));
+        var gcs = value.StartsWith(GcsScheme, StringComparison.OrdinalIgnoreCase);
         var rest = value[Scheme.Length..];
         var slash = rest.IndexOf('/');
         var bucket = slash < 0 ? rest : rest[..slash];
@@ -27,7 +46,7 @@ public sealed record S3Location(string Bucket, string Prefix)
         if (parts.Any(p => p is "." or ".."))
             throw new BackupToolsException(ErrorIds.S3OptionsInvalid, ErrorKind.InvalidArgument,
                 $"'{value}' has a '.' or '..' segment in its prefix; give a plain key prefix.", value);
-        return new S3Location(bucket, parts.Length == 0 ? "" : string.Join('/', parts) + "/");
+        return new S3Location(bucket, parts.Length == 0 ? "" : string.Join('/', parts) + "/") { IsGcs = gcs };
     }
 
     /// <summary>The key of a file of a backup: &lt;prefix&gt;&lt;database&gt;/&lt;backupId&gt;/&lt;file&gt;.</summary>

@@ -11,7 +11,7 @@ namespace BackupTools.Stores.S3;
 /// the returned ETag). Disposing completes the upload and confirms the stored size with a HEAD; a failure or
 /// cancellation aborts it so no orphaned parts are billed. An object smaller than one part is sent with one PUT.
 /// </summary>
-internal sealed class S3UploadStream : Stream
+internal sealed class S3UploadStream : UploadStream
 {
     internal const long MaxPartSize = 5L << 30;
     internal const int PartsPerSizeStep = 1000;
@@ -53,22 +53,7 @@ internal sealed class S3UploadStream : Stream
     internal static long PartSize(long initial, int partNumber) =>
         Math.Min(MaxPartSize, initial << Math.Min(20, (partNumber - 1) / PartsPerSizeStep));
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => _total;
-    public override long Position { get => _total; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override Task FlushAsync(CancellationToken ct) => Task.CompletedTask;
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Write(ReadOnlySpan<byte> buffer) => WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
+    protected override long Written => _total;
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
