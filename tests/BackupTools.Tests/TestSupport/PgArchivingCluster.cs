@@ -97,12 +97,15 @@ public sealed class PgArchivingCluster : IDisposable
         _root.Dispose();
     }
 
-    private static void Chown(string path)
+    /// <summary>Gives what the test wrote into a destination (e.g. a backup) to postgres, which archives into it too.</summary>
+    public static void GiveToPostgres(string path)
     {
         if (Environment.UserName != "root") return;
-        using var p = Process.Start("chown", new[] { "postgres:postgres", path })!;
+        using var p = Process.Start("chown", new[] { "-R", "postgres:postgres", path })!;
         p.WaitForExit();
     }
+
+    private static void Chown(string path) => GiveToPostgres(path);
 }
 
 /// <summary>The archiving cluster, shared by the WAL archive test classes.</summary>

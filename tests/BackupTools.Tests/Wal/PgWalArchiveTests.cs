@@ -143,6 +143,7 @@ public sealed class PgWalArchiveTests(PgArchivingCluster pg)
             m.EngineDetails[PgBaseBackupDetails.Timeline] = "1";
             m.EngineDetails[PgBaseBackupDetails.StartLsn] = lsn;
         });
+        PgArchivingCluster.GiveToPostgres(store.Root); // the server goes on archiving into the folders the backup created
         Assert.Equal(start, PgBaseBackupDetails.StartSegment(Manifest.ManifestSerializer.Deserialize(
             File.ReadAllBytes(Path.Combine(location, "manifest.json")), location))!.Name);
         return (Path.GetFileName(location), start);
