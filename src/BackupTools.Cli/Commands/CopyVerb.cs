@@ -27,7 +27,7 @@ internal static class CopyVerb
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var store = S3Flags.Read(parse, context, CliProfile.Load(parse).Requests);
-            var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), parse.GetValue(from), parse.GetValue(database), parse.GetValue(latest), ct, store).ConfigureAwait(false);
+            var locations = await Selection.LocationsAsync(context, parse.GetValue(paths), parse.GetValue(from), parse.GetValue(database), parse.GetValue(latest), ct, store.ForReading()).ConfigureAwait(false);
             var target = parse.GetValue(destination)!;
             foreach (var location in locations)
             {

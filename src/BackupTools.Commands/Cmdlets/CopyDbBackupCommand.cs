@@ -58,7 +58,7 @@ public sealed class CopyDbBackupCommand : StoreCmdlet
             {
                 locations = RunEngine(async (_, ct) =>
                 {
-                    await using var store = StoreFactory.OpenDestination(from, options);
+                    await using var store = StoreFactory.OpenDestination(from, options.ForReading());
                     var items = await BackupCatalog.ListAsync(store, query, ct).ConfigureAwait(false);
                     return items.Select(i => i.Backup?.Location).OfType<string>().ToList();
                 });

@@ -28,7 +28,7 @@ public static class CopyOperation
 {
     public static async Task<BackupCopy> RunAsync(CopyRequest request, IOperationObserver observer, CancellationToken ct)
     {
-        var (source, key) = StoreFactory.OpenBackup(request.Location, request.SourceStore);
+        var (source, key) = StoreFactory.OpenBackup(request.Location, request.SourceStore.ForReading());
         await using var _ = source;
         await using var destination = StoreFactory.OpenDestination(request.Destination, request.DestinationStore);
         return await CopyAsync(source, key, destination, request.WhatIf, observer, ct).ConfigureAwait(false);

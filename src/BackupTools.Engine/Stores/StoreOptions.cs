@@ -96,6 +96,16 @@ public sealed class StoreOptions
         }
     }
 
+    /// <summary>The same options for reading only: the storage class is for what a store writes (a copy's source never takes it).</summary>
+    public StoreOptions ForReading() => StorageClass is null ? this : new StoreOptions
+    {
+        S3Endpoint = S3Endpoint, S3Region = S3Region, S3ForcePathStyle = S3ForcePathStyle, ServerSideEncryption = ServerSideEncryption,
+        KmsKeyId = KmsKeyId, Profile = Profile, AccessKeyId = AccessKeyId, SecretAccessKey = SecretAccessKey, SessionToken = SessionToken,
+        AzureConnectionString = AzureConnectionString, AzureAccountName = AzureAccountName, AzureAccountKey = AzureAccountKey,
+        AzureSasToken = AzureSasToken, NetworkTimeout = NetworkTimeout, Concurrency = Concurrency, InitialPartSize = InitialPartSize,
+        RetryAttempts = RetryAttempts, RetryBaseDelay = RetryBaseDelay,
+    };
+
     public override string ToString() =>
         $"endpoint={S3Endpoint ?? "(aws)"} region={S3Region ?? "(default)"} pathStyle={S3ForcePathStyle?.ToString() ?? "(auto)"} " +
         $"storageClass={StorageClass ?? "(bucket default)"} sse={ServerSideEncryption ?? "(none)"} profile={Profile ?? "(default)"} " +

@@ -31,7 +31,13 @@ public class CopyTests(S3rverServer server, AzuriteServer azurite)
         Assert.True(first.Copied);
         Assert.True(first.ChecksumsVerified);
         Assert.Equal($"{s3}/chinook/{info.BackupId}", first.Location);
-        var second = await CopyOperation.RunAsync(new CopyRequest { Location = first.Location, Destination = az, SourceStore = options, DestinationStore = options }, NullObserver.Instance, default);
+        // One set of store options for both sides: the Azure tier must not be applied to (and refused by) the S3 source.
+        var cool = new StoreOptions
+        {
+            S3Endpoint = options.S3Endpoint, AccessKeyId = options.AccessKeyId, SecretAccessKey = options.SecretAccessKey,
+            AzureConnectionString = options.AzureConnectionString, StorageClass = "COOL",
+        };
+        var second = await CopyOperation.RunAsync(new CopyRequest { Location = first.Location, Destination = az, SourceStore = cool, DestinationStore = cool }, NullObserver.Instance, default);
         Assert.True(second.Copied);
 
         foreach (var (dest, from) in new[] { (s3, info.Location), (az, first.Location) })
