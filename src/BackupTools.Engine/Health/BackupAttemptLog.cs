@@ -115,18 +115,38 @@ public static class BackupAttemptLog
     }
 
     /// <summary>The newest recorded attempt of a database, or null; torn or unreadable lines are skipped.</summary>
-    public static async Task<BackupAttemptRecord?> LastAsync(IBackupStore store, string database, CancellationToken ct)
+    public static async Task<BackupAttemptRecord?> LastAsync(IBackupStore store, string database, CancellationToken ct) =>
+        (await HistoryAsync(store, database, ct).ConfigureAwait(false)).LastOrDefault();
+
+    /// <summary>Every recorded attempt of a database, oldest first; torn or unreadable lines are skipped.</summary>
+    public static async Task<IReadOnlyList<BackupAttemptRecord>> HistoryAsync(IBackupStore store, string database, CancellationToken ct)
     {
-        BackupAttemptRecord? last = null;
+        var records = new List<BackupAttemptRecord>();
         foreach (var line in await store.ReadRecordsAsync(KeyOf(database), Log, ct).ConfigureAwait(false))
         {
             try
             {
-                var r = JsonSerializer.Deserialize<BackupAttemptRecord>(line, ManifestSerializer.Options);
-                if (r is not null && (last is null || r.FinishedAt >= last.FinishedAt)) last = r;
+                if (JsonSerializer.Deserialize<BackupAttemptRecord>(line, ManifestSerializer.Options) is { } r) records.Add(r);
             }
             catch (JsonException) { /* a torn line from a crash */ }
         }
-        return last;
+        // Stable: of attempts finished in the same instant, the one recorded last counts as the newest.
+        return records.OrderBy(r => r.FinishedAt).ToList();
+    }
+
+    /// <summary>
+    /// Failed attempts since the last success: a recorded successful attempt, or a complete backup that
+    /// completed at <paramref name="lastBackupAt"/> (a backup taken by a version that did not record attempts).
+    /// </summary>
+    public static int ConsecutiveFailures(IReadOnlyList<BackupAttemptRecord> history, DateTimeOffset? lastBackupAt)
+    {
+        var count = 0;
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            var r = history[i];
+            if (r.Succeeded || (lastBackupAt is { } at && r.FinishedAt <= at)) break;
+            count++;
+        }
+        return count;
     }
 }
