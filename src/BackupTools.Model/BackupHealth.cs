@@ -61,6 +61,12 @@ public sealed class BackupHealth
     public bool? LastAttemptSucceeded { get; init; }
     public string? LastAttemptErrorId { get; init; }
     public string? LastAttemptError { get; init; }
+    /// <summary>Failed backup attempts since the last success (a recorded successful attempt or a newer complete backup); 0 when the last attempt succeeded.</summary>
+    public int ConsecutiveFailures { get; init; }
+
+    /// <summary>The thresholds the age was graded with: older than WarningAge is a Warning (null: not set), older than CriticalAge is Critical.</summary>
+    public TimeSpan? WarningAge { get; init; }
+    public TimeSpan? CriticalAge { get; init; }
 
     /// <summary>The newest archived WAL segment of a PostgreSQL cluster (wal-push), null without a WAL archive.</summary>
     public string? WalNewestSegment { get; init; }

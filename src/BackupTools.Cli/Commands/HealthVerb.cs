@@ -16,17 +16,17 @@ internal static class HealthVerb
     {
         Option<string?> destination = CommonOptions.Text("--destination", "The destination to check; without it, every database of the configuration file (--config, BACKUPTOOLS_CONFIG or the default file; --profile for one) at its own destination.")!;
         var database = CommonOptions.Database("Database name; wildcards * and ? allowed (default: every database). A name without backups is Critical.");
-        var (maxAge, sizeChange, minFree) = Thresholds();
+        var thresholds = Thresholds();
 
         var command = new Command("health", "Check the health of the backups in a destination: age, size, verification, drills, free space (Get-BackupHealth).")
         {
-            destination, database, maxAge, sizeChange, minFree,
+            destination, database, thresholds.MaxAge, thresholds.WarningAge, thresholds.SizeChange, thresholds.MinFree,
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var healths = parse.GetValue(destination) is null
-                ? await BackupHealthOperation.RunManyAsync(ConfigRequests(parse, database, maxAge, sizeChange, minFree), context.Observer, ct).ConfigureAwait(false)
-                : await BackupHealthOperation.RunAsync(Request(parse, context, destination, database, maxAge, sizeChange, minFree), context.Observer, ct).ConfigureAwait(false);
+                ? await BackupHealthOperation.RunManyAsync(ConfigRequests(parse, database, thresholds), context.Observer, ct).ConfigureAwait(false)
+                : await BackupHealthOperation.RunAsync(Request(parse, context, destination, database, thresholds), context.Observer, ct).ConfigureAwait(false);
             context.Output.WriteTable(healths, Table);
             foreach (var h in healths)
             {
@@ -40,39 +40,51 @@ internal static class HealthVerb
         return command;
     }
 
-    internal static (Option<TimeSpan?> MaxAge, Option<double?> SizeChange, Option<double?> MinFree) Thresholds() => (
-        CommonOptions.Duration("--max-age", "The newest backup may be at most this old (default 26h)."),
+    /// <summary>The health threshold flags of health and metrics.</summary>
+    internal sealed record ThresholdFlags(Option<TimeSpan?> MaxAge, Option<TimeSpan?> WarningAge, Option<double?> SizeChange, Option<double?> MinFree);
+
+    internal static ThresholdFlags Thresholds() => new(
+        CriticalAge(),
+        CommonOptions.Duration("--warning-age", "A newest backup older than this (but within --max-age) is a Warning; shorter than --max-age (default: no warning grade)."),
         Fraction("--size-change-threshold", "Allowed change of the newest backup's size against the median of the previous 7, as a fraction (default 0.5 = +/-50 %).", 0.0001, 1000),
         Fraction("--min-free-space-percent", "Minimum free space of a local destination in percent (default 10; Critical below half of it).", 0, 100));
 
     /// <summary>The thresholds and S3 flags written on the command line.</summary>
-    internal static HealthGiven Given(ParseResult parse, Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree) => new()
+    internal static HealthGiven Given(ParseResult parse, ThresholdFlags t) => new()
     {
         Store = S3Flags.Given(parse),
-        MaxAge = parse.GetValue(maxAge),
-        SizeChangeThreshold = parse.GetValue(sizeChange),
-        MinFreeSpacePercent = parse.GetValue(minFree),
+        MaxAge = parse.GetValue(t.MaxAge),
+        WarningAge = parse.GetValue(t.WarningAge),
+        SizeChangeThreshold = parse.GetValue(t.SizeChange),
+        MinFreeSpacePercent = parse.GetValue(t.MinFree),
     };
+
+    /// <summary>--max-age, also spelled --critical-age (the graded name beside --warning-age).</summary>
+    private static Option<TimeSpan?> CriticalAge()
+    {
+        var option = CommonOptions.Duration("--max-age", "The newest backup may be at most this old, else Critical (default 26h). Also --critical-age.");
+        option.Aliases.Add("--critical-age");
+        return option;
+    }
 
     /// <summary>With --destination: that destination (S3 settings over a --profile's, as for every verb).</summary>
     internal static BackupHealthRequest Request(ParseResult parse, CliContext context, Option<string?> destination, Option<string?> database,
-        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree)
+        ThresholdFlags thresholds)
     {
-        var request = OptionPrecedence.Health(Given(parse, maxAge, sizeChange, minFree), CliProfile.Load(parse).Requests,
+        var request = OptionPrecedence.Health(Given(parse, thresholds), CliProfile.Load(parse).Requests,
             parse.GetValue(destination)!, parse.GetValue(database));
         S3Flags.Warn(context, request.Store);
         return request;
     }
 
     /// <summary>Without --destination: the databases of the configuration file (or --profile / --database), each at its destination.</summary>
-    internal static IReadOnlyList<BackupHealthRequest> ConfigRequests(ParseResult parse, Option<string?> database,
-        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree) =>
-        ConfigRequests(parse, ConfigHealth.LoadFor(parse.GetValue(ConfigFlags.Config), "--destination"), database, maxAge, sizeChange, minFree);
+    internal static IReadOnlyList<BackupHealthRequest> ConfigRequests(ParseResult parse, Option<string?> database, ThresholdFlags thresholds) =>
+        ConfigRequests(parse, ConfigHealth.LoadFor(parse.GetValue(ConfigFlags.Config), "--destination"), database, thresholds);
 
     internal static IReadOnlyList<BackupHealthRequest> ConfigRequests(ParseResult parse, BackupConfig config, Option<string?> database,
-        Option<TimeSpan?> maxAge, Option<double?> sizeChange, Option<double?> minFree) =>
+        ThresholdFlags thresholds) =>
         ConfigHealth.Requests(config, parse.GetValue(ConfigFlags.Profile), parse.GetValue(database), SecretResolver.Default,
-            Given(parse, maxAge, sizeChange, minFree));
+            Given(parse, thresholds));
 
     private static Option<double?> Fraction(string name, string description, double min, double max) => new(name)
     {

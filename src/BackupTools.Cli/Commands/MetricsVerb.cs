@@ -12,12 +12,12 @@ internal static class MetricsVerb
         Option<string?> path = CommonOptions.Text("--path", "The .prom file to write (in node_exporter's --collector.textfile.directory); replaced atomically. Default: metrics.path of the configuration file.")!;
         Option<string?> destination = CommonOptions.Text("--destination", "The destination to export; without it, every database of the configuration file (--config, BACKUPTOOLS_CONFIG or the default file; --profile for one) at its own destination.")!;
         var database = CommonOptions.Database("Database name; wildcards * and ? allowed (default: every database).");
-        var (maxAge, sizeChange, minFree) = HealthVerb.Thresholds();
+        var thresholds = HealthVerb.Thresholds();
         var whatIf = CommonOptions.Flag("--what-if", "Evaluate and report what would be written, but do not write the file.");
 
         var command = new Command("metrics", "Write backup health metrics for Prometheus' node_exporter textfile collector (Export-BackupMetric).")
         {
-            path, destination, database, maxAge, sizeChange, minFree, whatIf,
+            path, destination, database, thresholds.MaxAge, thresholds.WarningAge, thresholds.SizeChange, thresholds.MinFree, whatIf,
         };
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
@@ -28,7 +28,7 @@ internal static class MetricsVerb
                 {
                     Path = parse.GetValue(path) ?? throw CliContext.Usage(ErrorIds.ConfigValueMissing,
                         "--path is required with --destination: give the .prom file to write (without --destination, metrics.path of the configuration file is the default)."),
-                    Health = HealthVerb.Request(parse, context, destination, database, maxAge, sizeChange, minFree),
+                    Health = HealthVerb.Request(parse, context, destination, database, thresholds),
                 };
             }
             else
@@ -37,7 +37,7 @@ internal static class MetricsVerb
                 request = new MetricsExportRequest
                 {
                     Path = ConfigHealth.MetricsPath(parse.GetValue(path), config, "--path"),
-                    Healths = HealthVerb.ConfigRequests(parse, config, database, maxAge, sizeChange, minFree),
+                    Healths = HealthVerb.ConfigRequests(parse, config, database, thresholds),
                 };
             }
             MetricsExportResult result;

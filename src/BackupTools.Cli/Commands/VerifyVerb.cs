@@ -18,13 +18,15 @@ internal static class VerifyVerb
         var database = CommonOptions.Database("With --destination: only this database (wildcards * and ? allowed).");
         var latest = CommonOptions.Flag("--latest", "With --destination: only the newest complete backup of each database.");
         var level = CommonOptions.Choice("--level", "How deep to check: Checksum (stored bytes), Structure (+ engine check of the copy), Restore (+ scratch restore and row counts).", IntegrityLevel.Checksum);
-        var maxAge = CommonOptions.Duration("--max-age", "Fail when the newest complete backup of the database is older than this.");
+        var maxAge = CommonOptions.Duration("--max-age", "Fail when the newest complete backup of the database is older than this (the critical age). Also --critical-age.");
+        maxAge.Aliases.Add("--critical-age");
+        var warningAge = CommonOptions.Duration("--warning-age", "Warn (and still pass) when the newest complete backup is older than this but within --max-age.");
         var scratch = PgFlags.Scratch("Where a Restore-level check restores its throwaway copy: a folder for SQLite (default temp); a PostgreSQL server URI (default: the backup's own server).");
         var tempPath = CommonOptions.TempPath();
 
         var command = new Command("verify", "Prove backups are intact and restorable (Test-BackupIntegrity).")
         {
-            paths, destination, database, latest, level, maxAge, scratch, tempPath,
+            paths, destination, database, latest, level, maxAge, warningAge, scratch, tempPath,
         };
         var flags = DatabaseFlags.ForRead();
         flags.AddTo(command);
@@ -35,6 +37,7 @@ internal static class VerifyVerb
             {
                 Level = CliProfile.Value(parse, level),
                 MaxAge = parse.GetValue(maxAge),
+                WarningAge = parse.GetValue(warningAge),
                 ScratchTarget = parse.GetValue(scratch),
                 TempDirectory = parse.GetValue(tempPath),
             }), profile.Requests);

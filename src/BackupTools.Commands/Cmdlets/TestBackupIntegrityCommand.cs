@@ -31,10 +31,16 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
         set => _level = (int)value;
     }
 
-    /// <summary>Fail when the newest complete backup of the same database is older than this (e.g. 36h, 1.12:00:00).</summary>
+    /// <summary>Fail when the newest complete backup of the same database is older than this (e.g. 36h, 1.12:00:00). -CriticalAge is its graded name.</summary>
     [Parameter]
+    [Alias("CriticalAge")]
     [TimeSpanTransformation]
     public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>Warn (and still pass) when the newest complete backup is older than this but within -MaxAge.</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? WarningAge { get; set; }
 
     [Parameter]
     [Alias("ScratchServer")]
@@ -72,6 +78,7 @@ public sealed class TestBackupIntegrityCommand : DecryptingCmdlet
         {
             Level = IsBound(nameof(Level)) ? Level : null,
             MaxAge = MaxAge,
+            WarningAge = WarningAge,
             ScratchTarget = ScratchTarget,
             TempDirectory = ResolveOptionalPath(TempPath),
             Engine = new Configuration.EngineGiven { LocalPaths = LocalPathsOf(ScratchTarget) },

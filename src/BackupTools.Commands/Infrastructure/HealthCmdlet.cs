@@ -10,10 +10,16 @@ namespace BackupTools.Commands.Infrastructure;
 /// </summary>
 public abstract class HealthCmdlet : StoreCmdlet
 {
-    /// <summary>The newest backup may be at most this old (default 26h).</summary>
+    /// <summary>The newest backup may be at most this old, else Critical (default 26h). -CriticalAge is its graded name.</summary>
     [Parameter]
+    [Alias("CriticalAge")]
     [TimeSpanTransformation]
     public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>A newest backup older than this (but within -MaxAge) is a Warning; shorter than -MaxAge. Default: no warning grade.</summary>
+    [Parameter]
+    [TimeSpanTransformation]
+    public TimeSpan? WarningAge { get; set; }
 
     /// <summary>Allowed change of the newest backup's size against the median of the previous 7 (default 0.5 = +/-50 %).</summary>
     [Parameter]
@@ -41,6 +47,7 @@ public abstract class HealthCmdlet : StoreCmdlet
     {
         Store = StoreGiven,
         MaxAge = MaxAge,
+        WarningAge = WarningAge,
         SizeChangeThreshold = SizeChangeThreshold,
         MinFreeSpacePercent = MinFreeSpacePercent,
     };

@@ -44,6 +44,7 @@ public static class ConfigHealth
             Destination = p.Destination.Location,
             Database = p.Name,
             MaxAge = given.MaxAge ?? p.Objectives?.Rpo ?? config.Health.MaxAge ?? BackupHealthRequest.DefaultMaxAge,
+            WarningAge = given.WarningAge ?? config.Health.WarningAge,
             SizeChangeThreshold = given.SizeChangeThreshold ?? config.Health.SizeChangeThreshold ?? BackupHealthRequest.DefaultSizeChangeThreshold,
             MinFreeSpacePercent = given.MinFreeSpacePercent ?? config.Health.MinFreeSpacePercent ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
             Store = OptionPrecedence.Store(given.Store, p.Destination, secrets),

@@ -32,7 +32,7 @@ public static class ConfigKeys
 
     public static readonly IReadOnlyList<string> Notification = new[] { "healthchecksUrl", "slackWebhookUrl", "timeout", "retries", "on" };
 
-    public static readonly IReadOnlyList<string> Health = new[] { "maxAge", "sizeChangeThreshold", "minFreeSpacePercent" };
+    public static readonly IReadOnlyList<string> Health = new[] { "maxAge", "criticalAge", "warningAge", "sizeChangeThreshold", "minFreeSpacePercent" };
 
     public static readonly IReadOnlyList<string> Metrics = new[] { "path" };
 

@@ -310,11 +310,23 @@ internal sealed partial class ConfigReader
         if (map is null) return HealthConfig.Default;
         return new HealthConfig
         {
-            MaxAge = map.TryGetValue("maxAge", out var a) ? Duration(a.Value, a.Key) : null,
+            MaxAge = CriticalAge(map),
+            WarningAge = map.TryGetValue("warningAge", out var w) ? Duration(w.Value, w.Key) : null,
             SizeChangeThreshold = map.TryGetValue("sizeChangeThreshold", out var s) ? Number(s.Value, s.Key, double.Epsilon, double.MaxValue, "a positive ratio (0.5 = 50 %)") : null,
             MinFreeSpacePercent = map.TryGetValue("minFreeSpacePercent", out var f) ? Number(f.Value, f.Key, 0, 100, "0 to 100") : null,
             Position = node.Position,
         };
+    }
+
+    /// <summary>health.criticalAge, or its older name health.maxAge: one threshold, so not both.</summary>
+    private TimeSpan? CriticalAge(Dictionary<string, Entry> map)
+    {
+        if (map.TryGetValue("criticalAge", out var c))
+        {
+            if (map.ContainsKey("maxAge")) Error(c.Value.Position, c.Key, "criticalAge and maxAge are the same threshold: give one of them");
+            return Duration(c.Value, c.Key);
+        }
+        return map.TryGetValue("maxAge", out var a) ? Duration(a.Value, a.Key) : null;
     }
 
     private MetricsConfig? ReadMetrics(YNode node)

@@ -100,7 +100,9 @@ public sealed record BackupGiven : DatabaseOperationGiven
 public sealed record VerifyGiven : DatabaseOperationGiven
 {
     public IntegrityLevel? Level { get; init; }
+    /// <summary>The critical age (-MaxAge / -CriticalAge).</summary>
     public TimeSpan? MaxAge { get; init; }
+    public TimeSpan? WarningAge { get; init; }
     public string? ScratchTarget { get; init; }
 }
 
@@ -158,7 +160,9 @@ public sealed record HealthGiven
     public static HealthGiven Nothing { get; } = new();
 
     public StoreGiven Store { get; init; } = StoreGiven.Nothing;
+    /// <summary>The critical age (-MaxAge / -CriticalAge).</summary>
     public TimeSpan? MaxAge { get; init; }
+    public TimeSpan? WarningAge { get; init; }
     public double? SizeChangeThreshold { get; init; }
     public double? MinFreeSpacePercent { get; init; }
 }

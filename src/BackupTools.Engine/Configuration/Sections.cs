@@ -56,7 +56,10 @@ public sealed class NotificationConfig
 public sealed class HealthConfig
 {
     public static readonly HealthConfig Default = new();
+    /// <summary>The critical age (health.criticalAge, or health.maxAge).</summary>
     public TimeSpan? MaxAge { get; init; }
+    /// <summary>health.warningAge: older than this is a Warning.</summary>
+    public TimeSpan? WarningAge { get; init; }
     /// <summary>Flag a newest backup whose size differs from the median of the previous ones by more than this ratio (0.5 = 50 %).</summary>
     public double? SizeChangeThreshold { get; init; }
     public double? MinFreeSpacePercent { get; init; }

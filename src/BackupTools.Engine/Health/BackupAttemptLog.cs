@@ -117,8 +117,12 @@ public static class BackupAttemptLog
 
     /// <summary>The newest recorded attempt of a database, or null; torn or unreadable lines are skipped.</summary>
     public static async Task<BackupAttemptRecord?> LastAsync(IBackupStore store, string database, CancellationToken ct) =>
-        (await ReadAsync(store, database, Log, ct).ConfigureAwait(false))
-            .Aggregate((BackupAttemptRecord?)null, (last, r) => last is null || r.FinishedAt >= last.FinishedAt ? r : last);
+        (await HistoryAsync(store, database, ct).ConfigureAwait(false)).LastOrDefault();
+
+    /// <summary>Every recorded attempt of a database, oldest first; torn or unreadable lines are skipped.</summary>
+    public static async Task<IReadOnlyList<BackupAttemptRecord>> HistoryAsync(IBackupStore store, string database, CancellationToken ct) =>
+        // Stable: of attempts finished in the same instant, the one recorded last counts as the newest.
+        (await ReadAsync(store, database, Log, ct).ConfigureAwait(false)).OrderBy(r => r.FinishedAt).ToList();
 
     /// <summary>Every readable record of <paramref name="log"/>, in file order; torn or unreadable lines are skipped.</summary>
     public static async Task<IReadOnlyList<BackupAttemptRecord>> ReadAsync(IBackupStore store, string database, string log, CancellationToken ct)
@@ -133,5 +137,21 @@ public static class BackupAttemptLog
             catch (JsonException) { /* a torn line from a crash */ }
         }
         return records;
+    }
+
+    /// <summary>
+    /// Failed attempts since the last success: a recorded successful attempt, or a complete backup that
+    /// completed at <paramref name="lastBackupAt"/> (a backup taken by a version that did not record attempts).
+    /// </summary>
+    public static int ConsecutiveFailures(IReadOnlyList<BackupAttemptRecord> history, DateTimeOffset? lastBackupAt)
+    {
+        var count = 0;
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            var r = history[i];
+            if (r.Succeeded || (lastBackupAt is { } at && r.FinishedAt <= at)) break;
+            count++;
+        }
+        return count;
     }
 }

@@ -19,8 +19,11 @@ public sealed class BackupHealthRequest
     public required string Destination { get; init; }
     /// <summary>Database name or wildcard (* and ?); null for every database in the destination.</summary>
     public string? Database { get; init; }
-    /// <summary>The newest complete backup may be at most this old (default 26 h: a daily backup plus slack).</summary>
+    /// <summary>The newest complete backup may be at most this old (default 26 h: a daily backup plus slack); older is
+    /// Critical. -CriticalAge is the same threshold under its graded name.</summary>
     public TimeSpan MaxAge { get; init; } = DefaultMaxAge;
+    /// <summary>Older than this (but not older than <see cref="MaxAge"/>) is a Warning; null: no warning grade.</summary>
+    public TimeSpan? WarningAge { get; init; }
     /// <summary>Allowed relative change of the newest backup's size against the median of the previous 7 (0.5 = +/-50 %).</summary>
     public double SizeChangeThreshold { get; init; } = DefaultSizeChangeThreshold;
     /// <summary>A local destination's file system must keep at least this percentage free (Warning below, Critical below half of it).</summary>
@@ -49,6 +52,8 @@ public sealed class BackupHealthRequest
             throw new BackupToolsException(ErrorIds.DestinationNotFound, ErrorKind.InvalidArgument, "No destination was given: pass -Destination (CLI --destination).");
         if (MaxAge <= TimeSpan.Zero)
             throw Invalid($"-MaxAge must be longer than zero (got {MaxAge}). The default is 26 h: a daily backup plus two hours of slack.", MaxAge);
+        if (WarningAge is { } w && (w <= TimeSpan.Zero || w >= MaxAge))
+            throw Invalid($"-WarningAge ({BackupHealthOperation.Span(w)}) must be longer than zero and shorter than the critical age -CriticalAge/-MaxAge ({BackupHealthOperation.Span(MaxAge)}).", w);
         if (!(SizeChangeThreshold > 0) || double.IsInfinity(SizeChangeThreshold))
             throw Invalid($"-SizeChangeThreshold must be a positive fraction such as 0.5 (= +/-50 %), got {SizeChangeThreshold.ToString(CultureInfo.InvariantCulture)}.", SizeChangeThreshold);
         if (!(MinFreeSpacePercent >= 0 && MinFreeSpacePercent <= 100))
@@ -95,6 +100,8 @@ public static class BackupHealthOperation
                     Destination = request.Destination,
                     Status = BackupHealthStatus.Critical,
                     Reasons = new[] { $"the destination cannot be read ({ex.ErrorId}): {ex.Message}" },
+                    WarningAge = request.WarningAge,
+                    CriticalAge = request.MaxAge,
                     CheckedAt = request.Now ?? DateTimeOffset.UtcNow,
                 });
             }
@@ -137,25 +144,26 @@ public static class BackupHealthOperation
             observer.Progress(new OperationProgress("Checking backup health", database, done++, databases.Count));
             var mine = items.Where(i => (i.Backup?.Database ?? DatabaseOfError(i.Error, store)) == database).ToList();
             var drill = await LastDrillAsync(store, database, observer, ct).ConfigureAwait(false);
-            BackupAttemptRecord? attempt = null;
+            IReadOnlyList<BackupAttemptRecord> attempts = Array.Empty<BackupAttemptRecord>();
             try
             {
-                attempt = await BackupAttemptLog.LastAsync(store, database, ct).ConfigureAwait(false);
+                attempts = await BackupAttemptLog.HistoryAsync(store, database, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is BackupToolsException or IOException or UnauthorizedAccessException)
             {
                 observer.Warning($"The backup attempts of '{database}' could not be read ({ex.Message}); the last status comes from the backups alone.");
             }
             var wal = await WalHealth.ReadAsync(store, database, observer, ct).ConfigureAwait(false);
-            result.Add(Evaluate(request, store.Root, database, mine, drill, attempt, space, now, wal));
+            result.Add(Evaluate(request, store.Root, database, mine, drill, attempts, space, now, wal));
         }
         return result;
     }
 
     /// <summary>The rules, as a pure function of what was read (docs/monitoring.md lists them with their severities).</summary>
     internal static BackupHealth Evaluate(BackupHealthRequest request, string destination, string database, IReadOnlyList<CatalogItem> items,
-        DrillReport? drill, BackupAttemptRecord? attempt, (long Free, long Total)? space, DateTimeOffset now, WalHealth? wal = null)
+        DrillReport? drill, IReadOnlyList<BackupAttemptRecord> attempts, (long Free, long Total)? space, DateTimeOffset now, WalHealth? wal = null)
     {
+        var attempt = attempts.Count > 0 ? attempts[^1] : null;
         var critical = new List<string>();
         var warning = new List<string>();
         var complete = items.Select(i => i.Backup).OfType<BackupInfo>().Where(b => b.IsComplete).OrderByDescending(b => b, BackupCatalog.NewestFirst).ToList();
@@ -185,6 +193,8 @@ public static class BackupHealthOperation
                 : "no backups");
         else if (age > request.MaxAge)
             critical.Add($"newest backup is {Span(age.Value)} old, more than the {Span(request.MaxAge)} allowed (backup {newest.BackupId})");
+        else if (request.WarningAge is { } warningAge && age > warningAge)
+            warning.Add($"newest backup is {Span(age.Value)} old, more than the warning age {Span(warningAge)} (critical at {Span(request.MaxAge)}; backup {newest.BackupId})");
 
         // 2. The newest backup's size: empty, or far from the recent median.
         long? median = null;
@@ -215,8 +225,10 @@ public static class BackupHealthOperation
         {
             (lastAttemptAt, lastSucceeded, lastErrorId, lastError) = (nat, true, null, null);
         }
+        var failures = BackupAttemptLog.ConsecutiveFailures(attempts, newestAt);
         if (lastSucceeded == false)
-            critical.Add($"last backup attempt failed at {Time(lastAttemptAt!.Value)} with {lastErrorId}: {lastError}");
+            critical.Add($"last backup attempt failed at {Time(lastAttemptAt!.Value)} with {lastErrorId}: {lastError}" +
+                (failures > 1 ? $" ({failures} consecutive failed attempts since the last success)" : ""));
 
         // 4. An attempt newer than the newest complete backup that left no manifest.
         var newerIncomplete = incomplete.Where(b => newestAt is null || b.CreatedAt > newestAt).OrderByDescending(b => b.CreatedAt).FirstOrDefault();
@@ -296,6 +308,9 @@ public static class BackupHealthOperation
             LastAttemptSucceeded = lastSucceeded,
             LastAttemptErrorId = lastErrorId,
             LastAttemptError = lastError,
+            ConsecutiveFailures = failures,
+            WarningAge = request.WarningAge,
+            CriticalAge = request.MaxAge,
             FreeSpaceBytes = free,
             FreeSpacePercent = freePercent,
         };

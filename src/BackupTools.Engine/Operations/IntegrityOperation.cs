@@ -13,8 +13,10 @@ public sealed partial class IntegrityRequest
     /// <summary>The backup's Location (-Path, or Location of a piped BackupInfo).</summary>
     public required string Location { get; init; }
     public IntegrityLevel Level { get; init; } = IntegrityLevel.Checksum;
-    /// <summary>Fail when the newest complete backup of the same database is older than this.</summary>
+    /// <summary>Fail when the newest complete backup of the same database is older than this (the critical age).</summary>
     public TimeSpan? MaxAge { get; init; }
+    /// <summary>Warn (and still pass) when the newest complete backup is older than this but within <see cref="MaxAge"/>.</summary>
+    public TimeSpan? WarningAge { get; init; }
     /// <summary>Where a Restore-level check restores its throwaway copy (SQLite: a folder); defaults to temp.</summary>
     public string? ScratchTarget { get; init; }
     public string? TempDirectory { get; init; }
@@ -78,8 +80,8 @@ public static class IntegrityOperation
             if (ok && request.Level >= IntegrityLevel.Structure)
                 ok = await observer.TimedAsync($"{request.Level.ToString().ToLowerInvariant()} check ({manifest.Engine})",
                     () => EngineLevelAsync(store, key, manifest, request, checks, Fail, observer, ct)).ConfigureAwait(false);
-            if (request.MaxAge is { } maxAge)
-                await observer.TimedAsync("freshness check", () => FreshnessAsync(store, key.Database, maxAge, checks, Fail, ct)).ConfigureAwait(false);
+            if (request.MaxAge is not null || request.WarningAge is not null)
+                await observer.TimedAsync("freshness check", () => FreshnessAsync(store, key.Database, request.WarningAge, request.MaxAge, checks, Fail, observer, ct)).ConfigureAwait(false);
         }
 
         var passed = checks.All(c => c.Passed);
@@ -258,15 +260,31 @@ public static class IntegrityOperation
         }
     }
 
-    private static async Task FreshnessAsync(IBackupStore store, string database, TimeSpan maxAge, List<CheckResult> checks,
-        Action<string, BackupToolsException> fail, CancellationToken ct)
+    /// <summary>
+    /// The graded age of the database's newest complete backup: older than <paramref name="maxAge"/> (the critical age)
+    /// fails with BackupTooOld; older than <paramref name="warningAge"/> only is a warning and passes.
+    /// </summary>
+    private static async Task FreshnessAsync(IBackupStore store, string database, TimeSpan? warningAge, TimeSpan? maxAge, List<CheckResult> checks,
+        Action<string, BackupToolsException> fail, IOperationObserver observer, CancellationToken ct)
     {
+        if (warningAge is { } w && (w <= TimeSpan.Zero || (maxAge is { } m && w >= m)))
+            throw new BackupToolsException(ErrorIds.HealthThresholdInvalid, ErrorKind.InvalidArgument,
+                $"-WarningAge ({w:c}) must be longer than zero and shorter than the critical age -CriticalAge/-MaxAge ({maxAge:c}).", w);
         var items = await BackupCatalog.ListAsync(store, new BackupQuery { Database = database, Latest = true }, ct).ConfigureAwait(false);
         var newest = items.Select(i => i.Backup).FirstOrDefault(b => b is { IsComplete: true });
         var age = newest is null ? (TimeSpan?)null : DateTimeOffset.UtcNow - BackupCatalog.Completed(newest);
-        if (age is { } a && a <= maxAge)
+        if (age is { } a && (maxAge is null || a <= maxAge))
         {
-            checks.Add(new CheckResult(VerificationVerdicts.FreshnessCheck, true, $"newest backup {newest!.BackupId} is {a:d\\.hh\\:mm\\:ss} old (limit {maxAge:c})"));
+            var limit = maxAge is { } limitAge ? $" (limit {limitAge:c})" : "";
+            if (warningAge is { } wa && a > wa)
+                observer.Warning($"The newest complete backup of '{database}' ({newest!.BackupId}) is {a:d\\.hh\\:mm\\:ss} old, more than the warning age {wa:c}{limit}.");
+            checks.Add(new CheckResult(VerificationVerdicts.FreshnessCheck, true, $"newest backup {newest!.BackupId} is {a:d\\.hh\\:mm\\:ss} old{limit}"));
+            return;
+        }
+        if (maxAge is null)
+        {
+            observer.Warning($"Database '{database}' has no complete backup (warning age {warningAge:c}).");
+            checks.Add(new CheckResult(VerificationVerdicts.FreshnessCheck, true, "no complete backup (no critical age given)"));
             return;
         }
         // Not InvalidData: a stale history is a result of the run (exit 2), not damage in the backup being verified.

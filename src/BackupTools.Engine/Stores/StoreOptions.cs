@@ -67,9 +67,10 @@ public sealed class StoreOptions
     /// </summary>
     public TimeSpan RequestTimeout { get; init; } = DefaultRequestTimeout;
 
-    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
-    public static readonly TimeSpan MinRequestTimeout = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromMinutes(10);
+    // Properties, not static fields: Default (above) is built first, and must see these values.
+    public static TimeSpan DefaultRequestTimeout => TimeSpan.FromSeconds(60);
+    public static TimeSpan MinRequestTimeout => TimeSpan.FromSeconds(1);
+    public static TimeSpan MaxRequestTimeout => TimeSpan.FromMinutes(10);
 
     /// <summary>Attempts of one request that may time out before it fails (a stall is retried once, a dead endpoint is not waited for again and again).</summary>
     public const int MaxTimedOutAttempts = 2;

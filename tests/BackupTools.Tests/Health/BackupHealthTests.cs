@@ -270,6 +270,8 @@ public class BackupHealthTests
             new BackupHealthRequest { Destination = "/tmp", SizeChangeThreshold = 0 },
             new BackupHealthRequest { Destination = "/tmp", SizeChangeThreshold = double.NaN },
             new BackupHealthRequest { Destination = "/tmp", MinFreeSpacePercent = 101 },
+            new BackupHealthRequest { Destination = "/tmp", WarningAge = TimeSpan.FromHours(48), MaxAge = TimeSpan.FromHours(48) },
+            new BackupHealthRequest { Destination = "/tmp", WarningAge = TimeSpan.Zero },
         })
         {
             var ex = await Assert.ThrowsAsync<BackupToolsException>(() => BackupHealthOperation.RunAsync(request, NullObserver.Instance, default));
@@ -426,5 +428,62 @@ public class HealthErrorDocsTests
     {
         var doc = File.ReadAllText(Path.Combine(Datasets.RepoRoot, "docs", "errors.md"));
         Assert.Contains($"| `{id}` |", doc);
+    }
+}
+
+/// <summary>Graded age thresholds and the consecutive-failure count.</summary>
+public class GradedHealthTests
+{
+    private static readonly DateTimeOffset Now = T0.AddHours(2);
+
+    private static BackupHealthRequest Request(string destination) => new() { Destination = destination, Now = Now, FreeSpaceProbe = _ => (900, 1000) };
+
+    private static async Task<BackupHealth> SingleAsync(BackupHealthRequest request) =>
+        Assert.Single(await BackupHealthOperation.RunAsync(request, NullObserver.Instance, default));
+
+    [Theory]
+    [InlineData(20, BackupHealthStatus.Healthy)]
+    [InlineData(30, BackupHealthStatus.Warning)]
+    [InlineData(50, BackupHealthStatus.Critical)]
+    public async Task The_age_of_the_newest_backup_is_graded_by_the_warning_and_critical_ages(int hoursOld, BackupHealthStatus expected)
+    {
+        using var tmp = new TempDir("bt-health-");
+        var store = new LocalFolderStore(tmp.Combine("b"));
+        await DailyAsync(store, "app", Now.AddHours(-hoursOld), 1000, 1000, 1000);
+        var h = await SingleAsync(new BackupHealthRequest
+        {
+            Destination = store.Root, Now = Now, WarningAge = TimeSpan.FromHours(24), MaxAge = TimeSpan.FromHours(48), FreeSpaceProbe = _ => (900, 1000),
+        });
+        Assert.Equal(expected, h.Status);
+        Assert.Equal(TimeSpan.FromHours(24), h.WarningAge);
+        Assert.Equal(TimeSpan.FromHours(48), h.CriticalAge);
+        if (expected == BackupHealthStatus.Warning) Assert.Contains(h.Reasons, r => r.Contains("more than the warning age 1.00:00:00", StringComparison.Ordinal));
+        if (expected == BackupHealthStatus.Critical) Assert.Contains(h.Reasons, r => r.Contains("more than the 2.00:00:00 allowed", StringComparison.Ordinal));
+        // Without -WarningAge the same 30 h are healthy, as before: -MaxAge alone keeps its meaning.
+        var ungraded = await SingleAsync(new BackupHealthRequest { Destination = store.Root, Now = Now, MaxAge = TimeSpan.FromHours(48), FreeSpaceProbe = _ => (900, 1000) });
+        Assert.Equal(expected == BackupHealthStatus.Critical ? BackupHealthStatus.Critical : BackupHealthStatus.Healthy, ungraded.Status);
+    }
+
+    [Fact]
+    public async Task Consecutive_failures_count_the_failed_attempts_since_the_last_success()
+    {
+        using var tmp = new TempDir("bt-health-");
+        var store = new LocalFolderStore(tmp.Combine("b"));
+        var backups = await DailyAsync(store, "app", T0, 1000, 1000);
+        // Before the newest backup: failures that a later success cleared. After it: a success record, then three failures.
+        await BackupAttemptLog.RecordAsync(store, new BackupAttemptRecord { Database = "app", FinishedAt = T0.AddHours(-30), Succeeded = false, ErrorId = "Old" }, default);
+        await BackupAttemptLog.RecordAsync(store, new BackupAttemptRecord { Database = "app", FinishedAt = T0.AddMinutes(10), Succeeded = true }, default);
+        for (var i = 1; i <= 3; i++)
+            await BackupAttemptLog.RecordAsync(store, new BackupAttemptRecord { Database = "app", FinishedAt = T0.AddMinutes(10 + i), Succeeded = false, ErrorId = "SourceNotFound", Error = "gone" }, default);
+
+        var h = await SingleAsync(Request(store.Root));
+        Assert.Equal(3, h.ConsecutiveFailures);
+        Assert.Equal(BackupHealthStatus.Critical, h.Status);
+        Assert.Contains(h.Reasons, r => r.Contains("3 consecutive failed attempts since the last success", StringComparison.Ordinal));
+
+        // A newer complete backup is a success too: the count starts again.
+        await WriteBackupAsync(store, "app", T0.AddMinutes(30), 1000);
+        Assert.Equal(0, (await SingleAsync(Request(store.Root))).ConsecutiveFailures);
+        Assert.NotEmpty(backups);
     }
 }

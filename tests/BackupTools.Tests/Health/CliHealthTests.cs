@@ -35,6 +35,16 @@ public class CliHealthTests
         CliRunner.Run("health", "--destination", store.Root, "--max-age", "4d", "--min-free-space-percent", "0", "--database", "stale").Expect(0);
         var none = CliRunner.Run("health", "--destination", store.Root, "--database", "billing", "--json").ExpectError(1, "BackupHealthCritical");
         Assert.Equal("no backups", none.Single.GetProperty("Reasons")[0].GetString());
+
+        // Graded: 3 days old is a Warning between --warning-age 2d and --critical-age 4d (the same threshold as --max-age).
+        var graded = CliRunner.Run("health", "--destination", store.Root, "--warning-age", "2d", "--critical-age", "4d", "--min-free-space-percent", "0",
+            "--database", "stale", "--json").Expect(0);
+        Assert.Equal("Warning", graded.Single.GetProperty("Status").GetString());
+        Assert.Equal(0, graded.Single.GetProperty("ConsecutiveFailures").GetInt32());
+        CliRunner.Run("health", "--destination", store.Root, "--warning-age", "4d", "--critical-age", "2d").ExpectError(2, "HealthThresholdInvalid");
+        // verify grades the same way: a warning, and the run still passes.
+        var verify = CliRunner.Run("verify", "--destination", store.Root, "--database", "stale", "--latest", "--warning-age", "2d", "--critical-age", "4d").Expect(0);
+        Assert.Contains("more than the warning age 2.00:00:00", verify.StdErr);
     }
 
     [Fact]

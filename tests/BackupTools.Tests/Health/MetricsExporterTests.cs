@@ -71,6 +71,11 @@ public class MetricsExporterTests
         Assert.Equal("0", samples[Key("backuptools_backup_last_status", "other", destination)]);
         Assert.Equal("2", samples[Key("backuptools_backup_health_status", "other", destination)]);
         Assert.Equal("0", samples[Key("backuptools_backup_health_status", "chinook", destination)]);
+        // Failed attempts since the last success, and the age thresholds the status was graded with.
+        Assert.Equal("1", samples[Key("backuptools_backup_consecutive_failures", "other", destination)]);
+        Assert.Equal("0", samples[Key("backuptools_backup_consecutive_failures", "chinook", destination)]);
+        Assert.Equal(26m * 3600, decimal.Parse(samples[Key("backuptools_backup_critical_age_seconds", "chinook", destination)], CultureInfo.InvariantCulture));
+        Assert.DoesNotContain(Key("backuptools_backup_warning_age_seconds", "chinook", destination), samples.Keys);
         var verifiedBackup = catalog.Single(b => b.BackupId == second.BackupId);
         Assert.Equal(Unix(verifiedBackup.LastVerifiedAt!.Value), samples[Key("backuptools_backup_last_verification_timestamp_seconds", "chinook", destination)]);
         Assert.Equal("1", samples[Key("backuptools_backup_last_verification_success", "chinook", destination)]);

@@ -139,12 +139,12 @@ public class CmdletShapeTests
         {
             ["New-DbBackup"] = new[] { "Source:String", "Destination:String", "DatabaseName:String", "Engine:String", "Tag:String[]", "Compression:String", "CompressionLevel:Nullable`1", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "RowCounts:String", "IncludeGlobals:SwitchParameter", "IncludeRolePasswords:SwitchParameter", "Type:BackupType", "Collection:String[]", "ExcludeCollection:String[]", "AdditionalSource:String[]", "Include:String[]", "Exclude:String[]", "StrictConsistency:SwitchParameter" },
             ["Get-DbBackup"] = new[] { "Destination:String", "Database:String", "Latest:SwitchParameter", "Since:Nullable`1", "Until:Nullable`1", "IncludeIncomplete:SwitchParameter" },
-            ["Test-BackupIntegrity"] = new[] { "Path:String[]", "Level:IntegrityLevel", "MaxAge:Nullable`1", "ScratchTarget:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String" },
+            ["Test-BackupIntegrity"] = new[] { "Path:String[]", "Level:IntegrityLevel", "MaxAge:Nullable`1", "WarningAge:Nullable`1", "ScratchTarget:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String" },
             ["Restore-DbBackup"] = new[] { "Path:String", "Target:String", "Force:SwitchParameter", "PreBackup:SwitchParameter", "Verify:SwitchParameter", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "CreateDatabase:SwitchParameter", "Jobs:Int32", "IncludeGlobals:SwitchParameter", "NoOwner:SwitchParameter", "KeepPrevious:SwitchParameter",
                 "DataDirectory:String", "TargetTime:Nullable`1", "TargetLsn:String", "TargetName:String", "TargetImmediate:SwitchParameter", "Start:SwitchParameter", "Port:Nullable`1", "Destination:String", "Database:String", "Include:String[]" },
             ["Remove-ExpiredBackup"] = new[] { "Destination:String", "Database:String", "Path:String[]", "KeepLast:Int32", "KeepHourly:Int32", "KeepDaily:Int32", "KeepWeekly:Int32", "KeepMonthly:Int32", "KeepYearly:Int32", "KeepWithin:Nullable`1", "KeepTag:String[]", "TimeZone:String", "MinimumKeep:Int32", "IncludeIncomplete:SwitchParameter", "IncompleteOlderThan:Nullable`1" },
-            ["Get-BackupHealth"] = new[] { "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
-            ["Export-BackupMetric"] = new[] { "Path:String", "Destination:String", "Database:String", "MaxAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
+            ["Get-BackupHealth"] = new[] { "Destination:String", "Database:String", "MaxAge:Nullable`1", "WarningAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
+            ["Export-BackupMetric"] = new[] { "Path:String", "Destination:String", "Database:String", "MaxAge:Nullable`1", "WarningAge:Nullable`1", "SizeChangeThreshold:Nullable`1", "MinFreeSpacePercent:Nullable`1" },
             ["Invoke-DrDrill"] = new[] { "Path:String[]", "Destination:String", "Database:String", "Select:DrillSelection", "Seed:Nullable`1", "ScratchTarget:String", "KeepScratch:SwitchParameter", "RtoObjective:Nullable`1", "RpoObjective:Nullable`1", "RpoWindow:Nullable`1", "ReportPath:String", "TempPath:String", "Credential:PSCredential", "PgBinPath:String", "AssertionFile:String" },
             ["Test-BackupConfig"] = new[] { "Path:String", "Online:SwitchParameter", "SkipEnvironmentCheck:SwitchParameter" },
             ["Invoke-BackupPlan"] = new[] { "Database:String[]", "ConfigPath:String", "ThrottleLimit:Int32" },
@@ -171,10 +171,10 @@ public class CmdletShapeTests
             .Where(x => ModuleMetadata.UnwrapNullable(x.p.Type).FullName == "System.TimeSpan")
             .ToList();
         // MaxAge, KeepWithin, IncompleteOlderThan, RtoObjective, RpoObjective, RpoWindow; MaxAge of Get-BackupHealth and
-        // Export-BackupMetric; -NotifyTimeout on three cmdlets; -S3Timeout on every cmdlet with the S3 parameters.
+        // Export-BackupMetric; -WarningAge of those three; -NotifyTimeout on three cmdlets; -S3Timeout on every cmdlet with the S3 parameters.
         var s3Timeouts = timeSpans.Count(x => x.p.Name == "S3Timeout");
         Assert.Equal(M.Cmdlets.Count(c => !WithoutStoreParameters.Contains(c.Name)), s3Timeouts);
-        Assert.Equal(8 + Notifications.NotificationParameterTests.TimeSpanParameterCount, timeSpans.Count - s3Timeouts);
+        Assert.Equal(11 + Notifications.NotificationParameterTests.TimeSpanParameterCount, timeSpans.Count - s3Timeouts);
         foreach (var (c, p) in timeSpans)
             Assert.True(ModuleMetadata.Attribute(p.Property, "TimeSpanTransformationAttribute") is not null, $"{c} -{p.Name} lacks [TimeSpanTransformation]");
     }

@@ -75,6 +75,13 @@ public sealed class S3SilentEndpointTests
     };
 
     [Fact]
+    public void Without_S3Timeout_every_request_gets_the_documented_default()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(60), StoreOptions.Default.RequestTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), Configuration.OptionPrecedence.Store(Configuration.StoreGiven.Nothing, null).RequestTimeout);
+    }
+
+    [Fact]
     public async Task Listing_a_silent_endpoint_fails_with_S3RequestTimedOut_after_two_attempts_of_the_timeout()
     {
         using var server = new SilentServer();
