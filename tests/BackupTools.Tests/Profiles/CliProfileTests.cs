@@ -101,7 +101,7 @@ public class CliProfileTests
         Assert.Equal("1.02:00:00", drill.Str("RpoObjective"));
 
         // restore: the newest backup of the profile; the target is never a default.
-        Run(config, "restore", "--profile", "inventory").ExpectError(2, "CommandLineInvalid");
+        Run(config, "restore", "--profile", "inventory").ExpectError(2, "RestoreTargetMissing");
         var target = tmp.Combine("restored.sqlite");
         var restored = Run(config, "restore", "--profile", "inventory", "--target", target, "--verify").Expect(0).Single;
         Assert.Equal(third.Location(), restored.Str("SourceLocation"));
