@@ -43,7 +43,7 @@ internal sealed partial class ConfigReader
             if (type == BackupType.Base && effectiveEngine is not null && effectiveEngine != "postgresql")
                 Error(ty.Value.Position, ty.Key, $"database '{db}' is {effectiveEngine}: only PostgreSQL takes base backups (type: base)");
             else if (effectiveEngine is not null && !EngineRegistry.ForName(effectiveEngine).Supports(type.Value))
-                Error(ty.Value.Position, ty.Key, $"database '{db}' is {effectiveEngine}: it takes no {typeName} backups (full and incremental are for file sets, base for PostgreSQL)");
+                Error(ty.Value.Position, ty.Key, $"database '{db}' is {effectiveEngine}: type {typeName} is not a kind of backup it takes (full and incremental are for file sets, base for PostgreSQL)");
         }
         if (effectiveEngine == "sqlite")
         {
