@@ -55,7 +55,8 @@ public sealed class CancellationTests : IClassFixture<ModuleRunspace>, IDisposab
     /// <summary>Until another reader is refused: the holder has the exclusive lock (sqlite3 waits 0 ms on a lock by default).</summary>
     private static void WaitUntilLocked(string database)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        // Generous: under a loaded CI machine (servers and other test assemblies running) the holder can start late.
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
             var probe = new ProcessStartInfo("sqlite3", new[] { database, "SELECT count(*) FROM sqlite_master;" }) { RedirectStandardOutput = true, RedirectStandardError = true };

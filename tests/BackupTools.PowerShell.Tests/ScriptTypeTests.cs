@@ -45,6 +45,6 @@ public sealed class ScriptTypeTests : IClassFixture<ModuleRunspace>, IDisposable
 
         run.AssertSucceeded();
         Assert.Contains("BackupTools.DrillReport", run.Output.Select(o => (string)o.BaseObject));
-        Assert.Equal(10, run.Output.Count);
+        Assert.Equal(11, run.Output.Count);
     }
 }
