@@ -4,7 +4,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-BackupToolsModule
-    $script:Cmdlets = @('Export-BackupMetric', 'Get-BackupHealth', 'Get-DbBackup', 'Invoke-BackupPlan', 'Invoke-DrDrill', 'New-DbBackup',
+    $script:Cmdlets = @('Copy-DbBackup', 'Export-BackupMetric', 'Get-BackupHealth', 'Get-DbBackup', 'Invoke-BackupPlan', 'Invoke-DrDrill', 'New-DbBackup',
         'Remove-ExpiredBackup', 'Restore-DbBackup', 'Test-BackupConfig', 'Test-BackupIntegrity')
 }
 
