@@ -63,24 +63,16 @@ public static class BaseBackupDrill
     private static async Task<(DataDirectoryRestoreResult, bool)> RecoverAsync(EngineReadContext context, StoreOptions store, string dir, DateTimeOffset target,
         CancellationToken ct)
     {
+        Task<DataDirectoryRestoreResult> Recover(RecoveryTarget to) =>
+            PointInTimeRestore.RunAsync(context, dir, BaseBackupVerification.ScratchOptions(context, store, to, BaseBackupVerification.FreePort()), ct);
         try
         {
-            return (await PointInTimeRestore.RunAsync(context, dir, Options(context, store, RecoveryTarget.From(target, null, null, false)), ct).ConfigureAwait(false), false);
+            return (await Recover(RecoveryTarget.From(target, null, null, false)).ConfigureAwait(false), false);
         }
         catch (BackupToolsException ex) when (ex.ErrorId == ErrorIds.RecoveryTargetNotReached)
         {
             await PointInTimeRestore.DiscardAsync(dir, context.Manifest, context.Options).ConfigureAwait(false);
-            return (await PointInTimeRestore.RunAsync(context, dir, Options(context, store, RecoveryTarget.Latest), ct).ConfigureAwait(false), true);
+            return (await Recover(RecoveryTarget.Latest).ConfigureAwait(false), true);
         }
     }
-
-    private static DataDirectoryRestoreOptions Options(EngineReadContext context, StoreOptions store, RecoveryTarget target) => new()
-    {
-        Target = target,
-        Start = true,
-        Port = BaseBackupVerification.FreePort(),
-        Scratch = true,
-        RestoreCommand = WalFetchCommand.Build(context.Store.Root, context.Key.Database, store, context.Encryption),
-        ServerEnvironment = WalFetchCommand.ServerEnvironment(store, context.Encryption),
-    };
 }
