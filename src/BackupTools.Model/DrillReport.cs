@@ -28,12 +28,20 @@ public sealed class DrillReport
     public TimeSpan? RtoAchieved { get; init; }
     public TimeSpan? RtoObjective { get; init; }
     public bool? RtoMet { get; init; }
-    /// <summary>Worst data loss over the window: the larger of the newest backup's age and the largest gap.</summary>
+    /// <summary>Worst data loss over the window: the larger of the newest backup's age and the largest gap; for a base backup, the newest archived WAL segment's age.</summary>
     public TimeSpan? RpoAchieved { get; init; }
     public TimeSpan? RpoObjective { get; init; }
     public bool? RpoMet { get; init; }
     public TimeSpan? NewestBackupAge { get; init; }
     public TimeSpan? LargestGap { get; init; }
+    /// <summary>Base backups: the random moment inside the recoverable window the drill recovered to.</summary>
+    public DateTimeOffset? RecoveryTargetTime { get; init; }
+    /// <summary>Base backups: the commit time of the last transaction the scratch server replayed.</summary>
+    public DateTimeOffset? RecoveryPoint { get; init; }
+    /// <summary>Base backups: time from the recovery point to the end of the drill.</summary>
+    public TimeSpan? RecoveryPointAge { get; init; }
+    /// <summary>Base backups: when the newest WAL segment was archived (RpoAchieved is its age).</summary>
+    public DateTimeOffset? NewestArchivedWal { get; init; }
     public bool Passed { get; init; }
     public string? ScratchTarget { get; init; }
     public string? ReportPath { get; set; }

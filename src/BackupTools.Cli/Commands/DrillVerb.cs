@@ -17,8 +17,8 @@ internal static class DrillVerb
         var destination = CommonOptions.Destination(required: false);
         var database = CommonOptions.Database("With --destination: the database(s) to drill; wildcards allowed, * = every database.");
         var select = CommonOptions.Choice("--select", "Which backup to drill.", DrillSelection.RandomNotLatest);
-        var seed = CommonOptions.Number("--seed", "Seed for the random selection (repeatable drills).", int.MinValue);
-        var scratch = PgFlags.Scratch("Where to restore the throwaway copy: a folder for SQLite (default temp); a PostgreSQL server URI (default: the backup's own server).");
+        var seed = CommonOptions.Number("--seed", "Seed for the random selection of the backup and, for a base backup, the moment (repeatable drills).", int.MinValue);
+        var scratch = PgFlags.Scratch("Where to restore the throwaway copy: a folder for SQLite and PostgreSQL base backups (default temp); a PostgreSQL server URI (default: the backup's own server).");
         var keepScratch = CommonOptions.Flag("--keep-scratch", "Keep the restored scratch copy for inspection.");
         var rtoObjective = CommonOptions.Duration("--rto-objective", "Recovery time objective; the drill fails if the restore takes longer.");
         var rpoObjective = CommonOptions.Duration("--rpo-objective", "Recovery point objective; the drill fails if the worst data loss in the window is larger.");

@@ -75,6 +75,9 @@ internal static class TextFormat
             ("Backup", d.BackupId is null ? null : $"{d.BackupId} (completed {Time(d.BackupCompletedAt)})"),
             ("RTO", $"{Duration(d.RtoAchieved)} (objective {Duration(d.RtoObjective)}{Met(d.RtoMet)})"),
             ("RPO", $"{Duration(d.RpoAchieved)} (objective {Duration(d.RpoObjective)}{Met(d.RpoMet)}); newest backup age {Duration(d.NewestBackupAge)}, largest gap {Duration(d.LargestGap)}"),
+            ("Recovered to", d.RecoveryPoint is { } point
+                ? $"{Time(point)} (drawn moment {Time(d.RecoveryTargetTime)}, {Duration(d.RecoveryPointAge)} ago); newest archived WAL {Time(d.NewestArchivedWal)}"
+                : null),
             ("Phases", phases),
             ("Scratch", d.ScratchTarget),
             ("Report", d.ReportPath),

@@ -46,7 +46,8 @@ public sealed class InvokeDrDrillCommand : DecryptingCmdlet
         set => _select = (int)value;
     }
 
-    [Parameter(ParameterSetName = DestinationSet)]
+    /// <summary>Repeats the random choices: which backup (with -Destination) and, for a base backup, which moment.</summary>
+    [Parameter]
     public int? Seed { get; set; }
 
     [Parameter]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using BackupTools.Engines;
+using BackupTools.Engines.Postgres.Physical;
 using BackupTools.Manifest;
 using BackupTools.Notifications;
 using BackupTools.Stores;
@@ -83,8 +84,11 @@ public static class DrillOperation
         var manifest = (await BackupCatalog.ReadAsync(store, new BackupKey(chosen.Database, chosen.BackupId), ct).ConfigureAwait(false)).Manifest;
         var key = new BackupKey(chosen.Database, chosen.BackupId);
         var engine = EngineRegistry.ForName(manifest.Engine, chosen.Location);
-        var scratch = engine.ScratchTarget(request.ScratchTarget, "bt_drill", drillId.Replace('.', '_').Replace('-', '_').ToLowerInvariant(), manifest, request.EngineOptions);
+        var isBase = manifest.BackupType == BackupType.Base;
+        // A base backup's scratch is a data directory of its own (BaseBackupDrill), not a database on a server.
+        var scratch = isBase ? "" : engine.ScratchTarget(request.ScratchTarget, "bt_drill", drillId.Replace('.', '_').Replace('-', '_').ToLowerInvariant(), manifest, request.EngineOptions);
         TimeSpan? rto = null;
+        BaseBackupDrillResult? pitr = null;
         try
         {
             // fetch: prove the stored bytes before spending time on a restore.
@@ -111,15 +115,26 @@ public static class DrillOperation
             }
             EndPhase(DecodePhase);
 
-            var restored = await engine.RestoreAsync(readContext, scratch, overwrite: false, ct).ConfigureAwait(false);
-            checks.Add(new CheckResult("restore", true, $"{restored.BytesRestored} bytes restored into {scratch}"));
-            EndPhase(RestorePhase);
+            if (isBase)
+            {
+                // A base backup is recovered (to a random moment) in a scratch data directory, never into the source server.
+                pitr = await BaseBackupDrill.RunAsync(readContext, request.Store, request.ScratchTarget ?? request.TempDirectory ?? Path.GetTempPath(),
+                    chosen.CompletedAt ?? manifest.CompletedAt, Randomness(request), ct).ConfigureAwait(false);
+                checks.AddRange(pitr.Checks);
+                EndPhase(RestorePhase);
+            }
+            else
+            {
+                var restored = await engine.RestoreAsync(readContext, scratch, overwrite: false, ct).ConfigureAwait(false);
+                checks.Add(new CheckResult("restore", true, $"{restored.BytesRestored} bytes restored into {scratch}"));
+                EndPhase(RestorePhase);
 
-            checks.AddRange(await engine.CheckDatabaseAsync(scratch, manifest, request.EngineOptions, ct).ConfigureAwait(false));
-            checks.AddRange(await engine.DeepCheckAsync(scratch, request.EngineOptions, ct).ConfigureAwait(false));
-            foreach (var assertion in assertions)
-                checks.Add(await RunAssertionAsync(engine, scratch, assertion, request.EngineOptions, ct).ConfigureAwait(false));
-            EndPhase(VerifyPhase);
+                checks.AddRange(await engine.CheckDatabaseAsync(scratch, manifest, request.EngineOptions, ct).ConfigureAwait(false));
+                checks.AddRange(await engine.DeepCheckAsync(scratch, request.EngineOptions, ct).ConfigureAwait(false));
+                foreach (var assertion in assertions)
+                    checks.Add(await RunAssertionAsync(engine, scratch, assertion, request.EngineOptions, ct).ConfigureAwait(false));
+                EndPhase(VerifyPhase);
+            }
             if (checks.All(c => c.Passed)) rto = total.Elapsed;
             else errorId = SpecificError(checks);
         }
@@ -131,7 +146,7 @@ public static class DrillOperation
         }
         finally
         {
-            if (!request.KeepScratch)
+            if (!request.KeepScratch && !isBase)
             {
                 // Also on cancellation (Ctrl+C, StopProcessing): the scratch database never outlives the drill.
                 await engine.DropScratchAsync(scratch, request.EngineOptions, CancellationToken.None).ConfigureAwait(false);
@@ -148,6 +163,8 @@ public static class DrillOperation
         if (previous != default) inWindow.Insert(0, previous);
         var largestGap = inWindow.Zip(inWindow.Skip(1), (a, b) => b - a).DefaultIfEmpty(TimeSpan.Zero).Max();
         var rpo = newestAge > largestGap ? newestAge : largestGap;
+        // With a WAL archive, a disaster now loses what was not archived yet: the newest archived segment's age.
+        if (pitr?.NewestArchivedWal is { } newestWal) rpo = now - newestWal;
 
         bool? rtoMet = request.RtoObjective is { } ro ? rto is { } r && r <= ro : null;
         bool? rpoMet = request.RpoObjective is { } po ? rpo <= po : null;
@@ -175,9 +192,13 @@ public static class DrillOperation
             NewestBackupAge = newestAge,
             LargestGap = largestGap,
             Passed = passed,
-            ScratchTarget = request.KeepScratch ? scratch : null,
+            ScratchTarget = request.KeepScratch && !isBase ? scratch : null,
             ErrorId = passed ? null : errorId,
             AssertionFile = request.AssertionFile,
+            RecoveryTargetTime = pitr?.TargetTime,
+            RecoveryPoint = pitr?.RecoveryPoint,
+            RecoveryPointAge = pitr?.RecoveryPoint is { } point ? now - point : null,
+            NewestArchivedWal = pitr?.NewestArchivedWal,
         };
         report.History = await DrillHistoryLog.RecordAsync(store, report, observer, ct).ConfigureAwait(false);
         if (request.ReportPath is { } folder)
@@ -236,7 +257,7 @@ public static class DrillOperation
             throw new BackupToolsException(ErrorIds.NoBackupsFound, ErrorKind.ObjectNotFound,
                 $"No complete backup of '{request.Database}' in '{request.Destination}' to drill with.", request.Database);
         }
-        var random = request.Seed is { } seed ? new Random(seed) : Random.Shared;
+        var random = Randomness(request);
         var chosen = request.Select switch
         {
             DrillSelection.Latest => all[0],
@@ -245,6 +266,9 @@ public static class DrillOperation
         };
         return (s, all, chosen);
     }
+
+    /// <summary>The drill's randomness: repeatable with -Seed (which backup, which moment).</summary>
+    private static Random Randomness(DrillRequest request) => request.Seed is { } seed ? new Random(seed) : Random.Shared;
 
     private static async Task<IReadOnlyList<BackupInfo>> HistoryAsync(IBackupStore store, string database, CancellationToken ct) =>
         (await BackupCatalog.ListAsync(store, new BackupQuery { Database = database }, ct).ConfigureAwait(false))
@@ -266,6 +290,9 @@ public static class DrillOperation
             .AppendLine($"- Backup: {report.BackupId} (completed {report.BackupCompletedAt:u}) at `{report.Location}`")
             .AppendLine($"- RTO achieved: {Format(report.RtoAchieved)} (objective {Format(report.RtoObjective)}, met: {report.RtoMet?.ToString() ?? "n/a"})")
             .AppendLine($"- RPO achieved: {Format(report.RpoAchieved)} (objective {Format(report.RpoObjective)}, met: {report.RpoMet?.ToString() ?? "n/a"}); newest backup age {Format(report.NewestBackupAge)}, largest gap {Format(report.LargestGap)}")
+            .Append(report.RecoveryPoint is { } point
+                ? $"- Recovered to: {point:u} (drawn moment {report.RecoveryTargetTime:u}; {Format(report.RecoveryPointAge)} before now); newest archived WAL {report.NewestArchivedWal:u}\n"
+                : "")
             .AppendLine()
             .AppendLine("| phase | duration |").AppendLine("| --- | ---: |");
         foreach (var p in report.Phases) sb.AppendLine($"| {p.Name} | {p.Duration.TotalSeconds:0.000} s |");

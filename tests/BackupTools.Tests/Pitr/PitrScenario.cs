@@ -109,17 +109,22 @@ internal sealed class PitrScenario : IAsyncDisposable
         await archive.RemoveAsync(files.Where(f => f.Name == walName).ToList(), default);
     }
 
+    /// <summary>Stops the server running in <paramref name="dir"/> (if any) at once; its port is free afterwards.</summary>
+    public static async Task StopAsync(string dir)
+    {
+        if (!File.Exists(Path.Combine(dir, "postmaster.pid"))) return;
+        var psi = new ProcessStartInfo(Environment.UserName == "root" ? "runuser" : PgCluster.ClientTool("pg_ctl")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (Environment.UserName == "root" ? new[] { "-u", "postgres", "--", PgCluster.ClientTool("pg_ctl") } : Array.Empty<string>())
+                     .Concat(new[] { "-D", dir, "-m", "immediate", "-w", "stop" }))
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        await p.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
-        foreach (var dir in _dataDirectories.Where(d => File.Exists(Path.Combine(d, "postmaster.pid"))))
-        {
-            var psi = new ProcessStartInfo(Environment.UserName == "root" ? "runuser" : PgCluster.ClientTool("pg_ctl")) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in (Environment.UserName == "root" ? new[] { "-u", "postgres", "--", PgCluster.ClientTool("pg_ctl") } : Array.Empty<string>())
-                         .Concat(new[] { "-D", dir, "-m", "immediate", "-w", "stop" }))
-                psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            await p.WaitForExitAsync();
-        }
+        foreach (var dir in _dataDirectories)
+            await StopAsync(dir);
         _scratch.Dispose();
     }
 }

@@ -61,15 +61,8 @@ public static class BaseBackupVerification
         var port = FreePort();
         try
         {
-            var restored = await PointInTimeRestore.RunAsync(context, dir, new DataDirectoryRestoreOptions
-            {
-                Target = new RecoveryTarget(RecoveryTargetKind.Immediate),
-                Start = true,
-                Port = port,
-                Scratch = true,
-                RestoreCommand = WalFetchCommand.Build(context.Store.Root, context.Key.Database, store, context.Encryption),
-                ServerEnvironment = WalFetchCommand.ServerEnvironment(store, context.Encryption),
-            }, ct).ConfigureAwait(false);
+            var restored = await PointInTimeRestore.RunAsync(context, dir, ScratchOptions(context, store, new RecoveryTarget(RecoveryTargetKind.Immediate), port), ct)
+                .ConfigureAwait(false);
             return new[]
             {
                 new CheckResult("restore", true, $"{restored.Files} files ({restored.BytesRestored} bytes) laid out in a scratch data directory"),
@@ -82,6 +75,17 @@ public static class BaseBackupVerification
             await PointInTimeRestore.DiscardAsync(dir, context.Manifest, context.Options).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A throwaway recovery: started on <paramref name="port"/> of 127.0.0.1, archiving off, WAL fetched from the backup's archive.</summary>
+    internal static DataDirectoryRestoreOptions ScratchOptions(EngineReadContext context, StoreOptions store, RecoveryTarget target, int port) => new()
+    {
+        Target = target,
+        Start = true,
+        Port = port,
+        Scratch = true,
+        RestoreCommand = WalFetchCommand.Build(context.Store.Root, context.Key.Database, store, context.Encryption),
+        ServerEnvironment = WalFetchCommand.ServerEnvironment(store, context.Encryption),
+    };
 
     private static CheckResult Damage(CheckResult check) =>
         check.Passed ? check : check with { Detail = $"{ErrorIds.StructureCheckFailed}: {check.Detail}", Category = ErrorKind.InvalidData };
