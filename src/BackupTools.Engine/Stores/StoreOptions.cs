@@ -51,9 +51,6 @@ public sealed class StoreOptions
     /// <summary>Azure: a SAS token (the query string, with or without '?'). Never printed.</summary>
     public string? AzureSasToken { get; init; }
 
-    /// <summary>How long one request may wait for the server's answer before it is retried (Azure) or fails.</summary>
-    internal TimeSpan NetworkTimeout { get; init; } = TimeSpan.FromMinutes(5);
-
     /// <summary>Parts uploaded (and ranges downloaded) at once per object; 1-64, default 4.</summary>
     public int Concurrency { get; init; } = DefaultConcurrency;
 
@@ -103,7 +100,7 @@ public sealed class StoreOptions
         S3Endpoint = S3Endpoint, S3Region = S3Region, S3ForcePathStyle = S3ForcePathStyle, ServerSideEncryption = ServerSideEncryption,
         KmsKeyId = KmsKeyId, Profile = Profile, AccessKeyId = AccessKeyId, SecretAccessKey = SecretAccessKey, SessionToken = SessionToken,
         AzureConnectionString = AzureConnectionString, AzureAccountName = AzureAccountName, AzureAccountKey = AzureAccountKey,
-        AzureSasToken = AzureSasToken, NetworkTimeout = NetworkTimeout, Concurrency = Concurrency, InitialPartSize = InitialPartSize,
+        AzureSasToken = AzureSasToken, RequestTimeout = RequestTimeout, Concurrency = Concurrency, InitialPartSize = InitialPartSize,
         RetryAttempts = RetryAttempts, RetryBaseDelay = RetryBaseDelay,
     };
 

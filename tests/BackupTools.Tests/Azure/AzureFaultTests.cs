@@ -50,7 +50,7 @@ public class AzureFaultTests(AzuriteServer azurite)
         var options = new StoreOptions
         {
             AzureConnectionString = $"DefaultEndpointsProtocol=http;AccountName={AzuriteServer.Account};AccountKey={AzuriteServer.Key};BlobEndpoint=http://127.0.0.1:{port}/{AzuriteServer.Account};",
-            RetryAttempts = 1, NetworkTimeout = TimeSpan.FromSeconds(5),
+            RetryAttempts = 1, RequestTimeout = TimeSpan.FromSeconds(5),
         };
         var ex = await BackupFailsAsync("az://somewhere/p", options);
         Assert.Equal(ErrorIds.AzureEndpointUnreachable, ex.ErrorId);

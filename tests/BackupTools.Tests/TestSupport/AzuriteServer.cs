@@ -43,7 +43,7 @@ public sealed class AzuriteServer : IDisposable
         StorageClass = tier,
         RetryAttempts = 2,
         RetryBaseDelay = TimeSpan.FromMilliseconds(50),
-        NetworkTimeout = TimeSpan.FromSeconds(20),
+        RequestTimeout = TimeSpan.FromSeconds(20),
     };
 
     public BlobContainerClient Container(string name) => new BlobServiceClient(ConnectionString()).GetBlobContainerClient(name);

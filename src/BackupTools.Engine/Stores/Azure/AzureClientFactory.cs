@@ -38,7 +38,8 @@ internal static class AzureClientFactory
         clientOptions.Retry.Mode = RetryMode.Exponential;
         clientOptions.Retry.MaxRetries = Math.Max(0, o.RetryAttempts - 1);
         clientOptions.Retry.Delay = o.RetryBaseDelay;
-        clientOptions.Retry.NetworkTimeout = o.NetworkTimeout;
+        // One silence limit for every store: -S3Timeout (config timeout:) bounds each Azure network operation too.
+        clientOptions.Retry.NetworkTimeout = o.RequestTimeout;
         var service = Service(location, o, clientOptions);
         if (location.AccountName is { } named && !service.AccountName.Equals(named, StringComparison.OrdinalIgnoreCase))
             throw Invalid($"The destination names storage account '{named}' but the credentials are for '{service.AccountName}'.");
