@@ -65,7 +65,15 @@ internal static class PgRestorer
         }
         try
         {
-            var bytes = await PgRestoreAsync(context, archive, tools, session, ct).ConfigureAwait(false);
+            Func<CancellationToken, Task>? recreate = created
+                ? async token =>
+                {
+                    await DropDatabaseAsync(session, token).ConfigureAwait(false);
+                    await using var maintenance = await OpenMaintenanceAsync(session, token).ConfigureAwait(false);
+                    await CreateDatabaseAsync(maintenance, session, database, EncodingClause(manifest), token).ConfigureAwait(false);
+                }
+                : null;
+            var bytes = await PgRestoreAsync(context, archive, tools, session, recreate, ct).ConfigureAwait(false);
             return new EngineRestoreResult
             {
                 Target = session.Endpoint.ToString(),
@@ -86,17 +94,38 @@ internal static class PgRestorer
         new("pg_restore", true,
             $"exit 0, {(options.Jobs > 1 ? options.Jobs.ToString(CultureInfo.InvariantCulture) + " jobs" : "one transaction")}{note}");
 
-    /// <summary>pg_restore into the session's database, streaming (one job) or from a verified file (several jobs).</summary>
-    public static Task<long> PgRestoreAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools, PgSession session, CancellationToken ct)
+    /// <summary>
+    /// pg_restore into the session's database, streaming (one job) or from a verified file (several jobs).
+    /// <paramref name="recreateEmpty"/> (given when this restore created the database) replaces it with an empty one:
+    /// a parallel pg_restore can deadlock against itself (its workers lock partitions and their parents in different
+    /// orders), and then the half-filled database is recreated and restored again with one job.
+    /// </summary>
+    public static async Task<long> PgRestoreAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools, PgSession session,
+        Func<CancellationToken, Task>? recreateEmpty, CancellationToken ct)
     {
-        var options = context.Options;
+        var jobs = context.Options.Jobs;
+        if (jobs <= 1) return await RestoreStreamingAsync(context, archive, tools, session, BaseArguments(context, session), ct).ConfigureAwait(false);
+        var parallel = await RestoreFromFileAsync(context, archive, tools, session, BaseArguments(context, session), ct).ConfigureAwait(false);
+        if (parallel.Failure is null) return parallel.Bytes;
+        if (recreateEmpty is null || !IsDeadlock(parallel.Stderr)) throw parallel.Failure;
+        context.Observer.Warning($"pg_restore with {jobs} jobs deadlocked against itself in '{session.Endpoint.Database}' ({parallel.Failure.Message}). " +
+                                 "The partly restored database was emptied and the backup restored again in one transaction.");
+        await recreateEmpty(ct).ConfigureAwait(false);
+        return await RestoreStreamingAsync(context, archive, tools, session, BaseArguments(context, session), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The server's report of a deadlock among pg_restore's own workers (SQLSTATE 40P01).</summary>
+    public static bool IsDeadlock(string stderr) => stderr.Contains("deadlock detected", StringComparison.OrdinalIgnoreCase);
+
+    private static List<string> BaseArguments(EngineReadContext context, PgSession session)
+    {
         var args = new List<string> { "--exit-on-error", "--no-password", "--dbname=" + PgSession.DbNameConnInfo(session.Endpoint.Database) };
         // Scratch restores never need the backup's roles or privileges: a role with only CREATEDB can test a backup.
-        if (options.NoOwner || options.Scratch) args.AddRange(new[] { "--no-owner", "--no-privileges" });
-        return options.Jobs > 1
-            ? RestoreFromFileAsync(context, archive, tools, session, args, ct)
-            : RestoreStreamingAsync(context, archive, tools, session, args, ct);
+        if (context.Options.NoOwner || context.Options.Scratch) args.AddRange(new[] { "--no-owner", "--no-privileges" });
+        return args;
     }
+
+    private sealed record ParallelOutcome(long Bytes, BackupToolsException? Failure, string Stderr);
 
     private static async Task<long> RestoreStreamingAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools,
         PgSession session, List<string> args, CancellationToken ct)
@@ -131,7 +160,7 @@ internal static class PgRestorer
         return bytes;
     }
 
-    private static async Task<long> RestoreFromFileAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools,
+    private static async Task<ParallelOutcome> RestoreFromFileAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools,
         PgSession session, List<string> args, CancellationToken ct)
     {
         // An archive stored as is in a local folder is already the seekable file parallel pg_restore needs: prove its
@@ -164,9 +193,9 @@ internal static class PgRestorer
         context.Observer.Progress(new OperationProgress("Restoring database", $"pg_restore with {context.Options.Jobs} jobs", bytes, bytes));
         using var run = PgProcess.Start(tools.Path("pg_restore"), args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: false, ct);
         var exit = await run.WaitAsync(ct).ConfigureAwait(false);
-        if (exit != 0) throw Failed(run, exit, session);
+        if (exit != 0) return new ParallelOutcome(bytes, Failed(run, exit, session), run.Stderr);
         ReportWarnings(context, run);
-        return bytes;
+        return new ParallelOutcome(bytes, null, run.Stderr);
     }
 
     private static BackupToolsException Failed(PgProcess run, int exit, PgSession session) =>

@@ -63,7 +63,11 @@ internal static class PgSwapRestore
         long bytes;
         try
         {
-            bytes = await PgRestorer.PgRestoreAsync(context, archive, tools, scratchSession, ct).ConfigureAwait(false);
+            bytes = await PgRestorer.PgRestoreAsync(context, archive, tools, scratchSession, async token =>
+            {
+                await PgRestorer.DropDatabaseAsync(scratchSession, token).ConfigureAwait(false);
+                await PgRestorer.CreateDatabaseAsync(guard, session, scratch, locale, token).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
             await using (var copy = await scratchSession.OpenAsync(ct).ConfigureAwait(false))
                 checks = await PostgresEngine.CompareWithManifestAsync(copy, context.Manifest, ct).ConfigureAwait(false);
             var failed = checks.Where(c => !c.Passed).ToList();
