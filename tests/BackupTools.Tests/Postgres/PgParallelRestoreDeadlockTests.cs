@@ -29,10 +29,7 @@ public sealed class PgParallelRestoreDeadlockTests
         if (overExisting) _pg.Execute(target, "CREATE TABLE live_only(x int);");
         try
         {
-            var backup = await BackupOperation.RunAsync(new NewBackupRequest
-            {
-                Source = _pg.Uri(source), Destination = tmp.Combine("b"), DatabaseName = "dl", EngineOptions = _pg.Options(),
-            }, NullObserver.Instance, default);
+            var backup = await BackupAsync(tmp, source);
             var observer = new RecordingObserver();
             var restored = await RestoreOperation.RunAsync(new RestoreRequest
             {
@@ -61,10 +58,7 @@ public sealed class PgParallelRestoreDeadlockTests
         _pg.Execute(source, "CREATE TABLE t(id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 300);");
         try
         {
-            var backup = await BackupOperation.RunAsync(new NewBackupRequest
-            {
-                Source = _pg.Uri(source), Destination = tmp.Combine("b"), DatabaseName = "dl", EngineOptions = _pg.Options(),
-            }, NullObserver.Instance, default);
+            var backup = await BackupAsync(tmp, source);
             var observer = new RecordingObserver();
             var result = await IntegrityOperation.RunAsync(new IntegrityRequest
             {
@@ -91,10 +85,7 @@ public sealed class PgParallelRestoreDeadlockTests
         _pg.Execute(target, "CREATE TABLE live_only(x int);");
         try
         {
-            var backup = await BackupOperation.RunAsync(new NewBackupRequest
-            {
-                Source = _pg.Uri(source), Destination = tmp.Combine("b"), DatabaseName = "dl", EngineOptions = _pg.Options(),
-            }, NullObserver.Instance, default);
+            var backup = await BackupAsync(tmp, source);
             var observer = new RecordingObserver();
             var error = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
             {
@@ -113,6 +104,12 @@ public sealed class PgParallelRestoreDeadlockTests
             _pg.DropDatabase(source);
         }
     }
+
+    private Task<BackupInfo> BackupAsync(TempDir tmp, string source) =>
+        BackupOperation.RunAsync(new NewBackupRequest
+        {
+            Source = _pg.Uri(source), Destination = tmp.Combine("b"), DatabaseName = "dl", EngineOptions = _pg.Options(),
+        }, NullObserver.Instance, default);
 
     /// <summary>A bin folder whose pg_restore, when run with --jobs, restores for real and then fails reporting <paramref name="error"/>.</summary>
     private static string DeadlockingTools(TempDir tmp, string error)
