@@ -2,6 +2,7 @@ using BackupTools.Engines;
 using BackupTools.Operations;
 using BackupTools.Tests.Cli;
 using BackupTools.Tests.TestSupport;
+using MongoDB.Driver;
 
 namespace BackupTools.Tests.MongoDb;
 
@@ -26,8 +27,8 @@ public sealed class MongoAuthenticationTests : IDisposable
         _server = server;
         MongoSamples.CreateMany(server, _database, "orders", 120);
         MongoSamples.CreateMany(server, _database, "customers", 7);
-        server.CreateUser(_reader, _readerPassword, canRead: true);
-        server.CreateUser(_nobody, _nobodyPassword, canRead: false);
+        server.CreateUser(_reader, _readerPassword, MongoUserRights.Read);
+        server.CreateUser(_nobody, _nobodyPassword, MongoUserRights.None);
     }
 
     public void Dispose()
@@ -124,6 +125,22 @@ public sealed class MongoAuthenticationTests : IDisposable
         Assert.Contains($"'{_nobody}'", ex.Message);
         Assert.DoesNotContain(_nobodyPassword, ex.ToString() + ex.Target);
         Assert.False(Directory.Exists(tmp.Combine("b", "app")) && Directory.EnumerateFileSystemEntries(tmp.Combine("b", "app")).Any());
+    }
+
+    [Fact]
+    public async Task A_restore_as_a_user_who_may_only_read_is_MongoPermissionDenied_and_creates_nothing()
+    {
+        using var tmp = new TempDir();
+        var target = MongoTestServer.NewName("auth_tgt");
+        var backup = await Backup(_reader, tmp.Combine("b"), _readerPassword);
+        var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
+        {
+            Location = backup.Location, Target = _server.AuthDatabaseUri(target, _reader),
+            EngineOptions = EngineOptions.Default with { Password = _readerPassword, CreateDatabase = true },
+        }, NullObserver.Instance, default));
+        Assert.Equal(ErrorIds.MongoPermissionDenied, ex.ErrorId);
+        Assert.DoesNotContain(_readerPassword, ex.ToString() + ex.Target);
+        Assert.DoesNotContain(target, _server.Client.ListDatabaseNames().ToList());
     }
 
     [Fact]

@@ -97,7 +97,7 @@ public sealed class MongoListenerTests(MongoTestServer server)
         var name = MongoTestServer.NewName("lst");
         var user = MongoTestServer.NewName("bt_lst");
         var password = Guid.NewGuid().ToString("N");
-        server.CreateUser(user, password, canRead: true);
+        server.CreateUser(user, password, MongoUserRights.Read);
         try
         {
             server.Database(name).GetCollection<BsonDocument>("c").InsertOne(new BsonDocument("_id", 1));

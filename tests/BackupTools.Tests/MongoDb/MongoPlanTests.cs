@@ -1,12 +1,14 @@
 using System.Text.Json;
 using BackupTools.Tests.Cli;
 using BackupTools.Tests.TestSupport;
+using MongoDB.Driver;
 
 namespace BackupTools.Tests.MongoDb;
 
 /// <summary>
 /// A MongoDB database in a configuration file, as operators run it: `backuptools run` (backup, verify, retention)
-/// with the password as an env: secret against the server that checks it, then `list`, `health` and `metrics` over
+/// with the password as an env: secret against the server that checks it (verified by a restore into a scratch
+/// database there), then `list`, `health` and `metrics` over
 /// the same file.
 /// </summary>
 [Collection(MongoCollection.Name)]
@@ -21,10 +23,11 @@ public sealed class MongoPlanTests(MongoTestServer server)
         var password = "Plan-Pw-" + Guid.NewGuid().ToString("N")[..12];
         MongoSamples.CreateMany(server, database, "orders", 120);
         MongoSamples.CreateMany(server, database, "customers", 7);
-        server.CreateUser(user, password, canRead: true);
+        // Restore verification creates, fills and drops a scratch database on the source's server: read and write rights.
+        server.CreateUser(user, password, MongoUserRights.ReadWrite);
         try
         {
-            var config = WriteConfig(tmp, server.AuthDatabaseUri(database, user));
+            var config = WriteConfig(tmp, server.AuthDatabaseUri(database, user), "restore");
             var env = new Dictionary<string, string?> { ["BT_MONGO_PLAN_PASSWORD"] = password, ["BACKUPTOOLS_MONGODB_PASSWORD"] = null, ["BACKUPTOOLS_CONFIG"] = null };
 
             var first = CliRunner.RunWithEnvironment(env, ["run", "--config", config, "--json"], TimeSpan.FromMinutes(3)).Expect(0);
@@ -36,7 +39,8 @@ public sealed class MongoPlanTests(MongoTestServer server)
             Assert.Equal("mongodb", result.GetProperty("Backup").Str("Engine"));
             AssertCollectionCounts(result.GetProperty("Backup"));
             Assert.True(result.GetProperty("Verification").GetProperty("Passed").GetBoolean());
-            Assert.Equal("Structure", result.GetProperty("Verification").Str("Level"));
+            Assert.Equal("Restore", result.GetProperty("Verification").Str("Level"));
+            Assert.DoesNotContain(server.Client.ListDatabaseNames().ToList(), name => name.StartsWith("bt_verify_", StringComparison.Ordinal));
             // Retention keepLast 1: the second run removed the first run's backup.
             Assert.Equal(Assert.Single(first.Objects).GetProperty("Backup").Str("BackupId"), Assert.Single(result.GetProperty("RemovedBackupIds").EnumerateArray()).GetString());
 
@@ -73,10 +77,10 @@ public sealed class MongoPlanTests(MongoTestServer server)
         var database = MongoTestServer.NewName("plan");
         var user = MongoTestServer.NewName("bt_plan");
         MongoSamples.CreateMany(server, database, "orders", 3);
-        server.CreateUser(user, "Right-" + Guid.NewGuid().ToString("N"), canRead: true);
+        server.CreateUser(user, "Right-" + Guid.NewGuid().ToString("N"), MongoUserRights.Read);
         try
         {
-            var config = WriteConfig(tmp, server.AuthDatabaseUri(database, user));
+            var config = WriteConfig(tmp, server.AuthDatabaseUri(database, user), "structure");
             const string wrong = "Wrong-Plan-Pw-Never-Shown";
             var env = new Dictionary<string, string?> { ["BT_MONGO_PLAN_PASSWORD"] = wrong, ["BACKUPTOOLS_MONGODB_PASSWORD"] = null, ["BACKUPTOOLS_CONFIG"] = null };
 
@@ -100,7 +104,7 @@ public sealed class MongoPlanTests(MongoTestServer server)
         }
     }
 
-    private static string WriteConfig(TempDir tmp, string source)
+    private static string WriteConfig(TempDir tmp, string source, string verify)
     {
         Directory.CreateDirectory(tmp.Combine("backups"));
         var path = tmp.Combine("backuptools.yaml");
@@ -118,7 +122,7 @@ public sealed class MongoPlanTests(MongoTestServer server)
                 password: env:BT_MONGO_PLAN_PASSWORD
                 destination: local
                 retention: standard
-                verify: structure
+                verify: {verify}
             """);
         return path;
     }

@@ -59,13 +59,19 @@ public sealed class MongoTestServer : IDisposable
         AuthUri.Replace("mongodb://", $"mongodb://{user}@", StringComparison.Ordinal).Replace("/?", "/" + database + "?", StringComparison.Ordinal);
 
     /// <summary>
-    /// A login role of DocumentDB's PostgreSQL, which is what a MongoDB user is there. <paramref name="canRead"/>: the
-    /// roles DocumentDB's own createUser gives a readAnyDatabase user (documentdb_readonly_role and pg_read_all_data);
-    /// otherwise none, so every command it runs is refused by PostgreSQL (SQLSTATE 42501).
+    /// A login role of DocumentDB's PostgreSQL, which is what a MongoDB user is there, with the roles DocumentDB's own
+    /// createUser gives: <see cref="MongoUserRights.Read"/> as for readAnyDatabase (documentdb_readonly_role and
+    /// pg_read_all_data), <see cref="MongoUserRights.ReadWrite"/> as for readWriteAnyDatabase (documentdb_admin_role);
+    /// <see cref="MongoUserRights.None"/>: no role, so PostgreSQL refuses every command it runs (SQLSTATE 42501).
     /// </summary>
-    public void CreateUser(string name, string password, bool canRead)
+    public void CreateUser(string name, string password, MongoUserRights rights)
     {
-        var grants = canRead ? " IN ROLE documentdb_readonly_role, pg_read_all_data" : "";
+        var grants = rights switch
+        {
+            MongoUserRights.Read => " IN ROLE documentdb_readonly_role, pg_read_all_data",
+            MongoUserRights.ReadWrite => " IN ROLE documentdb_admin_role",
+            _ => "",
+        };
         ExecuteSql($"CREATE ROLE \"{name}\" LOGIN PASSWORD '{password.Replace("'", "''")}'{grants}");
     }
 
@@ -134,6 +140,14 @@ public sealed class MongoTestServer : IDisposable
         if (p.ExitCode != 0) throw new InvalidOperationException($"tests/tools/mongodb/{script} failed ({p.ExitCode}): {output}{err.Result}");
         return output;
     }
+}
+
+/// <summary>What a test user may do on the DocumentDB server (see <see cref="MongoTestServer.CreateUser"/>).</summary>
+public enum MongoUserRights
+{
+    None,
+    Read,
+    ReadWrite,
 }
 
 /// <summary>One server shared by every MongoDB test class; each test makes its own databases.</summary>
