@@ -32,6 +32,7 @@ Describe 'MongoDB in a backup plan' -Skip:(-not ($env:BACKUPTOOLS_TEST_MONGODB_A
         $script:Work = Join-Path ([IO.Path]::GetTempPath()) "bt-pester-mongo-$suffix"
         $null = New-Item -ItemType Directory -Path (Join-Path $script:Work 'backups') -Force
         $source = $env:BACKUPTOOLS_TEST_MONGODB_AUTH -replace '^mongodb://', "mongodb://$script:User@" -replace '/\?', "/$($script:Database)?"
+        $script:Source = $source
         $script:Config = Join-Path $script:Work 'backuptools.yaml'
         Set-Content -LiteralPath $script:Config -Encoding utf8NoBOM -Value @"
 version: 1
@@ -87,6 +88,20 @@ databases:
         $metrics = Get-Content -LiteralPath $prom
         $metrics | Where-Object { $_ -like 'backuptools_backup_health_status{*database="shop"*} 0' } | Should -Not -BeNullOrEmpty
         $metrics | Where-Object { $_ -like 'backuptools_backup_last_verification_success{*database="shop"*} 1' } | Should -Not -BeNullOrEmpty
+    }
+
+    It 'New-DbBackup -Credential: the right password backs up, a wrong one is MongoAuthenticationFailed without the password' {
+        $right = [pscredential]::new($script:User, (ConvertTo-SecureString $script:Password -AsPlainText -Force))
+        $backup = New-DbBackup -Source $script:Source -Destination (Join-Path $script:Work 'direct') -Credential $right -ErrorAction Stop
+        $backup.Rows | Should -Be 43
+
+        $wrongPassword = 'Wrong-Pester-Pw-Never-Shown'
+        $wrong = [pscredential]::new($script:User, (ConvertTo-SecureString $wrongPassword -AsPlainText -Force))
+        New-DbBackup -Source $script:Source -Destination (Join-Path $script:Work 'direct') -Credential $wrong -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'MongoAuthenticationFailed,*'
+        "$($e[0].CategoryInfo.Category)" | Should -Be 'AuthenticationError'
+        "$($e[0]) $($e[0].Exception)" | Should -Not -Match $wrongPassword
+        "$($e[0])" | Should -Match ([regex]::Escape($script:User))
     }
 
     It 'no file the plan, the health check or the export wrote holds the password' {

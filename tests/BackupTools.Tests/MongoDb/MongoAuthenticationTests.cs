@@ -116,6 +116,19 @@ public sealed class MongoAuthenticationTests : IDisposable
     }
 
     [Fact]
+    public async Task No_user_for_a_server_that_requires_authentication_is_MongoAuthenticationFailed_saying_so()
+    {
+        using var tmp = new TempDir();
+        var ex = await Assert.ThrowsAsync<BackupToolsException>(() => BackupOperation.RunAsync(new NewBackupRequest
+        {
+            Source = _server.AuthUri.Replace("/?", "/" + _database + "?", StringComparison.Ordinal), Destination = tmp.Combine("b"), DatabaseName = "app",
+            EngineOptions = EngineOptions.Default,
+        }, NullObserver.Instance, default));
+        Assert.Equal(ErrorIds.MongoAuthenticationFailed, ex.ErrorId);
+        Assert.Contains("requires authentication and no user was given", ex.Message);
+    }
+
+    [Fact]
     public async Task A_user_without_read_rights_is_MongoPermissionDenied_and_nothing_is_stored()
     {
         using var tmp = new TempDir();
