@@ -78,12 +78,10 @@ internal sealed class ClientConnection(TcpClient client, NpgsqlDataSource dataSo
     /// decide what it may read), or as the listener's own role while nobody has authenticated.</summary>
     async Task<NpgsqlConnection> ConnectAsRoleAsync(NpgsqlConnection? postgres)
     {
-        if (postgres is null)
-        {
-            postgres = await dataSource.OpenConnectionAsync();
-            roleSet = null;
-        }
-        if (auth.User != roleSet)
+        var fresh = postgres is null;
+        postgres ??= await dataSource.OpenConnectionAsync();
+        // A connection fresh from the pool is set explicitly: whatever role it ran as before is not trusted.
+        if (fresh || auth.User != roleSet)
         {
             var statement = auth.User is null ? "RESET ROLE" : $"SET ROLE \"{auth.User.Replace("\"", "\"\"")}\"";
             await using var sql = new NpgsqlCommand(statement, postgres);
