@@ -80,4 +80,41 @@ public sealed class MongoListenerTests(MongoTestServer server)
             server.Drop(name);
         }
     }
+
+    [Fact]
+    public void With_auth_on_a_command_before_authentication_is_refused_as_Unauthorized()
+    {
+        var client = new MongoClient(server.AuthUri);
+        Assert.Equal(1, client.GetDatabase("admin").RunCommand<BsonDocument>(new BsonDocument("ping", 1))["ok"].ToInt32());
+        var refused = Assert.Throws<MongoCommandException>(() => client.GetDatabase("any").ListCollectionNames().ToList());
+        Assert.Equal(13, refused.Code);
+        Assert.Equal("Unauthorized", refused.CodeName);
+    }
+
+    [Fact]
+    public void A_wrong_proof_is_AuthenticationFailed_and_PostgreSQL_permission_errors_are_Unauthorized_also_in_write_errors()
+    {
+        var name = MongoTestServer.NewName("lst");
+        var user = MongoTestServer.NewName("bt_lst");
+        var password = Guid.NewGuid().ToString("N");
+        server.CreateUser(user, password, MongoUserRights.Read);
+        try
+        {
+            server.Database(name).GetCollection<BsonDocument>("c").InsertOne(new BsonDocument("_id", 1));
+            var wrong = new MongoClient(server.AuthDatabaseUri(name, user).Replace($"{user}@", $"{user}:not-{password}@", StringComparison.Ordinal));
+            var failed = Assert.Throws<MongoAuthenticationException>(() => wrong.GetDatabase(name).ListCollectionNames().ToList());
+            Assert.Equal(18, Assert.IsType<MongoCommandException>(failed.InnerException).Code);
+
+            var reader = new MongoClient(server.AuthDatabaseUri(name, user).Replace($"{user}@", $"{user}:{password}@", StringComparison.Ordinal)).GetDatabase(name);
+            Assert.Equal(1, reader.GetCollection<BsonDocument>("c").CountDocuments(FilterDefinition<BsonDocument>.Empty));
+            // The read-only role may not write: PostgreSQL's 42501, reported by DocumentDB as a write error.
+            var denied = Assert.Throws<MongoWriteException>(() => reader.GetCollection<BsonDocument>("c").InsertOne(new BsonDocument("_id", 2)));
+            Assert.Equal(13, denied.WriteError.Code);
+        }
+        finally
+        {
+            server.DropUser(user);
+            server.Drop(name);
+        }
+    }
 }

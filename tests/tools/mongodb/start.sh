@@ -4,7 +4,9 @@
 #   start.sh DIR   builds the chroot in DIR/root when missing (DIR caches it: ~1 GB, ~2 minutes the first time),
 #                  starts PostgreSQL on a free port inside it and the listener on another free port, and prints
 #                  mongodb://127.0.0.1:PORT/?directConnection=true
-#                  DIR/trace.bson records every command passed to DocumentDB (the pass-through test reads it)
+#                  DIR/trace.bson records every command passed to DocumentDB (the pass-through test reads it);
+#                  a second listener with --auth (commands only after SCRAM-SHA-256 authentication as a PostgreSQL
+#                  role, as mongod with authorization on) writes its URI to DIR/uri-auth; DIR/pgport is PostgreSQL's
 #   stop.sh DIR    stops both and unmounts
 # Needs root (debootstrap, chroot, mount). Everything listens on 127.0.0.1 only.
 set -euo pipefail
@@ -78,16 +80,26 @@ chroot "$root" su postgres -c "$pgbin/pg_ctl -D /pgdata -l /pgdata/log.txt -w -t
 echo "$pgport" > "$dir/pgport"
 chroot "$root" su postgres -c "psql -q -h 127.0.0.1 -p $pgport -U postgres -c 'CREATE EXTENSION documentdb CASCADE'" >/dev/null
 
-port=$(free_port)
+# start_listener NAME ARGS...: a listener on a free port; its pid in DIR/NAME.pid, its URI in DIR/uri(-auth)
+start_listener() {
+  local name=$1; shift
+  local port; port=$(free_port)
+  nohup dotnet "$dir/listener/Listener.dll" --listen "127.0.0.1:$port" \
+    --postgres "Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres" "$@" >"$dir/$name.log" 2>&1 &
+  echo $! > "$dir/$name.pid"
+  for _ in $(seq 1 100); do
+    grep -q '^listening' "$dir/$name.log" 2>/dev/null && break
+    kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null || { cat "$dir/$name.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  grep -q '^listening' "$dir/$name.log" || { log "$name did not start"; cat "$dir/$name.log" >&2; exit 1; }
+  listener_uri="mongodb://127.0.0.1:$port/?directConnection=true"
+}
+
 rm -f "$dir/trace.bson"
-nohup dotnet "$dir/listener/Listener.dll" --listen "127.0.0.1:$port" \
-  --postgres "Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres" --trace "$dir/trace.bson" \
-  ${BACKUPTOOLS_MONGO_LISTENER_ARGS:-} >"$dir/listener.log" 2>&1 &
-echo $! > "$dir/listener.pid"
-for _ in $(seq 1 100); do
-  grep -q '^listening' "$dir/listener.log" 2>/dev/null && break
-  kill -0 "$(cat "$dir/listener.pid")" 2>/dev/null || { cat "$dir/listener.log" >&2; exit 1; }
-  sleep 0.1
-done
-grep -q '^listening' "$dir/listener.log" || { log "listener did not start"; cat "$dir/listener.log" >&2; exit 1; }
-echo "mongodb://127.0.0.1:$port/?directConnection=true" | tee "$dir/uri"
+# shellcheck disable=SC2086 # the extra arguments are words
+start_listener listener --trace "$dir/trace.bson" ${BACKUPTOOLS_MONGO_LISTENER_ARGS:-}
+uri=$listener_uri
+start_listener listener-auth --auth
+echo "$listener_uri" > "$dir/uri-auth"
+echo "$uri" | tee "$dir/uri"

@@ -16,7 +16,7 @@ internal static class MongoBackup
     {
         var endpoint = MongoEndpoint.Parse(context.Source);
         var settings = endpoint.Settings(context.Options);
-        var user = settings.Credential?.Username ?? "(none)";
+        var user = MongoErrors.UserOf(settings);
         using var client = new MongoClient(settings);
         var database = client.GetDatabase(endpoint.Database);
         var filter = MongoCollectionFilter.From(context.Options);

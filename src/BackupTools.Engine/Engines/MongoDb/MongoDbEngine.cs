@@ -30,7 +30,7 @@ public sealed class MongoDbEngine : IDatabaseEngine
         _ = endpoint.Database;
         var settings = endpoint.Settings(options);
         using var client = new MongoClient(settings);
-        var names = await MongoErrors.GuardAsync(endpoint, settings.Credential?.Username ?? "(none)", "connecting",
+        var names = await MongoErrors.GuardAsync(endpoint, MongoErrors.UserOf(settings), "connecting",
             () => MongoCatalog.NamesAsync(client.GetDatabase(endpoint.Database), ct)).ConfigureAwait(false);
         if (names.Count == 0) throw MongoBackup.DatabaseNotFound(endpoint);
     }
@@ -47,7 +47,7 @@ public sealed class MongoDbEngine : IDatabaseEngine
         var endpoint = MongoEndpoint.Parse(target);
         var settings = endpoint.Settings(options);
         using var client = new MongoClient(settings);
-        var names = await MongoErrors.GuardAsync(endpoint, settings.Credential?.Username ?? "(none)", "looking at the restore target",
+        var names = await MongoErrors.GuardAsync(endpoint, MongoErrors.UserOf(settings), "looking at the restore target",
             () => MongoCatalog.NamesAsync(client.GetDatabase(endpoint.Database), ct)).ConfigureAwait(false);
         return names.Any(n => !MongoRestorer.IsStaging(n) && !n.StartsWith("system.", StringComparison.Ordinal));
     }
@@ -82,7 +82,7 @@ public sealed class MongoDbEngine : IDatabaseEngine
         var settings = endpoint.Settings(options);
         using var client = new MongoClient(settings);
         var database = client.GetDatabase(endpoint.Database);
-        return await MongoErrors.GuardAsync(endpoint, settings.Credential?.Username ?? "(none)", "checking the restored database", async () =>
+        return await MongoErrors.GuardAsync(endpoint, MongoErrors.UserOf(settings), "checking the restored database", async () =>
         {
             var actual = new Dictionary<string, (long, string)>(StringComparer.Ordinal);
             foreach (var c in await MongoCatalog.ListAsync(database, _ => true, ct).ConfigureAwait(false))
@@ -98,7 +98,7 @@ public sealed class MongoDbEngine : IDatabaseEngine
         var settings = endpoint.Settings(options);
         using var client = new MongoClient(settings);
         var database = client.GetDatabase(endpoint.Database);
-        return await MongoErrors.GuardAsync(endpoint, settings.Credential?.Username ?? "(none)", "counting documents", async () =>
+        return await MongoErrors.GuardAsync(endpoint, MongoErrors.UserOf(settings), "counting documents", async () =>
         {
             var counts = new List<TableRowCount>();
             foreach (var c in await MongoCatalog.ListAsync(database, _ => true, ct).ConfigureAwait(false))

@@ -10,6 +10,11 @@ internal static class MongoErrors
     public const int NamespaceNotFound = 26;
     public const int NamespaceExists = 48;
 
+    /// <summary>The user named in messages when the URI and the credential give none.</summary>
+    public const string NoUser = "(none)";
+
+    public static string UserOf(MongoClientSettings settings) => settings.Credential?.Username ?? NoUser;
+
     public static async Task<T> GuardAsync<T>(MongoEndpoint endpoint, string user, string doing, Func<Task<T>> action)
     {
         try
@@ -37,6 +42,11 @@ internal static class MongoErrors
                 return new(ErrorIds.MongoAuthenticationFailed, ErrorKind.AuthenticationError,
                     $"The MongoDB server {endpoint.Server} rejected the credentials of user '{user}' while {doing}. Check the user, the password " +
                     $"(-Credential, {MongoEndpoint.PasswordVariable} or the profile's password secret) and authSource.", target, ex);
+            case MongoCommandException { Code: Unauthorized } when user == NoUser:
+                // A server with authorization on refuses everything before authentication: the missing user is the fault.
+                return new(ErrorIds.MongoAuthenticationFailed, ErrorKind.AuthenticationError,
+                    $"The MongoDB server {endpoint.Server} requires authentication and no user was given while {doing}. Name the user in the URI " +
+                    $"(mongodb://user@{endpoint.Server}/database) or in the credential, with its password.", target, ex);
             case MongoCommandException { Code: Unauthorized } command:
                 return new(ErrorIds.MongoPermissionDenied, ErrorKind.PermissionDenied,
                     $"User '{user}' may not do this on {endpoint.Server} while {doing}: {Clean(command.ErrorMessage)}. Grant the read role (backup) or readWrite and dbAdmin (restore) on the database.", target, ex);

@@ -22,7 +22,7 @@ internal static class MongoRestorer
     {
         var endpoint = MongoEndpoint.Parse(target);
         var settings = endpoint.Settings(context.Options);
-        var user = settings.Credential?.Username ?? "(none)";
+        var user = MongoErrors.UserOf(settings);
         using var client = new MongoClient(settings);
         var database = client.GetDatabase(endpoint.Database);
         return await MongoErrors.GuardAsync(endpoint, user, "restoring", async () =>

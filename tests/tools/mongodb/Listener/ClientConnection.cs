@@ -6,8 +6,12 @@ namespace BackupTools.TestTools.MongoListener;
 
 /// <summary>One client connection: reads wire messages, runs each command, writes the reply. Commands run one at a
 /// time per connection, as on a real server.</summary>
-internal sealed class ClientConnection(TcpClient client, NpgsqlDataSource dataSource, CursorTable cursors, Trace trace, int connectionId)
+internal sealed class ClientConnection(TcpClient client, NpgsqlDataSource dataSource, CursorTable cursors, Trace trace, int connectionId, bool authRequired)
 {
+    readonly Authentication auth = new(dataSource, authRequired);
+    /// <summary>The role the PostgreSQL connection runs as (SET ROLE), once the client has authenticated.</summary>
+    string? roleSet;
+
     public async Task RunAsync()
     {
         using var _ = client;
@@ -25,11 +29,19 @@ internal sealed class ClientConnection(TcpClient client, NpgsqlDataSource dataSo
                     Wire.OpQuery => Wire.ParseQuery(message.Body),
                     _ => throw new InvalidDataException($"unsupported opcode {message.OpCode}"),
                 };
+                var name = command.Body.GetElement(0).Name;
                 byte[] reply;
                 try
                 {
-                    postgres ??= await dataSource.OpenConnectionAsync();
-                    reply = await new CommandRouter(postgres, cursors, trace, connectionId).RunAsync(command);
+                    if (Authentication.Handles(name))
+                        reply = Wire.ToBytes(await auth.RunAsync(name, command.Body));
+                    else if (!auth.Allows(name))
+                        reply = Wire.ToBytes(Authentication.Refusal(name));
+                    else
+                    {
+                        postgres = await ConnectAsRoleAsync(postgres);
+                        reply = await new CommandRouter(postgres, cursors, trace, connectionId, auth).RunAsync(command);
+                    }
                 }
                 catch (PostgresException e)
                 {
@@ -60,6 +72,23 @@ internal sealed class ClientConnection(TcpClient client, NpgsqlDataSource dataSo
         {
             if (postgres is not null) await postgres.DisposeAsync();
         }
+    }
+
+    /// <summary>The connection to PostgreSQL, running as the authenticated user's role (PostgreSQL's privileges then
+    /// decide what it may read), or as the listener's own role while nobody has authenticated.</summary>
+    async Task<NpgsqlConnection> ConnectAsRoleAsync(NpgsqlConnection? postgres)
+    {
+        var fresh = postgres is null;
+        postgres ??= await dataSource.OpenConnectionAsync();
+        // A connection fresh from the pool is set explicitly: whatever role it ran as before is not trusted.
+        if (fresh || auth.User != roleSet)
+        {
+            var statement = auth.User is null ? "RESET ROLE" : $"SET ROLE \"{auth.User.Replace("\"", "\"\"")}\"";
+            await using var sql = new NpgsqlCommand(statement, postgres);
+            await sql.ExecuteNonQueryAsync();
+            roleSet = auth.User;
+        }
+        return postgres;
     }
 }
 

@@ -6,7 +6,7 @@ namespace BackupTools.TestTools.MongoListener;
 
 /// <summary>Passes each command to the DocumentDB SQL function that implements it. The listener answers only the
 /// handshake itself; every command that reads or changes data is DocumentDB's.</summary>
-internal sealed class CommandRouter(NpgsqlConnection postgres, CursorTable cursors, Trace trace, int connectionId)
+internal sealed class CommandRouter(NpgsqlConnection postgres, CursorTable cursors, Trace trace, int connectionId, Authentication auth)
 {
     /// <summary>Session and cluster fields a standalone server without sessions ignores; DocumentDB refuses some.</summary>
     static readonly string[] Stripped = ["$db", "lsid", "$clusterTime", "readConcern", "writeConcern", "$readPreference", "apiVersion", "apiStrict", "apiDeprecationErrors"];
@@ -24,7 +24,9 @@ internal sealed class CommandRouter(NpgsqlConnection postgres, CursorTable curso
         switch (name)
         {
             case "hello": case "isMaster": case "ismaster":
-                return Wire.ToBytes(Handshake.Hello(name == "hello" || body.GetValue("helloOk", false).ToBoolean(), connectionId));
+                var hello = Handshake.Hello(name == "hello" || body.GetValue("helloOk", false).ToBoolean(), connectionId);
+                await auth.AdvertiseAsync(hello, body);
+                return Wire.ToBytes(hello);
             case "ping": case "endSessions":
                 return Ok();
             case "buildInfo": case "buildinfo":

@@ -11,6 +11,8 @@ internal static class ErrorCodes
     {
         [319029277] = (11000, "DuplicateKey"),
         [525074461] = (121, "DocumentValidationFailure"),
+        // PostgreSQL's own "insufficient privilege" (SQLSTATE 42501), which DocumentDB also reports inside write errors.
+        [Decode("42501")] = (13, "Unauthorized"),
     };
 
     public static int Decode(string sqlState)
@@ -27,8 +29,6 @@ internal static class ErrorCodes
     public static BsonDocument ToReply(PostgresException e)
     {
         var (code, name) = Map(Decode(e.SqlState));
-        // Plain PostgreSQL errors (class 42: permission, syntax...) have no MongoDB counterpart.
-        if (e.SqlState == "42501") (code, name) = (13, "Unauthorized");
         var reply = new BsonDocument { { "ok", 0 }, { "errmsg", e.MessageText }, { "code", code } };
         if (name.Length > 0) reply["codeName"] = name;
         return reply;
