@@ -63,6 +63,7 @@ internal static class PgSwapRestore
         long bytes;
         try
         {
+            await PgSelection.CreateRequiredSchemasAsync(scratchSession, context.Manifest, ct).ConfigureAwait(false);
             bytes = await PgRestorer.PgRestoreAsync(context, archive, tools, scratchSession, ct).ConfigureAwait(false);
             await using (var copy = await scratchSession.OpenAsync(ct).ConfigureAwait(false))
                 checks = await PostgresEngine.CompareWithManifestAsync(copy, context.Manifest, ct).ConfigureAwait(false);
