@@ -1,7 +1,9 @@
 using BackupTools.Engines;
 using BackupTools.Manifest;
 using BackupTools.Operations;
+using BackupTools.Tests.Cli;
 using BackupTools.Tests.TestSupport;
+using static BackupTools.Tests.Cli.CliTestData;
 
 namespace BackupTools.Tests.Postgres;
 
@@ -314,6 +316,45 @@ public sealed class PgTableSelectionTests
             }
             var differences = PgFingerprint.Differences(before, PgFingerprint.Of(_pg, db));
             Assert.True(differences.Count == 0, string.Join("\n", differences));
+        }
+        finally
+        {
+            _pg.DropDatabase(db);
+        }
+    }
+
+    private CliResult Cli(params string[] args) =>
+        CliRunner.RunWithEnvironment(new Dictionary<string, string?> { ["PGPASSWORD"] = _pg.Password }, args, TimeSpan.FromMinutes(3));
+
+    [Fact]
+    public void The_cli_takes_each_pattern_as_one_argument_and_restores_the_selection_over_the_live_database()
+    {
+        using var tmp = new TempDir("bt-pgcli-");
+        var db = CreateFixture();
+        var dest = tmp.Combine("b");
+        try
+        {
+            var backup = Cli("backup", "--source", _pg.Uri(db), "--destination", dest, "--database-name", "selected",
+                "--table", "app.user*", "--table", "public.\"x; drop table y\"", "--exclude-table", "app.userz", "--json").Expect(0).Single;
+            Assert.Equal(3, backup.GetProperty("Tables").GetInt32());
+            Assert.Equal(3 + 4 + 8, backup.GetProperty("Rows").GetInt64());
+            Assert.True(Cli("verify", "--path", backup.Location(), "--level", "Restore", "--json").Expect(0).Single.GetProperty("Passed").GetBoolean());
+
+            _pg.Execute(db, "DELETE FROM app.user_profiles; DELETE FROM public.\"x; drop table y\"; DELETE FROM public.other WHERE id = 1");
+            var restored = Cli("restore", "--path", backup.Location(), "--target", db, "--force", "--verify", "--json").Expect(0).Single;
+            Assert.True(restored.GetProperty("Verified").GetBoolean());
+            Assert.Equal(4, _pg.Scalar<long>(db, "SELECT count(*) FROM app.user_profiles"));
+            Assert.Equal(8, _pg.Scalar<long>(db, "SELECT count(*) FROM public.\"x; drop table y\""));
+            Assert.Equal(8, _pg.Scalar<long>(db, "SELECT count(*) FROM public.other"));
+
+            var typo = Cli("backup", "--source", _pg.Uri(db), "--destination", dest, "--database-name", "selected", "--schema", "app", "--schema", "App_typo*");
+            typo.ExpectError(2, ErrorIds.PgSelectionMatchesNothing);
+            Assert.Contains("app_typo*", typo.StdErr, StringComparison.OrdinalIgnoreCase);
+            Cli("backup", "--source", _pg.Uri(db), "--destination", dest, "--table", "app.nope", "--what-if").ExpectError(2, ErrorIds.PgSelectionMatchesNothing);
+            Assert.Single(Directory.GetDirectories(Path.Combine(dest, "selected")));
+
+            var sqlite = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path);
+            Cli("backup", "--source", sqlite, "--destination", dest, "--table", "Album").ExpectError(2, ErrorIds.TableSelectionNotSupported);
         }
         finally
         {
