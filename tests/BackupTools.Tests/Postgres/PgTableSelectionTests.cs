@@ -338,7 +338,8 @@ public sealed class PgTableSelectionTests
                 "--table", "app.user*", "--table", "public.\"x; drop table y\"", "--exclude-table", "app.userz", "--json").Expect(0).Single;
             Assert.Equal(3, backup.GetProperty("Tables").GetInt32());
             Assert.Equal(3 + 4 + 8, backup.GetProperty("Rows").GetInt64());
-            Assert.True(Cli("verify", "--path", backup.Location(), "--level", "Restore", "--json").Expect(0).Single.GetProperty("Passed").GetBoolean());
+            foreach (var level in new[] { "Structure", "Restore" })
+                Assert.True(Cli("verify", "--path", backup.Location(), "--level", level, "--json").Expect(0).Single.GetProperty("Passed").GetBoolean(), level);
 
             _pg.Execute(db, "DELETE FROM app.user_profiles; DELETE FROM public.\"x; drop table y\"; DELETE FROM public.other WHERE id = 1");
             var restored = Cli("restore", "--path", backup.Location(), "--target", db, "--force", "--verify", "--json").Expect(0).Single;

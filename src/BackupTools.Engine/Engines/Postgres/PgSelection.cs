@@ -117,7 +117,11 @@ internal static partial class PgSelection
         public IEnumerable<string> AllSchemas => DumpedSchemas.Concat(RequiredSchemas);
     }
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    // Relaxed escaping: names keep their quotes readable in manifest.json (the value is never embedded in HTML).
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static string Format(Record record) => JsonSerializer.Serialize(record, Json);
 
