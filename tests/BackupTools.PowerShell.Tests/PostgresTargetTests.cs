@@ -58,4 +58,34 @@ public sealed class PostgresTargetTests : IClassFixture<ModuleRunspace>
             _pg.Psql("postgres", "-c", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
         }
     }
+
+    [Fact]
+    public void New_DbBackup_Table_and_ExcludeSchema_select_what_pg_dump_dumps_and_a_forced_restore_replaces_only_that()
+    {
+        var source = "pssel_" + Guid.NewGuid().ToString("N")[..8];
+        using var dir = new Scratch();
+        Assert.Equal(0, _pg.Psql("postgres", "-c", $"CREATE DATABASE {source}").ExitCode);
+        Assert.Equal(0, _pg.Psql(source, "-c", """
+            CREATE SCHEMA audit; CREATE TABLE audit.log(id int); CREATE TABLE public."Order Lines"(id int); CREATE TABLE public.orders(id int);
+            INSERT INTO public."Order Lines" SELECT generate_series(1, 5); INSERT INTO public.orders SELECT generate_series(1, 3); INSERT INTO audit.log VALUES (1);
+            """).ExitCode);
+        try
+        {
+            var run = _ps.Run("""
+                $cred = [pscredential]::new($user, (ConvertTo-SecureString $password -AsPlainText -Force))
+                Set-Location $here
+                $backup = New-DbBackup -Source $source -Destination ./backups -Credential $cred -Table 'public."Order Lines"', 'public.ord*' -ExcludeSchema audit
+                $backup.TableRows | ForEach-Object { "$($_.Table)=$($_.Rows)" }
+                $null = $backup | Restore-DbBackup -Target $source -Force -Credential $cred
+                """, new Hashtable { ["user"] = _pg.User, ["password"] = _pg.Password, ["here"] = dir.Path, ["source"] = _pg.Uri(source) });
+
+            run.AssertSucceeded();
+            Assert.Equal(new[] { "public.\"Order Lines\"=5", "public.orders=3" }, run.Output.Select(o => (string)o.BaseObject));
+            Assert.Equal("1", _pg.Psql(source, "-At", "-c", "SELECT count(*) FROM audit.log").Output.Trim());
+        }
+        finally
+        {
+            _pg.Psql("postgres", "-c", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
+        }
+    }
 }

@@ -27,6 +27,7 @@ internal static class BackupVerb
             "logical", "base", "full", "incremental");
         var collections = CommonOptions.List("--collection", "MongoDB: back up only these collections and views (repeat, or separate with commas; wildcards * and ?).", splitCommas: true);
         var excluded = CommonOptions.List("--exclude-collection", "MongoDB: leave out these collections and views (repeat, or separate with commas; wildcards * and ?).", splitCommas: true);
+        var selection = PgFlags.Selection();
         var additionalSources = CommonOptions.List("--additional-source", "File sets: another folder or file stored with --source, each under its own name (repeat).");
         var include = CommonOptions.List("--include", "File sets: only paths matching this pattern (* ? within a folder, ** across folders; a folder covers what is below it; repeat).");
         var exclude = CommonOptions.List("--exclude", "File sets: leave out paths matching this pattern and everything below them (repeat).");
@@ -38,6 +39,7 @@ internal static class BackupVerb
             source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, collections, excluded,
             type, additionalSources, include, exclude, strict, whatIf,
         };
+        selection.AddTo(command);
         var flags = DatabaseFlags.ForBackup();
         flags.AddTo(command);
         CliContext.SetAction(command, async (parse, context, ct) =>
@@ -61,6 +63,10 @@ internal static class BackupVerb
                     IncludeRolePasswords = CliProfile.Value(parse, rolePasswords),
                     Collections = CliProfile.Given(parse, collections) ? parse.GetValue(collections) : null,
                     ExcludeCollections = CliProfile.Given(parse, excluded) ? parse.GetValue(excluded) : null,
+                    Tables = selection.Given(parse, selection.Tables),
+                    ExcludeTables = selection.Given(parse, selection.ExcludeTables),
+                    Schemas = selection.Given(parse, selection.Schemas),
+                    ExcludeSchemas = selection.Given(parse, selection.ExcludeSchemas),
                     AdditionalSources = CliProfile.Given(parse, additionalSources) ? parse.GetValue(additionalSources)!.Select(Path.GetFullPath).ToArray() : null,
                     Include = CliProfile.Given(parse, include) ? parse.GetValue(include) : null,
                     Exclude = CliProfile.Given(parse, exclude) ? parse.GetValue(exclude) : null,

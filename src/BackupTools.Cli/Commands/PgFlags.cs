@@ -28,8 +28,31 @@ internal static class PgFlags
     public static Option<bool> NoOwner() =>
         CommonOptions.Flag("--no-owner", "PostgreSQL: do not restore owners or grants; objects belong to the restoring user.");
 
+    /// <summary>--table, --exclude-table, --schema, --exclude-schema: pg_dump patterns, each flag repeatable, never split at commas.</summary>
+    public static SelectionFlags Selection() => new();
+
     /// <summary>--scratch-target, also spelled --scratch-server (the PostgreSQL server for a throwaway restore).</summary>
     public static Option<string?> Scratch(string description) =>
         CommonOptions.Text("--scratch-target", description, false, "--scratch-server")!;
+}
 
+/// <summary>The table selection of a PostgreSQL logical backup (New-DbBackup -Table ...).</summary>
+internal sealed class SelectionFlags
+{
+    public Option<string[]> Tables { get; } = CommonOptions.List("--table",
+        "PostgreSQL: back up only the tables (views, sequences) matching this pg_dump pattern (repeat; schema.table, * and ?, \"Quoted\" for exact case).");
+    public Option<string[]> ExcludeTables { get; } = CommonOptions.List("--exclude-table", "PostgreSQL: leave out the tables matching this pg_dump pattern (repeat).");
+    public Option<string[]> Schemas { get; } = CommonOptions.List("--schema", "PostgreSQL: back up only the schemas matching this pg_dump pattern, with everything in them (repeat).");
+    public Option<string[]> ExcludeSchemas { get; } = CommonOptions.List("--exclude-schema", "PostgreSQL: leave out the schemas matching this pg_dump pattern (repeat).");
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Tables);
+        command.Options.Add(ExcludeTables);
+        command.Options.Add(Schemas);
+        command.Options.Add(ExcludeSchemas);
+    }
+
+    /// <summary>The patterns given on the command line, or null (then a --profile's apply).</summary>
+    public string[]? Given(ParseResult parse, Option<string[]> option) => CliProfile.Given(parse, option) ? parse.GetValue(option) : null;
 }

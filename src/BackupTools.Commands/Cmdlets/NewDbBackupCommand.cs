@@ -92,6 +92,26 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ExcludeCollection { get; set; }
 
+    /// <summary>PostgreSQL logical backups: only the tables matching these pg_dump patterns (pg_dump --table).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Table { get; set; }
+
+    /// <summary>PostgreSQL logical backups: leave out the tables matching these pg_dump patterns (pg_dump --exclude-table).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ExcludeTable { get; set; }
+
+    /// <summary>PostgreSQL logical backups: only the schemas matching these pg_dump patterns (pg_dump --schema).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Schema { get; set; }
+
+    /// <summary>PostgreSQL logical backups: leave out the schemas matching these pg_dump patterns (pg_dump --exclude-schema).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ExcludeSchema { get; set; }
+
     /// <summary>File sets: more folders or files stored with -Source, each under its own name.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -196,6 +216,10 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
                 IncludeRolePasswords = IsBound(nameof(IncludeRolePasswords)) ? IncludeRolePasswords.IsPresent : null,
                 Collections = Collection,
                 ExcludeCollections = ExcludeCollection,
+                Tables = Table,
+                ExcludeTables = ExcludeTable,
+                Schemas = Schema,
+                ExcludeSchemas = ExcludeSchema,
 
                 AdditionalSources = AdditionalSource?.Select(ResolvePath).ToArray(),
                 Include = Include,

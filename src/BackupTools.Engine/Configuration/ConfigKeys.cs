@@ -47,10 +47,14 @@ public static class ConfigKeys
         "destination", "compression", "compressionLevel", "tags", "tempPath", "encryption", "verify", "scratchTarget",
         "retention", "objectives", "drill", "notifications",
         "additionalSources", "include", "exclude", "strictConsistency",
+        "tables", "excludeTables", "schemas", "excludeSchemas",
     };
 
     /// <summary>Database keys that only a database may set (not <c>defaults:</c>).</summary>
-    public static readonly IReadOnlyList<string> DatabaseOnly = new[] { "source", "engine", "type", "user", "password", "additionalSources" };
+    public static readonly IReadOnlyList<string> DatabaseOnly = new[]
+    {
+        "source", "engine", "type", "user", "password", "additionalSources", "tables", "excludeTables", "schemas", "excludeSchemas",
+    };
 
     /// <summary>Keys of <c>defaults:</c>: every database key but <see cref="DatabaseOnly"/>.</summary>
     public static readonly IReadOnlyList<string> Defaults = Database.Except(DatabaseOnly).ToArray();

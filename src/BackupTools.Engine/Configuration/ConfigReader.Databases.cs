@@ -52,6 +52,15 @@ internal sealed partial class ConfigReader
                     Warning(ignored.KeyNode.Position, ignored.Key, $"{pgKey} is a PostgreSQL option; SQLite database '{db}' ignores it");
         }
 
+        foreach (var selectionKey in SelectionKeys)
+        {
+            if (!own.TryGetValue(selectionKey, out var selected)) continue;
+            if (effectiveEngine is not null && effectiveEngine != "postgresql")
+                Error(selected.KeyNode.Position, selected.Key, $"{selectionKey} selects tables of a PostgreSQL logical backup; database '{db}' is {effectiveEngine}");
+            else if (type == BackupType.Base)
+                Error(selected.KeyNode.Position, selected.Key, $"{selectionKey} selects tables of a logical backup; database '{db}' takes base backups (the whole cluster)");
+        }
+
         DestinationConfig? destination = null;
         if (!all.TryGetValue("destination", out var dest))
             Error(name.Position, key, $"database '{db}' has no destination: add destination: <name> (one of destinations:) to it or to defaults:");
@@ -114,6 +123,10 @@ internal sealed partial class ConfigReader
             Include = all.TryGetValue("include", out var inc) ? TextList(inc.Value, inc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),
             Exclude = all.TryGetValue("exclude", out var exc) ? TextList(exc.Value, exc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),
             StrictConsistency = all.TryGetValue("strictConsistency", out var sc) ? Bool(sc.Value, sc.Key) : null,
+            Tables = Patterns(own, "tables"),
+            ExcludeTables = Patterns(own, "excludeTables"),
+            Schemas = Patterns(own, "schemas"),
+            ExcludeSchemas = Patterns(own, "excludeSchemas"),
             Destination = destination ?? new DestinationConfig { Name = "", Location = "" },
             Compression = compression,
             CompressionLevel = level,
@@ -140,6 +153,12 @@ internal sealed partial class ConfigReader
         var errorsAfter = _problems.Count(p => p.Severity == ConfigProblemSeverity.Error);
         return errorsAfter == errorsBefore ? profile : null;
     }
+
+    private static readonly string[] SelectionKeys = { "tables", "excludeTables", "schemas", "excludeSchemas" };
+
+    /// <summary>pg_dump patterns, kept exactly as written (no path resolution, no case change).</summary>
+    private List<string> Patterns(Dictionary<string, Entry> own, string key) =>
+        own.TryGetValue(key, out var entry) ? TextList(entry.Value, entry.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>();
 
     private string? ReadSource(string text, Entry src)
     {

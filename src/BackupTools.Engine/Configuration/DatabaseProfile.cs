@@ -25,6 +25,11 @@ public sealed class DatabaseProfile
     public RowCountMode? RowCounts { get; init; }
     public bool? IncludeGlobals { get; init; }
     public bool? IncludeRolePasswords { get; init; }
+    /// <summary>tables, excludeTables, schemas, excludeSchemas: pg_dump patterns of a selective logical backup.</summary>
+    public IReadOnlyList<string> Tables { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> ExcludeTables { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Schemas { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> ExcludeSchemas { get; init; } = Array.Empty<string>();
 
     // File sets (engine files)
     public IReadOnlyList<string> AdditionalSources { get; init; } = Array.Empty<string>();

@@ -70,6 +70,13 @@ public static class OptionPrecedence
             Collections = given.Collections ?? baseline.Collections,
             ExcludeCollections = given.ExcludeCollections ?? baseline.ExcludeCollections,
             LocalPaths = given.LocalPaths,
+            Selection = new TableSelection
+            {
+                Tables = given.Tables ?? baseline.Selection.Tables,
+                ExcludeTables = given.ExcludeTables ?? baseline.Selection.ExcludeTables,
+                Schemas = given.Schemas ?? baseline.Selection.Schemas,
+                ExcludeSchemas = given.ExcludeSchemas ?? baseline.Selection.ExcludeSchemas,
+            },
             Files = new FileSetOptions
             {
                 AdditionalSources = given.AdditionalSources ?? baseline.Files.AdditionalSources,
@@ -179,11 +186,12 @@ public abstract class DatabaseRequests
     private protected DatabaseRequests(DatabaseOperationGiven given, ProfileRequests? profile, EngineGiven? engine = null)
     {
         Profile = profile?.Profile;
-        // What a profile says to back up (sources, patterns) is no selection for reading: verify and drills read the
-        // whole set, a restore only what -Include gives.
+        // What a profile says to back up (sources, patterns, tables) is no selection for reading: verify and drills read
+        // the whole set, a restore only what -Include gives (a backup's own table selection is in its manifest).
         EngineOptions = OptionPrecedence.Engine(engine ?? given.Engine, profile) with
         {
             Files = new FileSetOptions { Include = (engine ?? given.Engine).Include ?? Array.Empty<string>() },
+            Selection = TableSelection.All,
         };
         Store = OptionPrecedence.Store(given.Store, profile);
         Encryption = OptionPrecedence.Encryption(given.Encryption, profile, forBackup: false);

@@ -57,6 +57,14 @@ public sealed record EngineGiven
     public IReadOnlyList<string>? Collections { get; init; }
     /// <summary>MongoDB backup: -ExcludeCollection / --exclude-collection (null: not given).</summary>
     public IReadOnlyList<string>? ExcludeCollections { get; init; }
+    /// <summary>PostgreSQL logical backup: -Table / --table patterns (null: not given; given, they replace the profile's).</summary>
+    public IReadOnlyList<string>? Tables { get; init; }
+    /// <summary>-ExcludeTable / --exclude-table patterns.</summary>
+    public IReadOnlyList<string>? ExcludeTables { get; init; }
+    /// <summary>-Schema / --schema patterns.</summary>
+    public IReadOnlyList<string>? Schemas { get; init; }
+    /// <summary>-ExcludeSchema / --exclude-schema patterns.</summary>
+    public IReadOnlyList<string>? ExcludeSchemas { get; init; }
     /// <summary>File sets: more sources (-AdditionalSource); given, they replace the profile's.</summary>
     public IReadOnlyList<string>? AdditionalSources { get; init; }
     /// <summary>File sets: -Include patterns (backup: what to store; restore: what to restore).</summary>

@@ -73,6 +73,10 @@ public sealed class ProfileRequests
         RowCounts = Profile.RowCounts ?? RowCountMode.Exact,
         IncludeGlobals = Profile.IncludeGlobals ?? false,
         IncludeRolePasswords = Profile.IncludeRolePasswords ?? false,
+        Selection = new TableSelection
+        {
+            Tables = Profile.Tables, ExcludeTables = Profile.ExcludeTables, Schemas = Profile.Schemas, ExcludeSchemas = Profile.ExcludeSchemas,
+        },
         Files = new FileSetOptions
         {
             AdditionalSources = Profile.AdditionalSources,

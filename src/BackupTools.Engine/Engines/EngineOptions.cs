@@ -38,6 +38,9 @@ public sealed record EngineOptions
     /// <summary>MongoDB backup: leave out these collections and views (names, wildcards * and ?).</summary>
     public IReadOnlyList<string>? ExcludeCollections { get; init; }
 
+    /// <summary>PostgreSQL logical backup: only these tables and schemas (pg_dump patterns); <see cref="TableSelection.All"/>: the whole database.</summary>
+    public TableSelection Selection { get; init; } = TableSelection.All;
+
     /// <summary>Restore: parallel jobs (pg_restore --jobs); 1 streams without a temp file.</summary>
     public int Jobs { get; init; } = 1;
     /// <summary>Restore: create the target database when it does not exist.</summary>

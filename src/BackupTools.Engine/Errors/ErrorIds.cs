@@ -142,6 +142,14 @@ public static class ErrorIds
     /// <summary>Another restore of the same target holds its lock; nothing changed.</summary>
     public const string PgRestoreInProgress = "PgRestoreInProgress";
 
+    // Table and schema selection (PostgreSQL logical backups)
+    /// <summary>-Table/-ExcludeTable/-Schema/-ExcludeSchema were given for an engine or a kind of backup that cannot select tables.</summary>
+    public const string TableSelectionNotSupported = "TableSelectionNotSupported";
+    /// <summary>A -Table or -Schema pattern matches nothing in the database (pg_dump --strict-names); nothing was written.</summary>
+    public const string PgSelectionMatchesNothing = "PgSelectionMatchesNothing";
+    /// <summary>Restoring a selection into an existing database: objects outside it depend on its tables; nothing changed.</summary>
+    public const string PgSelectionHasDependents = "PgSelectionHasDependents";
+
     // Base backups and restores to a moment (PostgreSQL PITR)
     /// <summary>The role may not open replication connections (no REPLICATION attribute, or no pg_hba.conf replication line).</summary>
     public const string PgReplicationDenied = "PgReplicationDenied";

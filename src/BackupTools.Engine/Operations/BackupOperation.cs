@@ -81,7 +81,10 @@ public static partial class BackupOperation
         public DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
     }
 
-    /// <summary>The asked-for type if the engine takes it, else BackupTypeNotSupported; database engines refuse file-set options.</summary>
+    /// <summary>
+    /// The asked-for type if the engine takes it, else BackupTypeNotSupported; database engines refuse file-set options,
+    /// and everything but a PostgreSQL logical backup refuses a table selection.
+    /// </summary>
     public static BackupType CheckType(IDatabaseEngine engine, NewBackupRequest request)
     {
         var type = request.Type ?? engine.DefaultType;
@@ -91,7 +94,12 @@ public static partial class BackupOperation
                 "PostgreSQL's (a physical copy of the whole cluster); Full and Incremental are for file sets (folders); Logical for databases.", type.ToString());
         if (engine is not Engines.Files.FilesEngine && !request.EngineOptions.Files.IsDefault)
             throw new BackupToolsException(ErrorIds.FileSetOptionsNotSupported, ErrorKind.InvalidArgument,
-                $"Several sources, include/exclude patterns and strict consistency apply to file sets (folders), not to a {engine.Name} database.", request.Source);
+                $"Several sources, include/exclude patterns and strict consistency apply to file sets (folders), not to a {engine.Name} database.", engine.DescribeSource(request.Source));
+        if (!request.EngineOptions.Selection.IsAll && (engine is not Engines.Postgres.PostgresEngine || type != BackupType.Logical))
+            throw new BackupToolsException(ErrorIds.TableSelectionNotSupported, ErrorKind.InvalidArgument,
+                engine is Engines.Postgres.PostgresEngine
+                    ? $"A {type} backup copies the whole PostgreSQL cluster; table and schema selection applies to logical backups (pg_dump) only."
+                    : $"Table and schema selection applies to PostgreSQL logical backups, not to a {engine.Name} source.", engine.DescribeSource(request.Source));
         return type;
     }
 

@@ -112,7 +112,7 @@ public static class RestoreOperation
                 Tags = new[] { PreRestoreTag },
                 TempDirectory = request.TempDirectory,
                 // The whole current target: a restore's -Include selects what comes back, not what is kept first.
-                EngineOptions = request.EngineOptions with { Files = FileSetOptions.Default },
+                EngineOptions = request.EngineOptions with { Files = FileSetOptions.Default, Selection = TableSelection.All },
                 Store = request.Store,
                 // An encrypted backup's pre-restore copy is encrypted too: to the given keys' public parts and/or the passphrase.
                 Encryption = Pipeline.ArtifactReader.IsEncrypted(manifest.MainArtifact) ? request.Encryption.ForPreRestoreBackup() : Pipeline.EncryptionOptions.None,

@@ -38,6 +38,10 @@ public sealed class ConfigErrorTests : IDisposable
         new(Base("---", "version: 1"), "", 8, 1, "more than one YAML document"),
         // unknown keys, with the nearest known one
         new(Base("destination: {}"), "destination", 8, 1, "did you mean destinations?"),
+        // table selection is for PostgreSQL logical backups only
+        new(Base("    tables: [Album]"), "databases.app.tables", 8, 5, "selects tables of a PostgreSQL logical backup; database 'app' is sqlite"),
+        new(Y("version: 1", "destinations:", "  local: { path: ./b }", "databases:", "  pg:", "    source: postgresql://u@h/db", "    destination: local",
+                "    type: base", "    excludeSchemas: [audit]"), "databases.pg.excludeSchemas", 9, 5, "database 'pg' takes base backups"),
         new(Base("    retentoin: std"), "databases.app.retentoin", 8, 5, "did you mean retention?"),
         new(Base("retention:", "  std: { keepDialy: 7 }"), "retention.std.keepDialy", 9, 10, "did you mean keepDaily?"),
         new(Base("    encryption: { recipient: [a.asc] }"), "databases.app.encryption.recipient", 8, 19, "did you mean recipients?"),

@@ -69,6 +69,8 @@ internal sealed class PgProcess : IDisposable
 
     public Stream Stdin => _process.StandardInput.BaseStream;
 
+    public bool HasExited => _process.HasExited;
+
     public string Stderr
     {
         get { lock (_stderr) return _stderr.ToString(); }

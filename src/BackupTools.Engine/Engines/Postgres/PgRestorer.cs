@@ -52,6 +52,9 @@ internal static class PgRestorer
         if (options.IncludeGlobals) await ApplyGlobalsAsync(context, session, tools, ct).ConfigureAwait(false);
         // A scratch restore sets no owners (--no-owner), so the backup's roles need not exist where it is tested.
         if (!options.NoOwner && !options.Scratch) await CheckRolesAsync(manifest, session, ct).ConfigureAwait(false);
+        // A selective backup over a database that has other objects replaces just its own tables, in one transaction.
+        if (!options.Scratch && state.HasObjects && PgSelection.Of(manifest) is { } selection)
+            return await PgSelectiveRestore.RunAsync(context, archive, tools, session, selection, ct).ConfigureAwait(false);
         if (!options.Scratch)
             return await PgSwapRestore.RunAsync(context, archive, tools, endpoint, session, state.Exists, ct).ConfigureAwait(false);
 
@@ -69,10 +72,12 @@ internal static class PgRestorer
                 ? async token =>
                 {
                     await DropDatabaseAsync(session, token).ConfigureAwait(false);
-                    await using var maintenance = await OpenMaintenanceAsync(session, token).ConfigureAwait(false);
-                    await CreateDatabaseAsync(maintenance, session, database, EncodingClause(manifest), token).ConfigureAwait(false);
+                    await using (var maintenance = await OpenMaintenanceAsync(session, token).ConfigureAwait(false))
+                        await CreateDatabaseAsync(maintenance, session, database, EncodingClause(manifest), token).ConfigureAwait(false);
+                    await PgSelection.CreateRequiredSchemasAsync(session, manifest, token).ConfigureAwait(false);
                 }
                 : null;
+            await PgSelection.CreateRequiredSchemasAsync(session, manifest, ct).ConfigureAwait(false);
             var bytes = await PgRestoreAsync(context, archive, tools, session, recreate, ct).ConfigureAwait(false);
             return new EngineRestoreResult
             {

@@ -63,10 +63,12 @@ internal static class PgSwapRestore
         long bytes;
         try
         {
+            await PgSelection.CreateRequiredSchemasAsync(scratchSession, context.Manifest, ct).ConfigureAwait(false);
             bytes = await PgRestorer.PgRestoreAsync(context, archive, tools, scratchSession, async token =>
             {
                 await PgRestorer.DropDatabaseAsync(scratchSession, token).ConfigureAwait(false);
                 await PgRestorer.CreateDatabaseAsync(guard, session, scratch, locale, token).ConfigureAwait(false);
+                await PgSelection.CreateRequiredSchemasAsync(scratchSession, context.Manifest, token).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
             await using (var copy = await scratchSession.OpenAsync(ct).ConfigureAwait(false))
                 checks = await PostgresEngine.CompareWithManifestAsync(copy, context.Manifest, ct).ConfigureAwait(false);

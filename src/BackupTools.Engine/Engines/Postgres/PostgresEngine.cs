@@ -42,7 +42,9 @@ public sealed class PostgresEngine : IDatabaseEngine
         var session = new PgSession(PgEndpoint.Parse(source), options);
         await using var connection = await session.OpenAsync(ct).ConfigureAwait(false);
         var facts = await PgCatalog.ServerFactsAsync(connection, ct).ConfigureAwait(false);
-        PgClientTools.Resolve(options, facts.Major);
+        var tools = PgClientTools.Resolve(options, facts.Major);
+        // A pattern that matches nothing is refused here, before the destination is touched (and by -WhatIf).
+        if (!options.Selection.IsAll) await PgSelection.ListAsync(session, tools, options.Selection, snapshot: null, ct).ConfigureAwait(false);
     }
 
     public bool Supports(BackupType type) => type is BackupType.Logical or BackupType.Base;
@@ -66,12 +68,17 @@ public sealed class PostgresEngine : IDatabaseEngine
         string snapshot;
         await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection))
             snapshot = (string)(await export.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-        var tables = await PgCatalog.TablesAsync(connection, ct).ConfigureAwait(false);
-        var objects = await PgCatalog.ObjectCountsAsync(connection, ct).ConfigureAwait(false);
-        var schemas = await PgCatalog.SchemasAsync(connection, ct).ConfigureAwait(false);
+        // A selection: what pg_dump takes in this snapshot, by oid; everything below describes only that.
+        var selected = options.Selection.IsAll ? null : await PgSelection.ListAsync(session, tools, options.Selection, snapshot, ct).ConfigureAwait(false);
+        var selection = selected is null ? null : await PgSelection.RecordAsync(connection, options.Selection, selected, ct).ConfigureAwait(false);
+        var tables = await PgCatalog.TablesAsync(connection, ct, selected).ConfigureAwait(false);
+        var objects = await PgCatalog.ObjectCountsAsync(connection, ct, selected).ConfigureAwait(false);
+        var schemas = selection is null ? await PgCatalog.SchemasAsync(connection, ct).ConfigureAwait(false) : selection.AllSchemas.Order(StringComparer.Ordinal).ToList();
         var extensions = await PgCatalog.ExtensionsAsync(connection, ct).ConfigureAwait(false);
-        var roles = await PgCatalog.ReferencedRolesAsync(connection, ct).ConfigureAwait(false);
+        var roles = await PgCatalog.ReferencedRolesAsync(connection, ct, selected).ConfigureAwait(false);
         context.Observer.Verbose($"PostgreSQL {facts.Version}, {tables.Count} tables, snapshot {snapshot}; dumping with {tools.Path("pg_dump")} {tools.Version}.");
+        if (selection is not null)
+            context.Observer.Verbose($"Selection: {selection.Relations.Count} relation(s) in schema(s) {string.Join(", ", schemas)}; only these are dumped and counted.");
 
         // Compress once: pg_dump's own zlib for gzip keeps the artifact a plain custom-format archive; other codecs run in the pipeline on -Z0 output.
         var (dumpLevel, pipeline) = context.Compression.Name switch
@@ -85,6 +92,7 @@ public sealed class PostgresEngine : IDatabaseEngine
             "--format=custom", "--no-password", "--snapshot=" + snapshot, "--compress=" + dumpLevel.ToString(CultureInfo.InvariantCulture),
             "--dbname=" + PgSession.DbNameConnInfo(session.Endpoint.Database),
         };
+        args.AddRange(PgSelection.DumpArguments(options.Selection));
         var artifactName = context.ArtifactBaseName + ".dump" + pipeline.Extension;
         ArtifactEntry artifact;
         Task<List<TableRowCount>>? counting = null;
@@ -141,6 +149,7 @@ public sealed class PostgresEngine : IDatabaseEngine
             ["snapshot"] = snapshot,
             ["includesGlobals"] = options.IncludeGlobals ? "true" : "false",
         };
+        if (selection is not null) details[PgSelection.Detail] = PgSelection.Format(selection);
         return new EngineBackupResult
         {
             Artifacts = artifacts,
@@ -156,7 +165,7 @@ public sealed class PostgresEngine : IDatabaseEngine
                     Name = "row-counts", Passed = true,
                     Detail = options.RowCounts switch
                     {
-                        RowCountMode.Exact => $"exact, {counts.Count} tables counted in the dump's snapshot",
+                        RowCountMode.Exact => $"exact, {counts.Count} tables counted in the dump's snapshot{(selection is null ? "" : " (the selected tables only)")}",
                         RowCountMode.Estimate => "estimates from pg_class.reltuples; restores are checked for table presence only",
                         _ => "not counted (-RowCounts None)",
                     },
