@@ -47,6 +47,7 @@ public static class ConfigKeys
         "destination", "compression", "compressionLevel", "tags", "tempPath", "encryption", "verify", "scratchTarget",
         "retention", "objectives", "drill", "notifications",
         "additionalSources", "include", "exclude", "strictConsistency",
+        "jobs",
     };
 
     /// <summary>Database keys that only a database may set (not <c>defaults:</c>).</summary>

@@ -25,6 +25,8 @@ public sealed class DatabaseProfile
     public RowCountMode? RowCounts { get; init; }
     public bool? IncludeGlobals { get; init; }
     public bool? IncludeRolePasswords { get; init; }
+    /// <summary>jobs: parallel pg_dump jobs of a backup (also of the scratch restores of verify and drills); null = 1.</summary>
+    public int? Jobs { get; init; }
 
     // File sets (engine files)
     public IReadOnlyList<string> AdditionalSources { get; init; } = Array.Empty<string>();

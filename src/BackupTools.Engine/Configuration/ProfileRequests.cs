@@ -73,6 +73,7 @@ public sealed class ProfileRequests
         RowCounts = Profile.RowCounts ?? RowCountMode.Exact,
         IncludeGlobals = Profile.IncludeGlobals ?? false,
         IncludeRolePasswords = Profile.IncludeRolePasswords ?? false,
+        Jobs = Profile.Jobs ?? 1,
         Files = new FileSetOptions
         {
             AdditionalSources = Profile.AdditionalSources,

@@ -38,8 +38,13 @@ public sealed record EngineOptions
     /// <summary>MongoDB backup: leave out these collections and views (names, wildcards * and ?).</summary>
     public IReadOnlyList<string>? ExcludeCollections { get; init; }
 
-    /// <summary>Restore: parallel jobs (pg_restore --jobs); 1 streams without a temp file.</summary>
+    /// <summary>
+    /// Parallel jobs, PostgreSQL only. Backup: above 1, pg_dump --format=directory --jobs (a parallel dump stored as one
+    /// tar artifact). Restore: pg_restore --jobs; 1 streams a custom-format archive without a temp file.
+    /// </summary>
     public int Jobs { get; init; } = 1;
+    /// <summary>The most parallel jobs a backup or restore takes.</summary>
+    public const int MaxJobs = 64;
     /// <summary>Restore: create the target database when it does not exist.</summary>
     public bool CreateDatabase { get; init; }
     /// <summary>Restore: do not set object owners (pg_restore --no-owner), for servers without the original roles.</summary>

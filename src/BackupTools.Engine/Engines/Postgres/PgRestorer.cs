@@ -32,7 +32,7 @@ internal static class PgRestorer
     {
         var options = context.Options;
         var manifest = context.Manifest;
-        var archive = manifest.Artifacts.FirstOrDefault(a => a.Format == PostgresEngine.ArchiveFormat)
+        var archive = manifest.Artifacts.FirstOrDefault(a => a.Format == PostgresEngine.ArchiveFormat || PgDirectoryArchive.IsDirectoryFormat(a))
             ?? throw new BackupToolsException(ErrorIds.BackupManifestUnsupported, ErrorKind.InvalidData,
                 $"Backup '{context.Location}' has no pg_dump archive artifact; it cannot be restored as PostgreSQL.", context.Location);
         var session = new PgSession(endpoint, options);
@@ -93,6 +93,8 @@ internal static class PgRestorer
         var args = new List<string> { "--exit-on-error", "--no-password", "--dbname=" + PgSession.DbNameConnInfo(session.Endpoint.Database) };
         // Scratch restores never need the backup's roles or privileges: a role with only CREATEDB can test a backup.
         if (options.NoOwner || options.Scratch) args.AddRange(new[] { "--no-owner", "--no-privileges" });
+        if (PgDirectoryArchive.IsDirectoryFormat(archive))
+            return RestoreFromFolderAsync(context, archive, tools, session, args, ct);
         return options.Jobs > 1
             ? RestoreFromFileAsync(context, archive, tools, session, args, ct)
             : RestoreStreamingAsync(context, archive, tools, session, args, ct);
@@ -167,6 +169,27 @@ internal static class PgRestorer
         if (exit != 0) throw Failed(run, exit, session);
         ReportWarnings(context, run);
         return bytes;
+    }
+
+    /// <summary>
+    /// A parallel dump (directory format): extracted and proven first, then pg_restore with -Jobs jobs, or one
+    /// transaction with one job. The extracted folder is removed however the restore ends.
+    /// </summary>
+    private static async Task<long> RestoreFromFolderAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools,
+        PgSession session, List<string> args, CancellationToken ct)
+    {
+        var jobs = context.Options.Jobs;
+        var (temp, folder, bytes) = await PgDirectoryArchive.ExtractAsync(context, archive, ct).ConfigureAwait(false);
+        using (temp)
+        {
+            args.AddRange(new[] { jobs > 1 ? "--jobs=" + jobs.ToString(CultureInfo.InvariantCulture) : "--single-transaction", folder });
+            context.Observer.Progress(new OperationProgress("Restoring database", $"pg_restore of the parallel dump with {jobs} job(s)", bytes, bytes));
+            using var run = PgProcess.Start(tools.Path("pg_restore"), args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: false, ct);
+            var exit = await PgDirectoryArchive.WaitEndedAsync(run, ct).ConfigureAwait(false);
+            if (exit != 0) throw Failed(run, exit, session);
+            ReportWarnings(context, run);
+            return bytes;
+        }
     }
 
     private static BackupToolsException Failed(PgProcess run, int exit, PgSession session) =>
