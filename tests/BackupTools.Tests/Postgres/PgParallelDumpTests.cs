@@ -233,6 +233,58 @@ public sealed class PgParallelDumpTests
         }
     }
 
+    [Theory]
+    [InlineData("dump/../escaped.dat", "file")]
+    [InlineData("dump/sub/3000.dat", "file")]
+    [InlineData("dump/3001.dat", "symlink")]
+    public async Task A_hostile_member_in_a_parallel_dump_is_refused_before_pg_restore_runs_and_nothing_lands_outside_the_temp_folder(string name, string kind)
+    {
+        using var tmp = new TempDir();
+        var temp = tmp.Combine("temp");
+        var db = _pg.CreateDatabase("jobs_hostile");
+        _pg.Execute(db, "CREATE TABLE t(id int); INSERT INTO t SELECT generate_series(1, 10);");
+        var target = "jobs_hostile_t_" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            var backup = await BackupOperation.RunAsync(new NewBackupRequest
+            {
+                Source = _pg.Uri(db), Destination = tmp.Combine("b"), Compression = "none", TempDirectory = temp, EngineOptions = _pg.Options() with { Jobs = 2 },
+            }, NullObserver.Instance, default);
+            var artifact = Directory.GetFiles(backup.Location, "*.dir.tar").Single();
+            // The dump's real members, then one that no pg_dump folder holds.
+            using (var original = new MemoryStream(File.ReadAllBytes(artifact)))
+            using (var output = File.Create(artifact))
+            using (var writer = new System.Formats.Tar.TarWriter(output, System.Formats.Tar.TarEntryFormat.Ustar))
+            {
+                using var reader = new System.Formats.Tar.TarReader(original);
+                while (reader.GetNextEntry(copyData: true) is { } entry) writer.WriteEntry(entry);
+                var hostile = kind == "symlink"
+                    ? new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.SymbolicLink, name) { LinkName = "/etc/passwd" }
+                    : new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(new byte[] { 1, 2, 3 }) };
+                writer.WriteEntry(hostile);
+            }
+
+            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
+            {
+                Location = backup.Location, Target = target, TempDirectory = temp, EngineOptions = _pg.Options() with { CreateDatabase = true, Jobs = 2 },
+            }, NullObserver.Instance, default));
+            Assert.Equal((ErrorIds.PgDumpArchiveInvalid, ErrorKind.InvalidData), (ex.ErrorId, ex.Kind));
+            Assert.False(File.Exists(Path.Combine(temp, "escaped.dat")));
+            Assert.Empty(TempLeftovers(temp));
+            Assert.False(_pg.DatabaseExists(target));
+
+            var verify = await IntegrityOperation.RunAsync(new IntegrityRequest { Location = backup.Location, Level = IntegrityLevel.Structure, TempDirectory = temp, EngineOptions = _pg.Options() },
+                NullObserver.Instance, default);
+            Assert.False(verify.Passed);
+            Assert.Empty(TempLeftovers(temp));
+        }
+        finally
+        {
+            _pg.DropDatabase(target);
+            _pg.DropDatabase(db);
+        }
+    }
+
     /// <summary>Notes the mode of the parallel dump's temp folder when the artifact is written (the folder exists then).</summary>
     private sealed class DumpFolderWatcher(string temp) : IOperationObserver
     {
