@@ -10,7 +10,9 @@ namespace BackupTools.Engines.Postgres;
 /// <summary>
 /// PostgreSQL: pg_dump --format=custom streamed from stdout into the artifact pipeline, with row counts taken inside
 /// the very snapshot pg_dump dumps (REPEATABLE READ + pg_export_snapshot + pg_dump --snapshot), so the manifest
-/// describes exactly the data in the archive. Restores go through pg_restore (see <see cref="PgRestorer"/>).
+/// describes exactly the data in the archive. With -Jobs above 1 the same snapshot is dumped by parallel workers
+/// in directory format and stored as one tar artifact (see <see cref="PgDirectoryArchive"/>). Restores go through
+/// pg_restore (see <see cref="PgRestorer"/>).
 /// </summary>
 public sealed class PostgresEngine : IDatabaseEngine
 {
