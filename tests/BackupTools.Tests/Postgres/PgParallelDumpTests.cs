@@ -164,6 +164,54 @@ public sealed class PgParallelDumpTests
     }
 
     [Fact]
+    public async Task A_restore_of_a_parallel_dump_cancelled_when_pg_restore_starts_leaves_no_temp_folder_and_no_database()
+    {
+        using var tmp = new TempDir();
+        var temp = tmp.Combine("temp");
+        var db = _pg.CreateDatabase("jobs_rcancel");
+        _pg.Execute(db, "CREATE TABLE a(id int PRIMARY KEY, v text); INSERT INTO a SELECT g, md5(g::text) FROM generate_series(1, 300000) g; " +
+            "CREATE TABLE b(id int PRIMARY KEY, v text); INSERT INTO b SELECT g, md5(g::text) FROM generate_series(1, 300000) g;");
+        var target = "jobs_rcancel_t_" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            var backup = await BackupOperation.RunAsync(new NewBackupRequest
+            {
+                Source = _pg.Uri(db), Destination = tmp.Combine("b"), TempDirectory = temp, EngineOptions = _pg.Options() with { Jobs = 2 },
+            }, NullObserver.Instance, default);
+            using var cts = new CancellationTokenSource();
+            var observer = new CancelWhenRestoreStarts(cts);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RestoreOperation.RunAsync(new RestoreRequest
+            {
+                Location = backup.Location, Target = target, TempDirectory = temp, EngineOptions = _pg.Options() with { CreateDatabase = true, Jobs = 2 },
+            }, observer, cts.Token));
+            Assert.True(observer.Cancelled);
+            Assert.Empty(TempLeftovers(temp));
+            Assert.False(_pg.DatabaseExists(target));
+            Assert.Empty(_pg.DatabasesLike(target + "%"));
+        }
+        finally
+        {
+            _pg.DropDatabase(target);
+            _pg.DropDatabase(db);
+        }
+    }
+
+    /// <summary>Cancels as soon as pg_restore of the extracted folder is announced.</summary>
+    private sealed class CancelWhenRestoreStarts(CancellationTokenSource cts) : IOperationObserver
+    {
+        public bool Cancelled { get; private set; }
+
+        public void Progress(OperationProgress progress)
+        {
+            if (!progress.Status.Contains("pg_restore of the parallel dump", StringComparison.Ordinal)) return;
+            Cancelled = true;
+            cts.Cancel();
+        }
+        public void Verbose(string message) { }
+        public void Warning(string message) { }
+    }
+
+    [Fact]
     public async Task Jobs_are_refused_for_other_engines_base_backups_and_out_of_range_values_before_anything_is_written()
     {
         using var tmp = new TempDir();
@@ -314,12 +362,16 @@ public sealed class PgParallelDumpTests
             {
                 for (var i = 0; i < 2000 && !cts.IsCancellationRequested; i++)
                 {
-                    if (Directory.Exists(temp) && Directory.EnumerateFiles(temp, "*.dat*", SearchOption.AllDirectories).Any())
+                    try
                     {
-                        SawDumpFiles = true;
-                        cts.Cancel();
-                        return;
+                        if (Directory.Exists(temp) && Directory.EnumerateFiles(temp, "*.dat*", SearchOption.AllDirectories).Any())
+                        {
+                            SawDumpFiles = true;
+                            cts.Cancel();
+                            return;
+                        }
                     }
+                    catch (IOException) { /* a folder went away while listed: look again */ }
                     await Task.Delay(5);
                 }
             });
