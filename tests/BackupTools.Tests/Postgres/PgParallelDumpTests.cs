@@ -14,6 +14,15 @@ public sealed class PgParallelDumpTests
 
     public PgParallelDumpTests(PgCluster pg) => _pg = pg;
 
+    /// <summary>A new database with two tables of <paramref name="rows"/> rows each: work for two dump or restore jobs.</summary>
+    private string TwoTables(string prefix, int rows)
+    {
+        var db = _pg.CreateDatabase(prefix);
+        foreach (var t in new[] { "a", "b" })
+            _pg.Execute(db, $"CREATE TABLE {t}(id int PRIMARY KEY, v text); INSERT INTO {t} SELECT g, md5(g::text) FROM generate_series(1, {rows}) g;");
+        return db;
+    }
+
     private static IEnumerable<string> TempLeftovers(string folder) =>
         Directory.Exists(folder) ? Directory.EnumerateFileSystemEntries(folder, "bt-pg*") : Array.Empty<string>();
 
@@ -141,9 +150,7 @@ public sealed class PgParallelDumpTests
     {
         using var tmp = new TempDir();
         var temp = tmp.Combine("temp");
-        var db = _pg.CreateDatabase("jobs_cancel");
-        _pg.Execute(db, "CREATE TABLE a(id int, v text); INSERT INTO a SELECT g, md5(g::text) FROM generate_series(1, 400000) g; " +
-            "CREATE TABLE b(id int, v text); INSERT INTO b SELECT g, md5(g::text) FROM generate_series(1, 400000) g;");
+        var db = TwoTables("jobs_cancel", 400_000);
         using var cts = new CancellationTokenSource();
         try
         {
@@ -168,9 +175,7 @@ public sealed class PgParallelDumpTests
     {
         using var tmp = new TempDir();
         var temp = tmp.Combine("temp");
-        var db = _pg.CreateDatabase("jobs_rcancel");
-        _pg.Execute(db, "CREATE TABLE a(id int PRIMARY KEY, v text); INSERT INTO a SELECT g, md5(g::text) FROM generate_series(1, 300000) g; " +
-            "CREATE TABLE b(id int PRIMARY KEY, v text); INSERT INTO b SELECT g, md5(g::text) FROM generate_series(1, 300000) g;");
+        var db = TwoTables("jobs_rcancel", 300_000);
         var target = "jobs_rcancel_t_" + Guid.NewGuid().ToString("N")[..6];
         try
         {
