@@ -88,4 +88,49 @@ public sealed class PostgresTargetTests : IClassFixture<ModuleRunspace>
             _pg.Psql("postgres", "-c", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
         }
     }
+
+    [Fact]
+    public void New_DbBackup_Jobs_takes_a_parallel_dump_that_Restore_DbBackup_Jobs_restores_and_refuses_bad_counts_by_id()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var source = "psjobs_" + suffix;
+        var copy = "psjobs_copy_" + suffix;
+        using var dir = new Scratch();
+        Assert.Equal(0, _pg.Psql("postgres", "-c", $"CREATE DATABASE {source}").ExitCode);
+        Assert.Equal(0, _pg.Psql(source, "-c", "CREATE TABLE t (id int primary key); INSERT INTO t SELECT generate_series(1, 300); " +
+            "CREATE TABLE u (id int primary key); INSERT INTO u SELECT generate_series(1, 30);").ExitCode);
+        try
+        {
+            var variables = new Hashtable { ["user"] = _pg.User, ["password"] = _pg.Password, ["here"] = dir.Path, ["source"] = _pg.Uri(source), ["copy"] = copy };
+            var run = _ps.Run("""
+                $cred = [pscredential]::new($user, (ConvertTo-SecureString $password -AsPlainText -Force))
+                Set-Location $here
+                $backup = New-DbBackup -Source $source -Destination ./backups -Credential $cred -Jobs 2
+                (Get-ChildItem -Path $backup.Location -Filter '*.dir.tar').Count
+                ($backup | Test-BackupIntegrity -Level Structure -Credential $cred).Passed
+                ($backup | Restore-DbBackup -Target $copy -CreateDatabase -Verify -Jobs 2 -Credential $cred).Verified
+                """, variables);
+            run.AssertSucceeded();
+            Assert.Equal(new object[] { 1, true, true }, run.Output.Select(o => o.BaseObject).ToArray());
+            Assert.Equal("300", _pg.Psql(copy, "-At", "-c", "SELECT count(*) FROM t").Output.Trim());
+
+            foreach (var (jobs, id) in new[] { (0, "JobsInvalid"), (65, "JobsInvalid") })
+            {
+                variables["jobs"] = jobs;
+                var bad = _ps.Run("""
+                    $cred = [pscredential]::new($user, (ConvertTo-SecureString $password -AsPlainText -Force))
+                    New-DbBackup -Source $source -Destination (Join-Path $here 'bad') -Credential $cred -Jobs $jobs
+                    """, variables);
+                var error = bad.SingleError();
+                Assert.Equal($"{id},BackupTools.Commands.NewDbBackupCommand", error.FullyQualifiedErrorId);
+                Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+            }
+            Assert.False(Directory.Exists(Path.Combine(dir.Path, "bad")));
+        }
+        finally
+        {
+            _pg.Psql("postgres", "-c", $"DROP DATABASE IF EXISTS {copy} WITH (FORCE)");
+            _pg.Psql("postgres", "-c", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
+        }
+    }
 }

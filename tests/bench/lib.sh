@@ -51,3 +51,30 @@ start_s3rver() {
     for _ in $(seq 100); do aws --endpoint-url "$endpoint" s3 ls >/dev/null 2>&1 && return 0; sleep 0.2; done
     die "s3rver did not start on $endpoint"
 }
+
+# start_pg_cluster DIR: a throwaway PostgreSQL cluster in DIR (as the postgres user when run as root) on a free
+# loopback port, trust auth for user bench. Needs `pg_bin`. Sets `port`, exports PGHOST/PGPORT/PGUSER, defines
+# as_pg and psql, and sets the EXIT trap that stops the cluster and removes DIR.
+start_pg_cluster() {
+    pg_cluster=$1
+    as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    rm -rf "$pg_cluster"; mkdir -p "$pg_cluster"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$pg_cluster"
+    as_pg "$pg_bin/initdb" -D "$pg_cluster/data" -U bench -A trust -E UTF8 --locale C.UTF-8 --no-sync >/dev/null
+    as_pg "$pg_bin/pg_ctl" -D "$pg_cluster/data" -l "$pg_cluster/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$pg_cluster -c max_wal_size=4GB -c shared_buffers=256MB" start >/dev/null
+    trap 'as_pg "$pg_bin/pg_ctl" -D "$pg_cluster/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$pg_cluster"' EXIT
+    export PGHOST=127.0.0.1 PGPORT=$port PGUSER=bench
+    psql() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+}
+
+# bench_measure OUTFILE cmd...: runs cmd under /usr/bin/time and appends "wall_seconds peak_rss_kb" to OUTFILE.
+bench_measure() {
+    local out=$1; shift
+    /usr/bin/time -f '%e %M' -o "$out.one" "$@" >/dev/null
+    cat "$out.one" >>"$out"; rm -f "$out.one"
+}
+
+# bench_median: the median of the numbers on stdin. bench_col FILE N: column N of FILE.
+bench_median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+bench_col() { awk -v c="$2" '{ print $c }' "$1"; }

@@ -32,12 +32,14 @@ internal static class BackupVerb
         var include = CommonOptions.List("--include", "File sets: only paths matching this pattern (* ? within a folder, ** across folders; a folder covers what is below it; repeat).");
         var exclude = CommonOptions.List("--exclude", "File sets: leave out paths matching this pattern and everything below them (repeat).");
         var strict = CommonOptions.Flag("--strict-consistency", "File sets: fail and store nothing when a file changes while it is read (default: store it as read and report it).");
+        var jobs = PgFlags.BackupJobs();
         var whatIf = CommonOptions.Flag("--what-if", "Check the source, compression and encryption settings, print what would be backed up, and write nothing.");
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
             source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, collections, excluded,
             type, additionalSources, include, exclude, strict, whatIf,
+            jobs,
         };
         selection.AddTo(command);
         var flags = DatabaseFlags.ForBackup();
@@ -71,6 +73,7 @@ internal static class BackupVerb
                     Include = CliProfile.Given(parse, include) ? parse.GetValue(include) : null,
                     Exclude = CliProfile.Given(parse, exclude) ? parse.GetValue(exclude) : null,
                     StrictConsistency = CliProfile.Value(parse, strict),
+                    Jobs = parse.GetValue(jobs),
                 },
             }), profile.Requests, "--source", "--destination");
             S3Flags.Warn(context, request.Store);

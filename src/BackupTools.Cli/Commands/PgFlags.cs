@@ -25,6 +25,10 @@ internal static class PgFlags
     public static Option<int?> Jobs() =>
         CommonOptions.Number("--jobs", "PostgreSQL: parallel pg_restore jobs (the archive is staged in a temp file); default 1 streams.", 1, 64);
 
+    public static Option<int?> BackupJobs() =>
+        CommonOptions.Number("--jobs", "PostgreSQL: parallel pg_dump jobs (1-64); above 1 the dump is taken in directory format and stored as one tar artifact. Default 1 (custom format, streamed).",
+            1, EngineOptions.MaxJobs, ErrorIds.JobsInvalid);
+
     public static Option<bool> NoOwner() =>
         CommonOptions.Flag("--no-owner", "PostgreSQL: do not restore owners or grants; objects belong to the restoring user.");
 

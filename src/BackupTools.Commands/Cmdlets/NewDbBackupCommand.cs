@@ -131,6 +131,10 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [Parameter]
     public SwitchParameter StrictConsistency { get; set; }
 
+    /// <summary>PostgreSQL: parallel pg_dump jobs (1-64, checked by the engine: JobsInvalid); above 1 a directory-format dump stored as one tar artifact.</summary>
+    [Parameter]
+    public int Jobs { get; set; } = 1;
+
     // Notifications (issue 9, docs/notifications.md). The URLs are secrets: prefer the *EnvironmentVariable forms in scripts.
 
     protected override int ProgressActivityId => ProgressIds.NewDbBackup;
@@ -225,6 +229,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
                 Include = Include,
                 Exclude = Exclude,
                 StrictConsistency = IsBound(nameof(StrictConsistency)) ? StrictConsistency.IsPresent : null,
+                Jobs = IsBound(nameof(Jobs)) ? Jobs : null,
             },
         }, encryption);
         return Resolve(p => Configuration.OptionPrecedence.Backup(given, p));

@@ -48,6 +48,9 @@ public static class ConfigKeys
         "retention", "objectives", "drill", "notifications",
         "additionalSources", "include", "exclude", "strictConsistency",
         "tables", "excludeTables", "schemas", "excludeSchemas",
+
+        "jobs",
+
     };
 
     /// <summary>Database keys that only a database may set (not <c>defaults:</c>).</summary>

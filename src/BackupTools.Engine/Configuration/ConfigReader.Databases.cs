@@ -100,6 +100,14 @@ internal sealed partial class ConfigReader
             }
         }
 
+        var jobs = all.TryGetValue("jobs", out var jb) ? Int(jb.Value, jb.Key, 1, EngineOptions.MaxJobs) : null;
+        if (jobs > 1 && ((effectiveEngine is not null && effectiveEngine != "postgresql") || type == BackupType.Base))
+        {
+            // jobs in defaults: applies to the PostgreSQL logical dumps only, so other databases simply run as one job.
+            if (own.ContainsKey("jobs"))
+                Error(jb!.Value.Position, jb.Key, $"database '{db}' is {(type == BackupType.Base ? "a base backup" : effectiveEngine)}: jobs above 1 are for PostgreSQL logical dumps (pg_dump --jobs)");
+            jobs = null;
+        }
         var retention = all.TryGetValue("retention", out var re) ? Reference(re, "retention policy", "retention", sections.Retention) : null;
         var profile = new DatabaseProfile
         {
@@ -119,6 +127,7 @@ internal sealed partial class ConfigReader
             } : null,
             IncludeGlobals = all.TryGetValue("includeGlobals", out var ig) ? Bool(ig.Value, ig.Key) : null,
             IncludeRolePasswords = all.TryGetValue("includeRolePasswords", out var irp) ? Bool(irp.Value, irp.Key) : null,
+            Jobs = jobs,
             AdditionalSources = own.TryGetValue("additionalSources", out var adds) ? TextList(adds.Value, adds.Key)?.Select(t => Resolve(t.Value)).ToList() ?? new List<string>() : new List<string>(),
             Include = all.TryGetValue("include", out var inc) ? TextList(inc.Value, inc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),
             Exclude = all.TryGetValue("exclude", out var exc) ? TextList(exc.Value, exc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),

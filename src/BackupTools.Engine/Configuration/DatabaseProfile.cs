@@ -31,6 +31,10 @@ public sealed class DatabaseProfile
     public IReadOnlyList<string> Schemas { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> ExcludeSchemas { get; init; } = Array.Empty<string>();
 
+    /// <summary>jobs: parallel pg_dump jobs of a backup (also of the scratch restores of verify and drills); null = 1.</summary>
+    public int? Jobs { get; init; }
+
+
     // File sets (engine files)
     public IReadOnlyList<string> AdditionalSources { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> Include { get; init; } = Array.Empty<string>();

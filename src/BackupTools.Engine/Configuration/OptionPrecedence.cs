@@ -77,6 +77,9 @@ public static class OptionPrecedence
                 Schemas = given.Schemas ?? baseline.Selection.Schemas,
                 ExcludeSchemas = given.ExcludeSchemas ?? baseline.Selection.ExcludeSchemas,
             },
+
+            Jobs = given.Jobs ?? baseline.Jobs,
+
             Files = new FileSetOptions
             {
                 AdditionalSources = given.AdditionalSources ?? baseline.Files.AdditionalSources,
@@ -232,7 +235,7 @@ public sealed class RestoreRequests : DatabaseRequests
 {
     private readonly RestoreGiven _given;
 
-    // A profile's includeGlobals says what to back up; applying roles on restore is asked for explicitly only.
+    // A profile's includeGlobals and jobs say how to back up; applying roles on restore, and its jobs, are asked for explicitly only.
     internal RestoreRequests(RestoreGiven given, ProfileRequests? profile)
         : base(given, profile, given.Engine with { IncludeGlobals = given.Engine.IncludeGlobals ?? false })
     {

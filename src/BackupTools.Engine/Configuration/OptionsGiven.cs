@@ -71,6 +71,8 @@ public sealed record EngineGiven
     public IReadOnlyList<string>? Include { get; init; }
     public IReadOnlyList<string>? Exclude { get; init; }
     public bool? StrictConsistency { get; init; }
+    /// <summary>PostgreSQL backup: -Jobs / --jobs, parallel pg_dump jobs (null: not given).</summary>
+    public int? Jobs { get; init; }
     /// <summary>The host's local-path readings of the targets the user gave (see <see cref="EngineOptions.LocalPaths"/>); never from a profile.</summary>
     public IReadOnlyDictionary<string, string>? LocalPaths { get; init; }
 }

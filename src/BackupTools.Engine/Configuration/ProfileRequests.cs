@@ -77,6 +77,9 @@ public sealed class ProfileRequests
         {
             Tables = Profile.Tables, ExcludeTables = Profile.ExcludeTables, Schemas = Profile.Schemas, ExcludeSchemas = Profile.ExcludeSchemas,
         },
+
+        Jobs = Profile.Jobs ?? 1,
+
         Files = new FileSetOptions
         {
             AdditionalSources = Profile.AdditionalSources,

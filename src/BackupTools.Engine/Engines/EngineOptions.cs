@@ -41,8 +41,13 @@ public sealed record EngineOptions
     /// <summary>PostgreSQL logical backup: only these tables and schemas (pg_dump patterns); <see cref="TableSelection.All"/>: the whole database.</summary>
     public TableSelection Selection { get; init; } = TableSelection.All;
 
-    /// <summary>Restore: parallel jobs (pg_restore --jobs); 1 streams without a temp file.</summary>
+    /// <summary>
+    /// Parallel jobs, PostgreSQL only. Backup: above 1, pg_dump --format=directory --jobs (a parallel dump stored as one
+    /// tar artifact). Restore: pg_restore --jobs; 1 streams a custom-format archive without a temp file.
+    /// </summary>
     public int Jobs { get; init; } = 1;
+    /// <summary>The most parallel jobs a backup or restore takes.</summary>
+    public const int MaxJobs = 64;
     /// <summary>Restore: create the target database when it does not exist.</summary>
     public bool CreateDatabase { get; init; }
     /// <summary>Restore: do not set object owners (pg_restore --no-owner), for servers without the original roles.</summary>

@@ -132,6 +132,12 @@ public static class ErrorIds
     public const string PgCreateDatabaseDenied = "PgCreateDatabaseDenied";
     public const string PgRoleMissing = "PgRoleMissing";
     public const string PgDumpFailed = "PgDumpFailed";
+    /// <summary>-Jobs is outside 1-64 (cmdlet, CLI or the configuration's jobs).</summary>
+    public const string JobsInvalid = "JobsInvalid";
+    /// <summary>-Jobs above 1 for a backup that is no PostgreSQL logical dump (another engine, or a base backup).</summary>
+    public const string JobsNotSupported = "JobsNotSupported";
+    /// <summary>The tar of a parallel (directory-format) dump is truncated, unreadable, or holds something no pg_dump folder holds.</summary>
+    public const string PgDumpArchiveInvalid = "PgDumpArchiveInvalid";
     public const string PgRestoreFailed = "PgRestoreFailed";
     public const string PgGlobalsFailed = "PgGlobalsFailed";
     public const string PgCommandFailed = "PgCommandFailed";

@@ -100,7 +100,19 @@ public static partial class BackupOperation
                 engine is Engines.Postgres.PostgresEngine
                     ? $"A {type} backup copies the whole PostgreSQL cluster; table and schema selection applies to logical backups (pg_dump) only."
                     : $"Table and schema selection applies to PostgreSQL logical backups, not to a {engine.Name} source.", engine.DescribeSource(request.Source));
+        CheckJobs(engine, type, request.EngineOptions.Jobs);
         return type;
+    }
+
+    /// <summary>Parallel dumps are pg_dump's: 1-64 jobs, and more than one only for a PostgreSQL logical backup.</summary>
+    private static void CheckJobs(IDatabaseEngine engine, BackupType type, int jobs)
+    {
+        if (jobs is < 1 or > EngineOptions.MaxJobs)
+            throw new BackupToolsException(ErrorIds.JobsInvalid, ErrorKind.InvalidArgument,
+                $"{jobs} is not a number of parallel jobs: give 1 to {EngineOptions.MaxJobs}.", jobs);
+        if (jobs > 1 && !(engine is Engines.Postgres.PostgresEngine && type == BackupType.Logical))
+            throw new BackupToolsException(ErrorIds.JobsNotSupported, ErrorKind.InvalidArgument,
+                $"Parallel jobs are for PostgreSQL logical dumps (pg_dump --jobs); a {type} backup of the {engine.Name} engine runs as one job. Nothing was written.", jobs);
     }
 
     /// <summary>The newest complete backup of the set, which an incremental builds on; none means a full backup is taken.</summary>

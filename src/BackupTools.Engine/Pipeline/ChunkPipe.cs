@@ -23,6 +23,21 @@ internal sealed class ChunkPipe
     public Stream Writer { get; }
     public Stream Reader { get; }
 
+    /// <summary>Runs <paramref name="write"/> into <see cref="Writer"/> on its own thread and ends the stream when it returns (or with its error).</summary>
+    public Task ProduceAsync(Action<Stream, CancellationToken> write) => Task.Run(() =>
+    {
+        try
+        {
+            write(Writer, _cancel);
+            Complete();
+        }
+        catch (Exception ex)
+        {
+            Complete(ex);
+            throw;
+        }
+    }, _cancel);
+
     /// <summary>Ends the stream for the reader; with an error, the reader's next read throws it.</summary>
     public void Complete(Exception? error = null)
     {

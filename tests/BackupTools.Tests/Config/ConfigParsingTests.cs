@@ -93,6 +93,24 @@ public sealed class ConfigParsingTests : IDisposable
     }
 
     [Fact]
+    public void Jobs_in_defaults_apply_to_postgresql_logical_dumps_and_leave_other_databases_at_one_job()
+    {
+        var config = BackupConfigLoader.Load(Write("""
+            version: 1
+            defaults: { destination: local, jobs: 3 }
+            destinations: { local: { path: ./b } }
+            databases:
+              app: { source: "postgresql://backup@127.0.0.1:5432/app" }
+              big: { source: "postgresql://backup@127.0.0.1:5432/big", jobs: 6 }
+              cluster: { source: "postgresql://backup@127.0.0.1:5432/postgres", type: base }
+              inventory: { source: ./inventory.db }
+            """, "jobs.yaml"));
+        Assert.Equal((3, 6), (config.GetDatabase("app").Jobs, config.GetDatabase("big").Jobs));
+        Assert.Null(config.GetDatabase("cluster").Jobs);
+        Assert.Null(config.GetDatabase("inventory").Jobs);
+    }
+
+    [Fact]
     public void EveryKeyLandsInTheModel()
     {
         var path = Write(FullFile);

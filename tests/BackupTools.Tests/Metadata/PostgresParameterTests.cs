@@ -45,6 +45,14 @@ public class PostgresParameterTests
         Assert.Equal(64, (int)range.ConstructorArguments[1].Value!);
     }
 
+    [Fact]
+    public void Backup_Jobs_is_an_Int32_that_the_engine_checks_so_a_bad_count_is_JobsInvalid_in_every_host()
+    {
+        var jobs = M.Cmdlet("New-DbBackup").Parameter("Jobs");
+        Assert.Equal("System.Int32", jobs.Type.FullName);
+        Assert.Null(ModuleMetadata.Attribute(jobs.Property, "ValidateRangeAttribute"));
+    }
+
     [Theory]
     [InlineData("Test-BackupIntegrity")]
     [InlineData("Invoke-DrDrill")]

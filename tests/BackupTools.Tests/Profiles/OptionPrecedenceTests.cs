@@ -27,6 +27,7 @@ public class OptionPrecedenceTests
         public string? Compression = "zstd";
         public int? CompressionLevel = 19;
         public SecretReference SecretAccessKey = new(SecretReferenceKind.Literal, "s3-secret", new ConfigPosition(5, 5));
+        public int? Jobs;
 
         public DatabaseProfile Build() => new()
         {
@@ -44,6 +45,7 @@ public class OptionPrecedenceTests
             },
             Compression = Compression,
             CompressionLevel = CompressionLevel,
+            Jobs = Jobs,
             Encryption = new EncryptionConfig
             {
                 Recipients = new[] { "/keys/team.asc" },
@@ -147,6 +149,20 @@ public class OptionPrecedenceTests
         Assert.Equal(("given-user", (string?)null), (engine.User, engine.Password)); // never the profile's password for another user
         var fromProfile = OptionPrecedence.Engine(new EngineGiven { RowCounts = RowCountMode.None }, Profile());
         Assert.Equal(("profile-user", "profile-pw", RowCountMode.None), (fromProfile.User, fromProfile.Password, fromProfile.RowCounts));
+    }
+
+    [Fact]
+    public void Backup_jobs_are_explicit_then_the_profiles_then_one_and_a_restore_takes_only_its_own()
+    {
+        var withJobs = Profile(b => b.Jobs = 4);
+        Assert.Equal(4, OptionPrecedence.Backup(new BackupGiven(), withJobs).EngineOptions.Jobs);
+        Assert.Equal(1, OptionPrecedence.Backup(new BackupGiven { Engine = new EngineGiven { Jobs = 1 } }, withJobs).EngineOptions.Jobs);
+        Assert.Equal(1, OptionPrecedence.Backup(new BackupGiven(), Profile()).EngineOptions.Jobs);
+        Assert.Equal(3, OptionPrecedence.Backup(new BackupGiven { Source = "postgresql://h/db", Destination = "/b", Engine = new EngineGiven { Jobs = 3 } }, null).EngineOptions.Jobs);
+        // Scratch restores of verify and drills restore what the profile backs up, with its jobs; Restore-DbBackup only with -Jobs.
+        Assert.Equal(4, OptionPrecedence.Verify(new VerifyGiven(), withJobs).For("/b/x").EngineOptions.Jobs);
+        Assert.Equal(1, OptionPrecedence.Restore(new RestoreGiven(), withJobs).For("/b/x", "t").EngineOptions.Jobs);
+        Assert.Equal(2, OptionPrecedence.Restore(new RestoreGiven { Jobs = 2 }, withJobs).For("/b/x", "t").EngineOptions.Jobs);
     }
 
     [Fact]

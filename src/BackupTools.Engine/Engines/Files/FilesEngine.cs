@@ -51,19 +51,7 @@ public sealed class FilesEngine : IDatabaseEngine
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var pipe = new ChunkPipe(cancel.Token);
-        var producer = Task.Run(() =>
-        {
-            try
-            {
-                archiver.Write(pipe.Writer, cancel.Token);
-                pipe.Complete();
-            }
-            catch (Exception ex)
-            {
-                pipe.Complete(ex);
-                throw;
-            }
-        }, cancel.Token);
+        var producer = pipe.ProduceAsync(archiver.Write);
         ArtifactEntry artifact;
         try
         {

@@ -12,15 +12,25 @@ internal static class PgArchiveCheck
     public static async Task<IReadOnlyList<CheckResult>> RunAsync(EngineReadContext context, CancellationToken ct)
     {
         var manifest = context.Manifest;
-        var archive = manifest.Artifacts.FirstOrDefault(a => a.Format == PostgresEngine.ArchiveFormat) ?? manifest.MainArtifact;
+        var archive = manifest.Artifacts.FirstOrDefault(a => a.Format == PostgresEngine.ArchiveFormat || PgDirectoryArchive.IsDirectoryFormat(a)) ?? manifest.MainArtifact;
         var tools = PgClientTools.Resolve(context.Options, ServerMajor(manifest), "pg_restore");
-        var nullFile = OperatingSystem.IsWindows() ? "NUL" : "/dev/null";
+        var (list, read) = PgDirectoryArchive.IsDirectoryFormat(archive)
+            ? await ReadFolderAsync(context, archive, tools, ct).ConfigureAwait(false)
+            : await ReadStreamAsync(context, archive, tools, ct).ConfigureAwait(false);
+        return Checks(manifest, list, read);
+    }
+
+    /// <summary>What one pg_restore run said: its exit code, its standard output (the listing) and its errors.</summary>
+    private sealed record ToolRun(int Exit, string Output, string Stderr);
+
+    /// <summary>A custom-format archive streamed once into both pg_restore processes.</summary>
+    private static async Task<(ToolRun List, ToolRun Read)> ReadStreamAsync(EngineReadContext context, Manifest.ArtifactEntry archive, PgClientTools.Toolset tools, CancellationToken ct)
+    {
         var env = new Dictionary<string, string?>();
         using var list = PgProcess.Start(tools.Path("pg_restore"), new[] { "--list" }, env, redirectStdin: true, redirectStdout: true, ct);
-        using var read = PgProcess.Start(tools.Path("pg_restore"), new[] { "--file=" + nullFile }, env, redirectStdin: true, redirectStdout: false, ct);
+        using var read = PgProcess.Start(tools.Path("pg_restore"), new[] { "--file=" + NullFile }, env, redirectStdin: true, redirectStdout: false, ct);
         var listing = list.Stdout.CopyToStringAsync(ct);
         var tee = new TeeStream(read.Stdin, list.Stdin);
-        var checks = new List<CheckResult>();
         try
         {
             await ArtifactReader.CopyPlaintextAsync(context, archive, tee, ct).ConfigureAwait(false);
@@ -36,7 +46,31 @@ internal static class PgArchiveCheck
         var readExit = await read.WaitAsync(ct).ConfigureAwait(false);
         var listExit = await list.WaitAsync(ct).ConfigureAwait(false);
         var toc = await listing.ConfigureAwait(false);
+        return (new ToolRun(listExit, toc, list.Stderr), new ToolRun(readExit, "", read.Stderr));
+    }
 
+    /// <summary>A parallel dump: its folder extracted (checksums proven), then listed and read by pg_restore where it lies.</summary>
+    private static async Task<(ToolRun List, ToolRun Read)> ReadFolderAsync(EngineReadContext context, Manifest.ArtifactEntry archive, PgClientTools.Toolset tools, CancellationToken ct)
+    {
+        var (temp, folder, _) = await PgDirectoryArchive.ExtractAsync(context, archive, ct).ConfigureAwait(false);
+        using (temp)
+        {
+            var env = new Dictionary<string, string?>();
+            using var list = PgProcess.Start(tools.Path("pg_restore"), new[] { "--list", folder }, env, redirectStdin: false, redirectStdout: true, ct);
+            var toc = await list.Stdout.CopyToStringAsync(ct).ConfigureAwait(false);
+            var listExit = await PgDirectoryArchive.WaitEndedAsync(list, ct).ConfigureAwait(false);
+            using var read = PgProcess.Start(tools.Path("pg_restore"), new[] { "--file=" + NullFile, folder }, env, redirectStdin: false, redirectStdout: false, ct);
+            var readExit = await PgDirectoryArchive.WaitEndedAsync(read, ct).ConfigureAwait(false);
+            return (new ToolRun(listExit, toc, list.Stderr), new ToolRun(readExit, "", read.Stderr));
+        }
+    }
+
+    private static string NullFile => OperatingSystem.IsWindows() ? "NUL" : "/dev/null";
+
+    private static List<CheckResult> Checks(Manifest.BackupManifest manifest, ToolRun list, ToolRun read)
+    {
+        var checks = new List<CheckResult>();
+        var (listExit, toc, readExit) = (list.Exit, list.Output, read.Exit);
         var entries = toc.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(';')).ToList();
         var dataEntries = entries.Where(l => l.Contains(" TABLE DATA ", StringComparison.Ordinal)).ToList();
         if (listExit != 0)

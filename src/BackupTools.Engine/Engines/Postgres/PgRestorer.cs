@@ -32,7 +32,7 @@ internal static class PgRestorer
     {
         var options = context.Options;
         var manifest = context.Manifest;
-        var archive = manifest.Artifacts.FirstOrDefault(a => a.Format == PostgresEngine.ArchiveFormat)
+        var archive = manifest.Artifacts.FirstOrDefault(a => a.Format == PostgresEngine.ArchiveFormat || PgDirectoryArchive.IsDirectoryFormat(a))
             ?? throw new BackupToolsException(ErrorIds.BackupManifestUnsupported, ErrorKind.InvalidData,
                 $"Backup '{context.Location}' has no pg_dump archive artifact; it cannot be restored as PostgreSQL.", context.Location);
         var session = new PgSession(endpoint, options);
@@ -109,14 +109,23 @@ internal static class PgRestorer
         Func<CancellationToken, Task>? recreateEmpty, CancellationToken ct)
     {
         var jobs = context.Options.Jobs;
+        if (PgDirectoryArchive.IsDirectoryFormat(archive))
+            return await RestoreFromFolderAsync(context, archive, tools, session, recreateEmpty, ct).ConfigureAwait(false);
         if (jobs <= 1) return await RestoreStreamingAsync(context, archive, tools, session, BaseArguments(context, session), ct).ConfigureAwait(false);
         var parallel = await RestoreFromFileAsync(context, archive, tools, session, BaseArguments(context, session), ct).ConfigureAwait(false);
         if (parallel.Failure is null) return parallel.Bytes;
-        if (recreateEmpty is null || !IsDeadlock(parallel.Stderr)) throw parallel.Failure;
-        context.Observer.Warning($"pg_restore with {jobs} jobs deadlocked against itself in '{session.Endpoint.Database}' ({parallel.Failure.Message}). " +
-                                 "The partly restored database was emptied and the backup restored again in one transaction.");
-        await recreateEmpty(ct).ConfigureAwait(false);
+        await RecreateAfterDeadlockAsync(context, session, parallel, recreateEmpty, ct).ConfigureAwait(false);
         return await RestoreStreamingAsync(context, archive, tools, session, BaseArguments(context, session), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Empties the database after a parallel pg_restore deadlocked against itself, or throws its failure when it cannot be retried.</summary>
+    private static async Task RecreateAfterDeadlockAsync(EngineReadContext context, PgSession session, ParallelOutcome parallel,
+        Func<CancellationToken, Task>? recreateEmpty, CancellationToken ct)
+    {
+        if (recreateEmpty is null || !IsDeadlock(parallel.Stderr)) throw parallel.Failure!;
+        context.Observer.Warning($"pg_restore with {context.Options.Jobs} jobs deadlocked against itself in '{session.Endpoint.Database}' " +
+                                 $"({parallel.Failure!.Message}). The partly restored database was emptied and the backup restored again in one transaction.");
+        await recreateEmpty(ct).ConfigureAwait(false);
     }
 
     /// <summary>The server's report of a deadlock among pg_restore's own workers (SQLSTATE 40P01).</summary>
@@ -198,6 +207,38 @@ internal static class PgRestorer
         context.Observer.Progress(new OperationProgress("Restoring database", $"pg_restore with {context.Options.Jobs} jobs", bytes, bytes));
         using var run = PgProcess.Start(tools.Path("pg_restore"), args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: false, ct);
         var exit = await run.WaitAsync(ct).ConfigureAwait(false);
+        if (exit != 0) return new ParallelOutcome(bytes, Failed(run, exit, session), run.Stderr);
+        ReportWarnings(context, run);
+        return new ParallelOutcome(bytes, null, run.Stderr);
+    }
+
+    /// <summary>
+    /// A parallel dump (directory format): extracted and proven first, then pg_restore with -Jobs jobs, or one
+    /// transaction with one job. The extracted folder is removed however the restore ends.
+    /// </summary>
+    private static async Task<long> RestoreFromFolderAsync(EngineReadContext context, ArtifactEntry archive, PgClientTools.Toolset tools,
+        PgSession session, Func<CancellationToken, Task>? recreateEmpty, CancellationToken ct)
+    {
+        var jobs = context.Options.Jobs;
+        var (temp, folder, bytes) = await PgDirectoryArchive.ExtractAsync(context, archive, ct).ConfigureAwait(false);
+        using (temp)
+        {
+            context.Observer.Progress(new OperationProgress("Restoring database", $"pg_restore of the parallel dump with {jobs} job(s)", bytes, bytes));
+            var outcome = await RestoreFolderOnceAsync(context, tools, session, folder, jobs, bytes, ct).ConfigureAwait(false);
+            if (outcome.Failure is null) return bytes;
+            await RecreateAfterDeadlockAsync(context, session, outcome, recreateEmpty, ct).ConfigureAwait(false);
+            outcome = await RestoreFolderOnceAsync(context, tools, session, folder, 1, bytes, ct).ConfigureAwait(false);
+            return outcome.Failure is null ? bytes : throw outcome.Failure;
+        }
+    }
+
+    private static async Task<ParallelOutcome> RestoreFolderOnceAsync(EngineReadContext context, PgClientTools.Toolset tools, PgSession session,
+        string folder, int jobs, long bytes, CancellationToken ct)
+    {
+        var args = BaseArguments(context, session);
+        args.AddRange(new[] { jobs > 1 ? "--jobs=" + jobs.ToString(CultureInfo.InvariantCulture) : "--single-transaction", folder });
+        using var run = PgProcess.Start(tools.Path("pg_restore"), args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: false, ct);
+        var exit = await PgDirectoryArchive.WaitEndedAsync(run, ct).ConfigureAwait(false);
         if (exit != 0) return new ParallelOutcome(bytes, Failed(run, exit, session), run.Stderr);
         ReportWarnings(context, run);
         return new ParallelOutcome(bytes, null, run.Stderr);

@@ -10,7 +10,9 @@ namespace BackupTools.Engines.Postgres;
 /// <summary>
 /// PostgreSQL: pg_dump --format=custom streamed from stdout into the artifact pipeline, with row counts taken inside
 /// the very snapshot pg_dump dumps (REPEATABLE READ + pg_export_snapshot + pg_dump --snapshot), so the manifest
-/// describes exactly the data in the archive. Restores go through pg_restore (see <see cref="PgRestorer"/>).
+/// describes exactly the data in the archive. With -Jobs above 1 the same snapshot is dumped by parallel workers
+/// in directory format and stored as one tar artifact (see <see cref="PgDirectoryArchive"/>). Restores go through
+/// pg_restore (see <see cref="PgRestorer"/>).
 /// </summary>
 public sealed class PostgresEngine : IDatabaseEngine
 {
@@ -89,33 +91,17 @@ public sealed class PostgresEngine : IDatabaseEngine
         };
         var args = new List<string>
         {
-            "--format=custom", "--no-password", "--snapshot=" + snapshot, "--compress=" + dumpLevel.ToString(CultureInfo.InvariantCulture),
+            "--no-password", "--snapshot=" + snapshot, "--compress=" + dumpLevel.ToString(CultureInfo.InvariantCulture),
             "--dbname=" + PgSession.DbNameConnInfo(session.Endpoint.Database),
         };
         args.AddRange(PgSelection.DumpArguments(options.Selection));
-        var artifactName = context.ArtifactBaseName + ".dump" + pipeline.Extension;
-        ArtifactEntry artifact;
-        Task<List<TableRowCount>>? counting = null;
-        using (var dump = PgProcess.Start(tools.Path("pg_dump"), args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: true, ct))
-        {
-            // Counting runs in the exporting transaction while pg_dump streams: both see the same snapshot, two cores work.
-            if (options.RowCounts == RowCountMode.Exact)
-                counting = PgCatalog.CountRowsAsync(connection, tables, ct);
-            try
-            {
-                artifact = await ArtifactWriter.WriteAsync(context with { Compression = pipeline }, artifactName, ArchiveFormat, dump.Stdout,
-                    facts.DatabaseSize, ct).ConfigureAwait(false);
-            }
-            catch (BackupToolsException)
-            {
-                dump.Kill(); // the destination failed: stop pg_dump, the writer's error is the one to show
-                throw;
-            }
-            var exit = await dump.WaitAsync(ct).ConfigureAwait(false);
-            if (exit != 0)
-                throw PgErrors.FromTool("pg_dump", exit, dump.Stderr, session.Endpoint, ErrorIds.PgDumpFailed, "dumping the database");
-            if (!string.IsNullOrWhiteSpace(dump.Stderr)) context.Observer.Warning("pg_dump: " + PgErrors.Excerpt(dump.Stderr));
-        }
+        // Counting runs in the exporting transaction while pg_dump dumps: both see the same snapshot, two cores work.
+        var counting = options.RowCounts == RowCountMode.Exact ? PgCatalog.CountRowsAsync(connection, tables, ct) : null;
+        var artifact = options.Jobs > 1
+            ? await PgDirectoryArchive.DumpAsync(context with { Compression = pipeline }, tools, session, args,
+                context.ArtifactBaseName + ".dir.tar" + pipeline.Extension, ct).ConfigureAwait(false)
+            : await DumpCustomAsync(context with { Compression = pipeline }, tools, session, args, context.ArtifactBaseName + ".dump" + pipeline.Extension,
+                facts.DatabaseSize, ct).ConfigureAwait(false);
 
         List<TableRowCount> counts;
         try
@@ -147,9 +133,11 @@ public sealed class PostgresEngine : IDatabaseEngine
             [RowCountsDetail] = options.RowCounts.ToString().ToLowerInvariant(),
             [DumpCompressionDetail] = dumpLevel == 0 ? "none" : "gzip:" + dumpLevel.ToString(CultureInfo.InvariantCulture),
             ["snapshot"] = snapshot,
+            [PgDirectoryArchive.DumpFormatDetail] = options.Jobs > 1 ? "directory" : "custom",
             ["includesGlobals"] = options.IncludeGlobals ? "true" : "false",
         };
         if (selection is not null) details[PgSelection.Detail] = PgSelection.Format(selection);
+        if (options.Jobs > 1) details[PgDirectoryArchive.DumpJobsDetail] = options.Jobs.ToString(CultureInfo.InvariantCulture);
         return new EngineBackupResult
         {
             Artifacts = artifacts,
@@ -159,7 +147,7 @@ public sealed class PostgresEngine : IDatabaseEngine
             Details = details,
             SourceChecks =
             {
-                new ManifestCheck { Name = "pg_dump", Passed = true, Detail = $"exit 0, snapshot {snapshot}" },
+                new ManifestCheck { Name = "pg_dump", Passed = true, Detail = $"exit 0, snapshot {snapshot}{(options.Jobs > 1 ? $", directory format, {options.Jobs} jobs" : "")}" },
                 new ManifestCheck
                 {
                     Name = "row-counts", Passed = true,
@@ -172,6 +160,30 @@ public sealed class PostgresEngine : IDatabaseEngine
                 },
             },
         };
+    }
+
+    /// <summary>pg_dump --format=custom streamed from stdout into the artifact pipeline.</summary>
+    private static async Task<ArtifactEntry> DumpCustomAsync(EngineBackupContext context, PgClientTools.Toolset tools, PgSession session,
+        IEnumerable<string> dumpArgs, string artifactName, long databaseSize, CancellationToken ct)
+    {
+        var args = new List<string> { "--format=custom" };
+        args.AddRange(dumpArgs);
+        using var dump = PgProcess.Start(tools.Path("pg_dump"), args, session.ToolEnvironment(), redirectStdin: false, redirectStdout: true, ct);
+        ArtifactEntry artifact;
+        try
+        {
+            artifact = await ArtifactWriter.WriteAsync(context, artifactName, ArchiveFormat, dump.Stdout, databaseSize, ct).ConfigureAwait(false);
+        }
+        catch (BackupToolsException)
+        {
+            dump.Kill(); // the destination failed: stop pg_dump, the writer's error is the one to show
+            throw;
+        }
+        var exit = await dump.WaitAsync(ct).ConfigureAwait(false);
+        if (exit != 0)
+            throw PgErrors.FromTool("pg_dump", exit, dump.Stderr, session.Endpoint, ErrorIds.PgDumpFailed, "dumping the database");
+        if (!string.IsNullOrWhiteSpace(dump.Stderr)) context.Observer.Warning("pg_dump: " + PgErrors.Excerpt(dump.Stderr));
+        return artifact;
     }
 
     private static async Task<ArtifactEntry> DumpGlobalsAsync(EngineBackupContext context, PgSession session, PgClientTools.Toolset dumpTools, CancellationToken ct)
