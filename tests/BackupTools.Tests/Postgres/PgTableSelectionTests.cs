@@ -48,10 +48,10 @@ public sealed class PgTableSelectionTests
         return db;
     }
 
-    private Task<BackupInfo> BackupAsync(string db, string destination, TableSelection selection) =>
+    private Task<BackupInfo> BackupAsync(string db, string destination, TableSelection selection, int jobs = 1) =>
         BackupOperation.RunAsync(new NewBackupRequest
         {
-            Source = _pg.Uri(db), Destination = destination, DatabaseName = "selected", EngineOptions = _pg.Options() with { Selection = selection },
+            Source = _pg.Uri(db), Destination = destination, DatabaseName = "selected", EngineOptions = _pg.Options() with { Selection = selection, Jobs = jobs },
         }, NullObserver.Instance, default);
 
     private static BackupManifest ManifestOf(BackupInfo backup) =>
@@ -192,14 +192,16 @@ public sealed class PgTableSelectionTests
         Assert.False(Directory.Exists(tmp.Combine("b")));
     }
 
-    [Fact]
-    public async Task Restoring_a_selection_over_the_live_database_replaces_just_those_tables()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Restoring_a_selection_over_the_live_database_replaces_just_those_tables(int dumpJobs)
     {
         using var tmp = new TempDir();
         var db = CreateFixture();
         try
         {
-            var backup = await BackupAsync(db, tmp.Combine("b"), new TableSelection { Tables = new[] { "app.user*", "public.\"We\"\"ird*\"" } });
+            var backup = await BackupAsync(db, tmp.Combine("b"), new TableSelection { Tables = new[] { "app.user*", "public.\"We\"\"ird*\"" } }, dumpJobs);
             var atBackup = Tables(PgFingerprint.Of(_pg, db));
             // Life goes on: the selected tables and the others change.
             _pg.Execute(db, """

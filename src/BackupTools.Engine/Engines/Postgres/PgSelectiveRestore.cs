@@ -40,7 +40,11 @@ internal static class PgSelectiveRestore
             "--dbname=" + PgSession.DbNameConnInfo(database), "-f", "-",
         };
 
-        using var restore = PgProcess.Start(tools.Path("pg_restore"), restoreArgs, new Dictionary<string, string?>(), redirectStdin: true, redirectStdout: true, ct);
+        // A parallel dump is a folder pg_restore reads itself: extracted (and its checksums proven) before anything is written.
+        var folder = PgDirectoryArchive.IsDirectoryFormat(archive) ? await PgDirectoryArchive.ExtractAsync(context, archive, ct).ConfigureAwait(false) : default;
+        using var extracted = folder.Temp;
+        if (folder.Folder is not null) restoreArgs.Add(folder.Folder);
+        using var restore = PgProcess.Start(tools.Path("pg_restore"), restoreArgs, new Dictionary<string, string?>(), redirectStdin: folder.Folder is null, redirectStdout: true, ct);
         using var psql = PgProcess.Start(Path.Combine(tools.Folder, "psql"), psqlArgs, session.ToolEnvironment(), redirectStdin: true, redirectStdout: true, ct);
         var drain = psql.Stdout.CopyToAsync(Stream.Null, CancellationToken.None);
         var script = psql.Stdin;
@@ -49,18 +53,21 @@ internal static class PgSelectiveRestore
         {
             await WriteAsync(script, Prologue(selection), ct).ConfigureAwait(false);
             var pump = PumpAsync(restore, script, ct);
-            var input = new HoldBackStream(restore.Stdin);
             var fed = true;
-            try
+            bytes = folder.Bytes;
+            if (folder.Folder is null)
             {
-                bytes = await ArtifactReader.CopyPlaintextAsync(context, archive, input, ct).ConfigureAwait(false);
-                await input.ReleaseAsync(ct).ConfigureAwait(false);
-            }
-            catch (IOException)
-            {
-                // pg_restore or psql stopped reading: their exit codes say why (below).
-                fed = false;
-                bytes = 0;
+                var input = new HoldBackStream(restore.Stdin);
+                try
+                {
+                    bytes = await ArtifactReader.CopyPlaintextAsync(context, archive, input, ct).ConfigureAwait(false);
+                    await input.ReleaseAsync(ct).ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // pg_restore or psql stopped reading: their exit codes say why (below).
+                    fed = false;
+                }
             }
             var restoreExit = await restore.WaitAsync(ct).ConfigureAwait(false);
             var pumped = await pump.ConfigureAwait(false);
