@@ -59,6 +59,38 @@ public sealed record EmailNotificationOptions
     /// <summary>host:port, as messages show the server.</summary>
     public string Endpoint => (Server.Contains(':') ? $"[{Server}]" : Server) + ":" + EffectivePort.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The mail channel from a host's settings (cmdlet parameters, CLI flags), or null when none of them is given. The
+    /// server is HOST[:PORT]; <paramref name="tls"/> is none, starttls or tls (any case). Call <see cref="Validate"/> after.
+    /// </summary>
+    public static EmailNotificationOptions? FromSettings(IReadOnlyList<string>? to, string? from, string? server, string? user, string? password,
+        string? tls, string? caFile)
+    {
+        if (to is not { Count: > 0 } && new[] { from, server, user, password, tls, caFile }.All(v => v is null)) return null;
+        var (host, port) = server is null ? ("", (int?)null) : ParseServer(server, "The SMTP server");
+        return new EmailNotificationOptions
+        {
+            Server = host,
+            Port = port,
+            Security = ParseSecurity(tls),
+            User = user,
+            Password = password,
+            From = from,
+            To = to ?? Array.Empty<string>(),
+            CaFile = caFile is null ? null : Path.GetFullPath(caFile),
+        };
+    }
+
+    /// <summary>none, starttls or tls (any case); null stays null (the default by port).</summary>
+    public static SmtpSecurity? ParseSecurity(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null => null,
+        "none" => SmtpSecurity.None,
+        "starttls" => SmtpSecurity.StartTls,
+        "tls" or "ssl" => SmtpSecurity.Tls,
+        _ => throw Invalid($"'{text}' is not an SMTP security mode; use none, starttls or tls.", text),
+    };
+
     /// <summary>Reads HOST, HOST:PORT or [IPv6]:PORT (the form of --smtp-server and -SmtpServer).</summary>
     /// <exception cref="BackupToolsException"><see cref="ErrorIds.NotificationOptionsInvalid"/>.</exception>
     public static (string Host, int? Port) ParseServer(string text, string what)
