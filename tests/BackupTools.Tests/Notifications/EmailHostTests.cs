@@ -156,6 +156,30 @@ public class EmailHostTests : IClassFixture<SmtpServers>
     }
 
     [Fact]
+    public async Task The_plan_mails_a_database_that_failed_through_its_profiles_channel_and_the_run_goes_on()
+    {
+        using var tmp = new TempDir("bt-plan-mail-");
+        var to = SmtpTestServer.NewRecipient();
+        var config = ConfigFile(tmp, $$"""
+            version: 1
+            destinations:
+              local: { path: ./backups }
+            notifications:
+              mail:
+                email: { server: '127.0.0.1:{{_smtp.Plain.Port}}', tls: none, from: {{SmtpTestServer.From}}, to: {{to}} }
+            databases:
+              chinook: { source: ./chinook.sqlite, destination: local, notifications: mail }
+              gone: { source: ./gone.sqlite, destination: local, notifications: mail }
+            """);
+
+        CliRunner.Run("run", "--config", config).Expect(1);
+
+        var mail = Assert.Single(await _smtp.Plain.WaitForAsync(to));
+        Assert.Contains("plan of 'gone' FAILED", mail.Message.Subject, StringComparison.Ordinal);
+        Assert.Single(Directory.GetDirectories(tmp.Combine("backups", "chinook")));
+    }
+
+    [Fact]
     public void A_literal_smtp_password_in_the_file_is_refused_at_its_line_without_echoing_it()
     {
         using var tmp = new TempDir();
