@@ -318,6 +318,11 @@ internal sealed partial class ConfigReader
                 Error(sv!.Value.Position, sv.Key, ex.Message);
             }
         }
+        var from = map.TryGetValue("from", out var f) ? Text(f.Value, f.Key, "a mail address") : null;
+        if (from is not null) Address(from, f!, "sender");
+        var to = map.TryGetValue("to", out var t2) ? TextList(t2.Value, t2.Key) : null;
+        if (to is { Count: 0 }) Error(t2!.Value.Position, t2.Key, "to needs at least one address");
+        foreach (var (address, position) in to ?? new()) Address(address, t2!, "recipient", position);
         return new EmailConfig
         {
             Server = server ?? "",
@@ -325,14 +330,26 @@ internal sealed partial class ConfigReader
             Tls = map.TryGetValue("tls", out var t) ? Enum(t.Value, t.Key, TlsValues) : null,
             User = map.TryGetValue("user", out var u) ? Text(u.Value, u.Key) : null,
             Password = map.TryGetValue("password", out var pw) ? Secret(pw.Value, pw.Key, $"SMTP password of {purpose}") : null,
-            From = map.TryGetValue("from", out var f) ? Text(f.Value, f.Key, "a mail address") ?? "" : "",
-            To = map.TryGetValue("to", out var to) ? TextList(to.Value, to.Key)?.Select(x => x.Value).ToList() ?? new List<string>() : new List<string>(),
+            From = from ?? "",
+            To = to?.Select(x => x.Value).ToList() ?? new List<string>(),
             CaFile = map.TryGetValue("caFile", out var ca) ? PathValue(ca.Value, ca.Key) : null,
             Position = entry.Value.Position,
         };
     }
 
     private static readonly string[] TlsValues = { "none", "starttls", "tls" };
+
+    private void Address(string text, Entry entry, string role, ConfigPosition? position = null)
+    {
+        try
+        {
+            Notifications.EmailAddresses.Check(text, role);
+        }
+        catch (BackupToolsException ex)
+        {
+            Error(position ?? entry.Value.Position, entry.Key, ex.Message);
+        }
+    }
 
     private TimeSpan? NotificationTimeout(Entry entry)
     {

@@ -198,6 +198,8 @@ public class EmailHostTests : IClassFixture<SmtpServers>
     [InlineData("{ server: smtp.example.com, tls: ssl3, from: a@example.com, to: b@example.com }", "notifications.mail.email.tls", "not one of none, starttls, tls")]
     [InlineData("{ server: 'smtp.example.com:25', port: 587, from: a@example.com, to: b@example.com }", "notifications.mail.email.server", "keep one")]
     [InlineData("{ server: smtp.example.com, from: a@example.com, to: b@example.com, pasword: env:X }", "notifications.mail.email.pasword", "did you mean password?")]
+    [InlineData("{ server: smtp.example.com, from: a@example.com, to: [] }", "notifications.mail.email.to", "at least one address")]
+    [InlineData("{ server: smtp.example.com, from: a@example.com, to: [b@example.com, nobody] }", "notifications.mail.email.to", "'nobody' is not a mail address")]
     public void A_malformed_email_section_is_reported_at_its_key(string email, string key, string fragment)
     {
         using var tmp = new TempDir();
