@@ -71,6 +71,11 @@ internal static class EmailSender
             // STARTTLS or AUTH not offered by the server: asking again changes nothing.
             return Delivery.Attempt.Failed(FirstLine(ex.Message), retryable: false);
         }
+        catch (TimeoutException)
+        {
+            // MailKit's own read limit (the same length as the deadline) may end the attempt first.
+            return Delivery.Attempt.Failed($"no answer within {NotificationReport.FormatDuration(timeout)}", retryable: true);
+        }
         catch (Exception ex) when (ex is SocketException or IOException or SmtpProtocolException or ServiceNotConnectedException)
         {
             return Delivery.Attempt.Failed(Delivery.Describe(ex), retryable: true);
