@@ -4,9 +4,10 @@ using BackupTools.Notifications;
 namespace BackupTools.Cli;
 
 /// <summary>
-/// The notification flags of backup, verify and drill (the cmdlets' -HealthchecksUrl... parameters). The URLs are
-/// secrets, so the CLI takes them only from an environment variable (--healthchecks-url-env NAME) or a file
-/// (--healthchecks-url-file PATH, first line, chmod 600), never as a command-line value.
+/// The notification flags of backup, verify, restore and drill (the cmdlets' -HealthchecksUrl... and -NotifyEmail...
+/// parameters). The URLs and the SMTP password are secrets, so the CLI takes them only from an environment variable
+/// (--healthchecks-url-env NAME, --smtp-password-env NAME) or a file (--healthchecks-url-file PATH, first line,
+/// chmod 600), never as a command-line value.
 /// </summary>
 internal sealed class NotificationFlags
 {
@@ -24,10 +25,26 @@ internal sealed class NotificationFlags
     private readonly Option<int?> _retries = CommonOptions.Number("--notify-retries",
         "Retries of a notification that failed (no connection, timeout, HTTP 5xx/429); default 2.", 0, NotificationOptions.MaxRetries);
 
+    private readonly Option<string[]> _emailTo = CommonOptions.List("--email-to",
+        "Mail the outcome to this address (repeat for more), through --smtp-server, when the Slack webhook would be called (failures, or always with --notify-on always).");
+    private readonly Option<string?> _emailFrom = CommonOptions.Text("--email-from", "Sender address of the notification mail.")!;
+    private readonly Option<string?> _smtpServer = CommonOptions.Text("--smtp-server", "SMTP server as HOST[:PORT] (port default: 587 for starttls, 465 for tls, 25 for none).")!;
+    private readonly Option<string?> _smtpUser = CommonOptions.Text("--smtp-user", "User name for SMTP AUTH (with --smtp-password-env).")!;
+    private readonly Option<string?> _smtpPasswordEnv = CommonOptions.Text("--smtp-password-env", "NAME of an environment variable holding the SMTP password.")!;
+    private readonly Option<string?> _smtpTls = CommonOptions.Word("--smtp-tls",
+        "How the SMTP connection is protected (default: tls on port 465, starttls otherwise).", "none", "starttls", "tls");
+    private readonly Option<string?> _smtpCaFile = CommonOptions.Text("--smtp-ca-file",
+        "PEM file of the CA certificate(s) the SMTP server's certificate must chain to, instead of the system's CAs.")!;
+
+    private Option[] All => new Option[]
+    {
+        _healthchecksEnv, _healthchecksFile, _slackEnv, _slackFile, _notifyOn, _timeout, _retries,
+        _emailTo, _emailFrom, _smtpServer, _smtpUser, _smtpPasswordEnv, _smtpTls, _smtpCaFile,
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _healthchecksEnv, _healthchecksFile, _slackEnv, _slackFile, _notifyOn, _timeout, _retries })
-            command.Options.Add(option);
+        foreach (var option in All) command.Options.Add(option);
     }
 
     /// <summary>
@@ -36,7 +53,7 @@ internal sealed class NotificationFlags
     /// </summary>
     public NotificationOptions? Given(ParseResult parse)
     {
-        if (!new Option[] { _healthchecksEnv, _healthchecksFile, _slackEnv, _slackFile, _notifyOn, _timeout, _retries }.Any(o => CliProfile.Given(parse, o)))
+        if (!All.Any(o => CliProfile.Given(parse, o)))
             return null;
         var options = new NotificationOptions
         {
@@ -45,8 +62,21 @@ internal sealed class NotificationFlags
             SlackWhen = parse.GetValue(_notifyOn),
             Timeout = parse.GetValue(_timeout) ?? NotificationOptions.DefaultTimeout,
             Retries = parse.GetValue(_retries) ?? NotificationOptions.DefaultRetries,
+            Email = EmailNotificationOptions.FromSettings(parse.GetValue(_emailTo), parse.GetValue(_emailFrom), parse.GetValue(_smtpServer),
+                parse.GetValue(_smtpUser), SmtpPassword(parse.GetValue(_smtpPasswordEnv)), parse.GetValue(_smtpTls), parse.GetValue(_smtpCaFile)),
         };
         if (options.IsEnabled) options.Validate();
         return options;
+    }
+
+    /// <summary>The SMTP password from the variable named by --smtp-password-env (never a command-line value).</summary>
+    private static string? SmtpPassword(string? variable)
+    {
+        if (variable is null) return null;
+        var value = string.IsNullOrWhiteSpace(variable) ? null : Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrEmpty(value))
+            throw new BackupToolsException(ErrorIds.NotificationOptionsInvalid, ErrorKind.InvalidArgument,
+                $"Environment variable '{variable}' (--smtp-password-env) is not set or is empty. Set it to the SMTP password, or leave the option out.", variable);
+        return value;
     }
 }

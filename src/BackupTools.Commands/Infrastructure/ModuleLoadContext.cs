@@ -5,7 +5,7 @@ using System.Runtime.Loader;
 namespace BackupTools.Commands.Infrastructure;
 
 /// <summary>
-/// The private load context of the module: the engine and every third-party dependency (Microsoft.Data.Sqlite,
+/// The private load context of the module: the engine and every third-party dependency (Microsoft.Data.Sqlite, MailKit,
 /// SQLitePCLRaw and the native e_sqlite3, Npgsql, AWSSDK, YamlDotNet, BouncyCastle) come from <c>module/bin/lib</c>,
 /// so another module that ships a different version of the same library can be loaded in the same session.
 /// BackupTools.Model (the output types and enums) is not in lib/: it is the one assembly both contexts share, taken

@@ -4,10 +4,11 @@ using BackupTools.Notifications;
 namespace BackupTools.Commands.Infrastructure;
 
 /// <summary>
-/// Turns the notification parameters of New-DbBackup, Test-BackupIntegrity and Invoke-DrDrill (-HealthchecksUrl,
-/// -HealthchecksUrlEnvironmentVariable, -SlackWebhookUrl, -SlackWebhookUrlEnvironmentVariable, -NotifyOn,
-/// -NotifyTimeout, -NotifyRetries) into the engine's <see cref="NotificationOptions"/>. The URLs are secrets: they are
-/// passed on, never written.
+/// Turns the notification parameters of New-DbBackup, Test-BackupIntegrity, Restore-DbBackup and Invoke-DrDrill
+/// (-HealthchecksUrl, -HealthchecksUrlEnvironmentVariable, -SlackWebhookUrl, -SlackWebhookUrlEnvironmentVariable,
+/// -NotifyOn, -NotifyTimeout, -NotifyRetries, -NotifyEmail, -EmailFrom, -SmtpServer, -SmtpCredential, -SmtpTls,
+/// -SmtpCaFile) into the engine's <see cref="NotificationOptions"/>. The URLs and the SMTP password are secrets: they
+/// are passed on, never written.
 /// </summary>
 internal static class NotificationParameters
 {
@@ -15,16 +16,19 @@ internal static class NotificationParameters
     public static readonly string[] Names =
     {
         "HealthchecksUrl", "HealthchecksUrlEnvironmentVariable", "SlackWebhookUrl", "SlackWebhookUrlEnvironmentVariable",
-        "NotifyOn", "NotifyTimeout", "NotifyRetries",
+        "NotifyOn", "NotifyTimeout", "NotifyRetries", "NotifyEmail", "EmailFrom", "SmtpServer", "SmtpCredential", "SmtpTls", "SmtpCaFile",
     };
+
+    /// <summary>The mail parameters as bound (plain values: no PowerShell or mail-library type goes further).</summary>
+    public sealed record Email(string[]? To, string? From, string? Server, string? User, string? Password, string? Tls, string? CaFile);
 
     /// <summary><see cref="Build"/>, or a terminating error of <paramref name="cmdlet"/> for a bad URL or setting (nothing has run yet).</summary>
     public static NotificationOptions BuildOrStop(PSCmdlet cmdlet, string? healthchecksUrl, string? healthchecksUrlEnvironmentVariable, string? slackWebhookUrl,
-        string? slackWebhookUrlEnvironmentVariable, string notifyOn, TimeSpan? timeout, int? retries)
+        string? slackWebhookUrlEnvironmentVariable, string notifyOn, TimeSpan? timeout, int? retries, Email? email)
     {
         try
         {
-            return Build(healthchecksUrl, healthchecksUrlEnvironmentVariable, slackWebhookUrl, slackWebhookUrlEnvironmentVariable, notifyOn, timeout, retries);
+            return Build(healthchecksUrl, healthchecksUrlEnvironmentVariable, slackWebhookUrl, slackWebhookUrlEnvironmentVariable, notifyOn, timeout, retries, email);
         }
         catch (BackupToolsException ex)
         {
@@ -34,7 +38,7 @@ internal static class NotificationParameters
     }
 
     public static NotificationOptions Build(string? healthchecksUrl, string? healthchecksUrlEnvironmentVariable, string? slackWebhookUrl,
-        string? slackWebhookUrlEnvironmentVariable, string notifyOn, TimeSpan? timeout, int? retries)
+        string? slackWebhookUrlEnvironmentVariable, string notifyOn, TimeSpan? timeout, int? retries, Email? email)
     {
         var options = new NotificationOptions
         {
@@ -43,6 +47,7 @@ internal static class NotificationParameters
             SlackWhen = Enum.Parse<NotifyWhen>(notifyOn, ignoreCase: true),
             Timeout = timeout ?? NotificationOptions.DefaultTimeout,
             Retries = retries ?? NotificationOptions.DefaultRetries,
+            Email = email is null ? null : EmailNotificationOptions.FromSettings(email.To, email.From, email.Server, email.User, email.Password, email.Tls, email.CaFile),
         };
         if (options.IsEnabled) options.Validate();
         return options;

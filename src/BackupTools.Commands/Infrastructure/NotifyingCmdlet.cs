@@ -45,6 +45,36 @@ public abstract class NotifyingCmdlet : DatabaseCmdlet
     [ValidateRange(0, NotificationOptions.MaxRetries)]
     public int? NotifyRetries { get; set; }
 
+    /// <summary>Mail the outcome to these addresses (when the Slack webhook would be called: failures, or always with -NotifyOn Always).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? NotifyEmail { get; set; }
+
+    /// <summary>Sender address of the notification mail.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EmailFrom { get; set; }
+
+    /// <summary>SMTP server as HOST[:PORT].</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SmtpServer { get; set; }
+
+    /// <summary>User name and password for SMTP AUTH. The password is a secret: passed to the engine, never written.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? SmtpCredential { get; set; }
+
+    /// <summary>None, StartTls or Tls (default: Tls on port 465, StartTls otherwise).</summary>
+    [Parameter]
+    [ValidateSet("None", "StartTls", "Tls")]
+    public string? SmtpTls { get; set; }
+
+    /// <summary>PEM file of the CA certificate(s) the SMTP server's certificate must chain to, instead of the system's CAs.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SmtpCaFile { get; set; }
+
     /// <summary>The notification settings of this call, set in BeginProcessing (none until then).</summary>
     protected NotificationOptions NotificationSettings { get; private set; } = NotificationOptions.None;
 
@@ -60,10 +90,17 @@ public abstract class NotifyingCmdlet : DatabaseCmdlet
         base.BeginProcessing();
         NotificationsGiven = NotificationParameters.Names.Any(IsBound)
             ? NotificationParameters.BuildOrStop(this, HealthchecksUrl, HealthchecksUrlEnvironmentVariable,
-                SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries)
+                SlackWebhookUrl, SlackWebhookUrlEnvironmentVariable, NotifyOn, NotifyTimeout, NotifyRetries, EmailGiven)
             : null;
         NotificationSettings = Resolve(p => Configuration.OptionPrecedence.Notifications(NotificationsGiven, p));
     }
+
+    /// <summary>The -NotifyEmail/-Smtp* parameters as the engine's raw settings (null when none is bound); -SmtpCaFile from the current location.</summary>
+    private NotificationParameters.Email? EmailGiven =>
+        NotifyEmail is null && EmailFrom is null && SmtpServer is null && SmtpCredential is null && SmtpTls is null && SmtpCaFile is null
+            ? null
+            : new NotificationParameters.Email(NotifyEmail, EmailFrom, SmtpServer, SmtpCredential?.UserName, SmtpCredential?.GetNetworkCredential().Password, SmtpTls,
+                SmtpCaFile is null ? null : GetUnresolvedProviderPathFromPSPath(SmtpCaFile));
 
     /// <summary>
     /// <paramref name="given"/> with the store, server, OpenPGP (<paramref name="encryption"/>) and notification

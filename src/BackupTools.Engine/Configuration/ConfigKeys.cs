@@ -30,7 +30,10 @@ public static class ConfigKeys
 
     public static readonly IReadOnlyList<string> Drill = new[] { "scratchTarget", "assertions", "select", "rpoWindow", "keepScratch", "reportPath" };
 
-    public static readonly IReadOnlyList<string> Notification = new[] { "healthchecksUrl", "slackWebhookUrl", "timeout", "retries", "on" };
+    public static readonly IReadOnlyList<string> Notification = new[] { "healthchecksUrl", "slackWebhookUrl", "email", "timeout", "retries", "on" };
+
+    /// <summary>Keys of a notification channel's <c>email:</c>.</summary>
+    public static readonly IReadOnlyList<string> Email = new[] { "server", "port", "tls", "user", "password", "from", "to", "caFile" };
 
     public static readonly IReadOnlyList<string> Health = new[] { "maxAge", "criticalAge", "warningAge", "sizeChangeThreshold", "minFreeSpacePercent" };
 
@@ -80,6 +83,7 @@ public static class ConfigKeys
         ["objectives"] = Objectives,
         ["drill"] = Drill,
         ["notification"] = Notification,
+        ["email"] = Email,
         ["health"] = Health,
         ["metrics"] = Metrics,
         ["plan"] = Plan,

@@ -278,19 +278,77 @@ internal sealed partial class ConfigReader
     {
         var map = Map(node, key, ConfigKeys.Notification, $"notification '{name.Value}'");
         if (map is null) return null;
-        if (!map.ContainsKey("healthchecksUrl") && !map.ContainsKey("slackWebhookUrl"))
-            Error(name.Position, key, $"notification '{name.Value}' needs healthchecksUrl or slackWebhookUrl (a reference: env:NAME or file:/path)");
+        if (!map.ContainsKey("healthchecksUrl") && !map.ContainsKey("slackWebhookUrl") && !map.ContainsKey("email"))
+            Error(name.Position, key, $"notification '{name.Value}' needs healthchecksUrl or slackWebhookUrl (a reference: env:NAME or file:/path), or email");
         var purpose = $"notification '{name.Value}'";
         return new NotificationConfig
         {
             Name = name.Value,
             HealthchecksUrl = map.TryGetValue("healthchecksUrl", out var hc) ? Secret(hc.Value, hc.Key, $"healthchecksUrl of {purpose}") : null,
             SlackWebhookUrl = map.TryGetValue("slackWebhookUrl", out var sw) ? Secret(sw.Value, sw.Key, $"slackWebhookUrl of {purpose}") : null,
+            Email = map.TryGetValue("email", out var em) ? ReadEmail(em, purpose) : null,
             Timeout = map.TryGetValue("timeout", out var t) ? NotificationTimeout(t) : null,
             Retries = map.TryGetValue("retries", out var r) ? Int(r.Value, r.Key, 0, Notifications.NotificationOptions.MaxRetries) : null,
             On = map.TryGetValue("on", out var on) ? Enum(on.Value, on.Key, OnValues) : null,
             Position = name.Position,
         };
+    }
+
+    private EmailConfig? ReadEmail(Entry entry, string purpose)
+    {
+        var map = Map(entry.Value, entry.Key, ConfigKeys.Email, $"email of {purpose}");
+        if (map is null) return null;
+        foreach (var required in new[] { "server", "from", "to" })
+            if (!map.ContainsKey(required))
+                Error(entry.Value.Position, entry.Key, $"email of {purpose} needs {required}");
+        if (map.ContainsKey("user") != map.ContainsKey("password"))
+            Error(entry.Value.Position, entry.Key, $"email of {purpose}: give user and password together (password as a reference, e.g. env:SMTP_PASSWORD), or neither");
+        var server = map.TryGetValue("server", out var sv) ? Text(sv.Value, sv.Key, "HOST or HOST:PORT") : null;
+        int? port = map.TryGetValue("port", out var p) ? Int(p.Value, p.Key, 1, 65535) : null;
+        if (server is not null)
+        {
+            try
+            {
+                var (_, inServer) = Notifications.EmailNotificationOptions.ParseServer(server, "server");
+                if (inServer is not null && port is not null && inServer != port)
+                    Error(sv!.Value.Position, sv.Key, $"server names port {inServer} and port says {port}; keep one");
+            }
+            catch (BackupToolsException ex)
+            {
+                Error(sv!.Value.Position, sv.Key, ex.Message);
+            }
+        }
+        var from = map.TryGetValue("from", out var f) ? Text(f.Value, f.Key, "a mail address") : null;
+        if (from is not null) Address(from, f!, "sender");
+        var to = map.TryGetValue("to", out var t2) ? TextList(t2.Value, t2.Key) : null;
+        if (to is { Count: 0 }) Error(t2!.Value.Position, t2.Key, "to needs at least one address");
+        foreach (var (address, position) in to ?? new()) Address(address, t2!, "recipient", position);
+        return new EmailConfig
+        {
+            Server = server ?? "",
+            Port = port,
+            Tls = map.TryGetValue("tls", out var t) ? Enum(t.Value, t.Key, TlsValues) : null,
+            User = map.TryGetValue("user", out var u) ? Text(u.Value, u.Key) : null,
+            Password = map.TryGetValue("password", out var pw) ? Secret(pw.Value, pw.Key, $"SMTP password of {purpose}") : null,
+            From = from ?? "",
+            To = to?.Select(x => x.Value).ToList() ?? new List<string>(),
+            CaFile = map.TryGetValue("caFile", out var ca) ? PathValue(ca.Value, ca.Key) : null,
+            Position = entry.Value.Position,
+        };
+    }
+
+    private static readonly string[] TlsValues = { "none", "starttls", "tls" };
+
+    private void Address(string text, Entry entry, string role, ConfigPosition? position = null)
+    {
+        try
+        {
+            Notifications.EmailAddresses.Check(text, role);
+        }
+        catch (BackupToolsException ex)
+        {
+            Error(position ?? entry.Value.Position, entry.Key, ex.Message);
+        }
     }
 
     private TimeSpan? NotificationTimeout(Entry entry)

@@ -67,6 +67,18 @@ public static class ProfileDescription
                 var item = new Dictionary<string, object?>(StringComparer.Ordinal) { ["name"] = n.Name };
                 Add(item, "healthchecksUrl", n.HealthchecksUrl?.ToString());
                 Add(item, "slackWebhookUrl", n.SlackWebhookUrl?.ToString());
+                if (n.Email is { } e)
+                {
+                    var email = new Dictionary<string, object?>(StringComparer.Ordinal) { ["server"] = e.Server };
+                    Add(email, "port", e.Port?.ToString(CultureInfo.InvariantCulture));
+                    Add(email, "tls", e.Tls);
+                    Add(email, "user", e.User);
+                    Add(email, "password", e.Password?.ToString());
+                    Add(email, "from", e.From);
+                    email["to"] = e.To.ToList();
+                    Add(email, "caFile", e.CaFile);
+                    item["email"] = email;
+                }
                 Add(item, "timeout", Duration(n.Timeout));
                 Add(item, "retries", n.Retries?.ToString(CultureInfo.InvariantCulture));
                 Add(item, "on", n.On);

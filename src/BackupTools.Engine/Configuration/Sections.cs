@@ -45,10 +45,30 @@ public sealed class NotificationConfig
     public SecretReference? HealthchecksUrl { get; init; }
     /// <summary>The webhook URL holds a token: always a reference.</summary>
     public SecretReference? SlackWebhookUrl { get; init; }
+    /// <summary>A mail through an SMTP server (sent when the webhook would be).</summary>
+    public EmailConfig? Email { get; init; }
     public TimeSpan? Timeout { get; init; }
     public int? Retries { get; init; }
     /// <summary>"always" or "failure" (when the webhook is sent; pings always report start/success/fail).</summary>
     public string? On { get; init; }
+    public ConfigPosition Position { get; init; }
+}
+
+/// <summary>The <c>email:</c> of a notification channel: the SMTP server, its security, the login (password by reference) and the addresses.</summary>
+public sealed class EmailConfig
+{
+    /// <summary>HOST or HOST:PORT.</summary>
+    public required string Server { get; init; }
+    public int? Port { get; init; }
+    /// <summary>none, starttls or tls.</summary>
+    public string? Tls { get; init; }
+    public string? User { get; init; }
+    /// <summary>The SMTP password: always a reference.</summary>
+    public SecretReference? Password { get; init; }
+    public required string From { get; init; }
+    public IReadOnlyList<string> To { get; init; } = Array.Empty<string>();
+    /// <summary>PEM CA file (absolute after loading).</summary>
+    public string? CaFile { get; init; }
     public ConfigPosition Position { get; init; }
 }
 

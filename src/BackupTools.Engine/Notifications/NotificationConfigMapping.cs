@@ -15,8 +15,25 @@ public static class NotificationConfigMapping
         {
             HealthchecksUrl = c.HealthchecksUrl is { } hc ? secrets.Resolve(hc, $"healthchecksUrl of notification '{c.Name}'") : null,
             SlackWebhookUrl = c.SlackWebhookUrl is { } slack ? secrets.Resolve(slack, $"slackWebhookUrl of notification '{c.Name}'") : null,
+            Email = c.Email is { } email ? Email(email, c.Name, secrets) : null,
             SlackWhen = string.Equals(c.On, "always", StringComparison.OrdinalIgnoreCase) ? NotifyWhen.Always : NotifyWhen.Failure,
             Timeout = c.Timeout ?? NotificationOptions.DefaultTimeout,
             Retries = c.Retries ?? NotificationOptions.DefaultRetries,
         }));
+
+    private static EmailNotificationOptions Email(EmailConfig email, string channel, SecretResolver secrets)
+    {
+        var (host, port) = EmailNotificationOptions.ParseServer(email.Server, "server");
+        return new EmailNotificationOptions
+        {
+            Server = host,
+            Port = email.Port ?? port,
+            Security = EmailNotificationOptions.ParseSecurity(email.Tls),
+            User = email.User,
+            Password = email.Password is { } password ? secrets.Resolve(password, $"SMTP password of notification '{channel}'") : null,
+            From = email.From,
+            To = email.To,
+            CaFile = email.CaFile,
+        };
+    }
 }

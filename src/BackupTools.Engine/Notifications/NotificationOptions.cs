@@ -2,7 +2,7 @@ using System.Text;
 
 namespace BackupTools.Notifications;
 
-/// <summary>When the Slack-compatible webhook is called. The healthchecks ping is sent for every run (start, success, fail).</summary>
+/// <summary>When the Slack-compatible webhook is called and the mail sent. The healthchecks ping is sent for every run (start, success, fail).</summary>
 public enum NotifyWhen
 {
     /// <summary>Only when the operation failed (an exception, a failed verification or drill). The default.</summary>
@@ -12,8 +12,8 @@ public enum NotifyWhen
 }
 
 /// <summary>
-/// Where and how an operation reports its outcome: a healthchecks-style ping URL and/or a Slack-compatible incoming
-/// webhook. Both URLs are SECRETS (they carry the check's or channel's token): they are only ever shown as
+/// Where and how an operation reports its outcome: a healthchecks-style ping URL, a Slack-compatible incoming
+/// webhook and/or a mail (<see cref="Email"/>). Both URLs and the SMTP password are SECRETS (they carry the check's or channel's token): they are only ever shown as
 /// scheme://host[:port] (see <see cref="NotificationEndpoint.Describe"/>), never whole, and <see cref="ToString"/> redacts them.
 /// A notification that cannot be delivered never fails the operation: it becomes a warning.
 /// </summary>
@@ -28,7 +28,10 @@ public sealed record NotificationOptions
     /// <summary>A Slack (or Mattermost/Rocket.Chat/Discord <c>/slack</c>) incoming webhook URL. Null = no webhook.</summary>
     public string? SlackWebhookUrl { get; init; }
 
-    /// <summary>When the webhook is called (default: on failure only). The healthchecks ping is always sent.</summary>
+    /// <summary>A mail through an SMTP server, sent when the webhook would be (<see cref="SlackWhen"/>). Null = no mail.</summary>
+    public EmailNotificationOptions? Email { get; init; }
+
+    /// <summary>When the webhook is called and the mail sent (default: on failure only). The healthchecks ping is always sent.</summary>
     public NotifyWhen SlackWhen { get; init; } = NotifyWhen.Failure;
 
     /// <summary>Time limit of one HTTP attempt (default 10 s).</summary>
@@ -55,7 +58,7 @@ public sealed record NotificationOptions
     public IReadOnlyList<NotificationOptions> AdditionalChannels { get; init; } = Array.Empty<NotificationOptions>();
 
     /// <summary>True when this channel has an endpoint (ignoring <see cref="AdditionalChannels"/>).</summary>
-    public bool HasEndpoint => !string.IsNullOrWhiteSpace(HealthchecksUrl) || !string.IsNullOrWhiteSpace(SlackWebhookUrl);
+    public bool HasEndpoint => !string.IsNullOrWhiteSpace(HealthchecksUrl) || !string.IsNullOrWhiteSpace(SlackWebhookUrl) || Email is not null;
 
     /// <summary>True when at least one endpoint is set, here or in <see cref="AdditionalChannels"/>.</summary>
     public bool IsEnabled => HasEndpoint || AdditionalChannels.Any(c => c.HasEndpoint);
@@ -80,6 +83,7 @@ public sealed record NotificationOptions
         foreach (var channel in AdditionalChannels) channel.Validate();
         NotificationEndpoint.Parse(HealthchecksUrl, "the healthchecks URL");
         NotificationEndpoint.Parse(SlackWebhookUrl, "the Slack webhook URL");
+        Email?.Validate();
         if (Timeout <= TimeSpan.Zero || Timeout > TimeSpan.FromMinutes(10))
             throw new BackupToolsException(ErrorIds.NotificationOptionsInvalid, ErrorKind.InvalidArgument,
                 $"The notification timeout must be more than 0 and at most 10 minutes (got {Timeout}). Use e.g. 10s.", Timeout);
@@ -97,6 +101,7 @@ public sealed record NotificationOptions
         var sb = new StringBuilder("NotificationOptions { ");
         sb.Append("HealthchecksUrl = ").Append(NotificationEndpoint.Describe(HealthchecksUrl) ?? "none");
         sb.Append(", SlackWebhookUrl = ").Append(NotificationEndpoint.Describe(SlackWebhookUrl) ?? "none");
+        if (Email is not null) sb.Append(", Email = ").Append(Email);
         sb.Append(", SlackWhen = ").Append(SlackWhen);
         sb.Append(", Timeout = ").Append(Timeout);
         sb.Append(", Retries = ").Append(Retries);

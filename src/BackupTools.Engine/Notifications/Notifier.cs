@@ -57,79 +57,32 @@ public static class Notifier
         (ex is OperationCanceledException && ct.IsCancellationRequested) ||
         (ex is BackupToolsException { Kind: ErrorKind.OperationStopped });
 
-    /// <summary>One POST with retries. Returns true when delivered; false (after a warning) when not; never throws.</summary>
-    internal static async Task<bool> SendAsync(Uri url, string endpointKind, string what, string body, string mediaType,
+    /// <summary>One POST with retries (<see cref="Delivery"/>). Returns true when delivered; false (after a warning) when not; never throws.</summary>
+    internal static Task<bool> SendAsync(Uri url, string endpointKind, string what, string body, string mediaType,
         NotificationOptions options, IOperationObserver observer, string operationName, CancellationToken ct)
     {
-        var endpoint = NotificationEndpoint.Describe(url);
-        var attempts = 1 + Math.Max(0, options.Retries);
-        var delay = options.RetryDelay;
-        var reason = "";
-        var attempt = 0;
-        while (true)
+        var target = $"the {endpointKind} endpoint {NotificationEndpoint.Describe(url)}";
+        return Delivery.RunAsync(what, target, options, observer, operationName, async token =>
         {
-            attempt++;
-            bool retryable;
-            using var deadline = new Util.RequestDeadline(options.Timeout, ct);
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, url)
                 {
                     Content = new StringContent(body, new UTF8Encoding(false), mediaType),
                 };
-                using var response = await SharedClient.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                {
-                    observer.Verbose($"Notification: {what} sent to {endpointKind} endpoint {endpoint} (HTTP {(int)response.StatusCode}).");
-                    return true;
-                }
-                var answer = await ReadShortAsync(response, deadline.Token).ConfigureAwait(false);
-                reason = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}{(answer.Length > 0 ? ": " + answer : "")}";
+                using var response = await SharedClient.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode) return Delivery.Attempt.Delivered($"HTTP {(int)response.StatusCode}");
+                var answer = await ReadShortAsync(response, token).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
-                retryable = status >= 500 || status is 408 or 429;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                observer.Verbose($"Notification: {what} to {endpointKind} endpoint {endpoint} abandoned: the {operationName} was stopped.");
-                return false;
-            }
-            catch (OperationCanceledException)
-            {
-                reason = $"no answer within {NotificationReport.FormatDuration(options.Timeout)}";
-                retryable = true;
+                return Delivery.Attempt.Failed(
+                    NotificationEndpoint.Redact($"HTTP {status} {response.ReasonPhrase}{(answer.Length > 0 ? ": " + answer : "")}", url),
+                    retryable: status >= 500 || status is 408 or 429);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException)
             {
-                reason = Describe(ex);
-                retryable = true;
+                return Delivery.Attempt.Failed(NotificationEndpoint.Redact(Delivery.Describe(ex), url), retryable: true);
             }
-            reason = NotificationEndpoint.Redact(reason, url);
-            if (!retryable || attempt >= attempts) break;
-            observer.Verbose($"Notification: {what} to {endpointKind} endpoint {endpoint} failed (attempt {attempt} of {attempts}: {reason}); retrying in {NotificationReport.FormatDuration(delay)}.");
-            try
-            {
-                await Task.Delay(delay, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-            delay += delay;
-        }
-        observer.Warning($"Could not send the {what} to the {endpointKind} endpoint {endpoint}: {reason} " +
-            $"({attempt} attempt{(attempt == 1 ? "" : "s")}). The {operationName} itself is not affected.");
-        return false;
-    }
-
-    /// <summary>The message of a connection failure with its inner causes (e.g. "Connection refused"), without the URL.</summary>
-    private static string Describe(Exception ex)
-    {
-        var parts = new List<string>();
-        for (var e = ex; e is not null && parts.Count < 3; e = e.InnerException)
-        {
-            if (!string.IsNullOrWhiteSpace(e.Message) && !parts.Contains(e.Message)) parts.Add(e.Message.Trim());
-        }
-        return parts.Count == 0 ? ex.GetType().Name : string.Join(" - ", parts);
+        }, ct);
     }
 
     private static async Task<string> ReadShortAsync(HttpResponseMessage response, CancellationToken ct)
@@ -228,7 +181,7 @@ public sealed class NotificationScope
 
     public Task FailedAsync(Exception error, CancellationToken ct) => CompleteAsync(NotificationOutcome.FromException(error, Database), ct);
 
-    /// <summary>Sends the finish notifications (healthchecks success or /fail; the webhook on failure, or always if asked), in parallel,
+    /// <summary>Sends the finish notifications (healthchecks success or /fail; the webhook and the mail on failure, or always if asked), in parallel,
     /// after the start ping has ended. Only the first call counts. Never throws; returns at once when <paramref name="ct"/> is cancelled.</summary>
     public async Task CompleteAsync(NotificationOutcome outcome, CancellationToken ct)
     {
@@ -246,11 +199,14 @@ public sealed class NotificationScope
                 sends.Add(Notifier.SendAsync(url, "healthchecks", outcome.Succeeded ? "success ping" : "failure ping", report.PingBody(), "text/plain",
                     channel.Options, _observer, OperationName, ct));
             }
-            if (channel.Slack is { } slack && (!outcome.Succeeded || channel.Options.SlackWhen == NotifyWhen.Always))
+            var told = !outcome.Succeeded || channel.Options.SlackWhen == NotifyWhen.Always;
+            if (channel.Slack is { } slack && told)
             {
                 sends.Add(Notifier.SendAsync(slack, "Slack webhook", outcome.Succeeded ? "success message" : "failure message", report.SlackPayload(), "application/json",
                     channel.Options, _observer, OperationName, ct));
             }
+            if (channel.Options.Email is { } email && told)
+                sends.Add(EmailSender.SendAsync(email, report, outcome.Succeeded ? "success mail" : "failure mail", channel.Options, _observer, OperationName, ct));
         }
         await Task.WhenAll(sends).ConfigureAwait(false);
     }

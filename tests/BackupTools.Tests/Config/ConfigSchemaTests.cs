@@ -128,7 +128,7 @@ public sealed class ConfigSchemaTests
         File.WriteAllText(tmp.Combine("keys", "backup-team-secret.asc"), "placeholder secret key");
         File.WriteAllText(tmp.Combine("secrets", "key-passphrase"), "placeholder\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp.Combine("secrets", "key-passphrase"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var variables = new[] { "PGPASSWORD_APP", "BACKUP_PASSPHRASE", "HC_PING_URL", "SLACK_WEBHOOK_URL" };
+        var variables = new[] { "PGPASSWORD_APP", "BACKUP_PASSPHRASE", "HC_PING_URL", "SLACK_WEBHOOK_URL", "SMTP_PASSWORD" };
         var path = Path.Combine(tmp.Path, "backuptools.yaml");
         try
         {

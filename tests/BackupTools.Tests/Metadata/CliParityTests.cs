@@ -44,6 +44,7 @@ public partial class CliParityTests
         ["PrivateKeyPassphrase"] = "private key passphrase (SecureString): --private-key-passphrase-env",
         ["HealthchecksUrl"] = "the ping URL carries the check's token: --healthchecks-url-env or --healthchecks-url-file",
         ["SlackWebhookUrl"] = "the webhook URL carries the channel's token: --slack-webhook-url-env or --slack-webhook-url-file",
+        ["SmtpCredential"] = "SMTP password: --smtp-user with --smtp-password-env",
     };
 
     /// <summary>Flags spelled differently from the parameter's kebab-case, each for brevity (documented in docs/cmdlets.md).</summary>
@@ -53,6 +54,7 @@ public partial class CliParityTests
         ["PassphraseEnvironmentVariable"] = "--passphrase-env",
         ["HealthchecksUrlEnvironmentVariable"] = "--healthchecks-url-env",
         ["SlackWebhookUrlEnvironmentVariable"] = "--slack-webhook-url-env",
+        ["NotifyEmail"] = "--email-to",
     };
 
     [Fact]

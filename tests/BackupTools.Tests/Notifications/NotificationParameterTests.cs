@@ -14,6 +14,7 @@ public class NotificationParameterTests
     {
         "HealthchecksUrl:String", "HealthchecksUrlEnvironmentVariable:String", "SlackWebhookUrl:String", "SlackWebhookUrlEnvironmentVariable:String",
         "NotifyOn:String", "NotifyTimeout:Nullable`1", "NotifyRetries:Nullable`1",
+        "NotifyEmail:String[]", "EmailFrom:String", "SmtpServer:String", "SmtpCredential:PSCredential", "SmtpTls:String", "SmtpCaFile:String",
     };
 
     /// <summary>Parameters issue 9 adds to the agreed surface (merged into CmdletShapeTests' table).</summary>
@@ -33,7 +34,7 @@ public class NotificationParameterTests
     }
 
     [Fact]
-    public void NotifyOn_is_Failure_or_Always_NotifyTimeout_takes_duration_text_and_retries_are_0_to_10()
+    public void NotifyOn_is_Failure_or_Always_NotifyTimeout_takes_duration_text_retries_are_0_to_10_and_SmtpTls_is_None_StartTls_or_Tls()
     {
         foreach (var name in NotifyingCmdlets)
         {
@@ -44,7 +45,10 @@ public class NotificationParameterTests
             Assert.NotNull(ModuleMetadata.Attribute(c.Parameter("NotifyTimeout").Property, "TimeSpanTransformationAttribute"));
             var range = ModuleMetadata.Attribute(c.Parameter("NotifyRetries").Property, "ValidateRangeAttribute")!;
             Assert.Equal(new object[] { 0, 10 }, range.ConstructorArguments.Select(a => a.Value).ToArray());
-            foreach (var p in new[] { "HealthchecksUrl", "HealthchecksUrlEnvironmentVariable", "SlackWebhookUrl", "SlackWebhookUrlEnvironmentVariable" })
+            var tls = ModuleMetadata.Attribute(c.Parameter("SmtpTls").Property, "ValidateSetAttribute")!;
+            Assert.Equal(new[] { "None", "StartTls", "Tls" }, ((IReadOnlyCollection<CustomAttributeTypedArgument>)tls.ConstructorArguments[0].Value!).Select(v => (string)v.Value!).ToArray());
+            Assert.NotNull(ModuleMetadata.Attribute(c.Parameter("SmtpCredential").Property, "CredentialAttribute"));
+            foreach (var p in new[] { "HealthchecksUrl", "HealthchecksUrlEnvironmentVariable", "SlackWebhookUrl", "SlackWebhookUrlEnvironmentVariable", "NotifyEmail", "EmailFrom", "SmtpServer", "SmtpCaFile" })
             {
                 Assert.NotNull(ModuleMetadata.Attribute(c.Parameter(p).Property, "ValidateNotNullOrEmptyAttribute"));
                 Assert.Contains("__AllParameterSets", c.Parameter(p).Sets.Select(s => s.Name));
