@@ -81,7 +81,7 @@ public static partial class BackupPlanOperation
                 run.Fail(BackupPlanPhase.Verify, verification.ErrorId ?? ErrorIds.IntegrityCheckFailed,
                     $"Verification of backup '{verification.Location}' at {level} level failed" +
                     (failed is null ? "." : $": '{failed.Name}' failed: {failed.Detail}") +
-                    " It was not copied and retention was not applied to this database.");
+                    " Retention was not applied to this database, and the backup was not copied.");
             }
         }
         catch (Exception ex) when (!IsCancellation(ex, ct))
@@ -145,15 +145,20 @@ public static partial class BackupPlanOperation
     private static async Task<bool> RetentionAsync(DatabaseRun run, CancellationToken ct)
     {
         var (profile, observer) = (run.Profile, run.Observer);
+        if (profile.Retention is null)
+        {
+            run.RetentionStatus = BackupPlanStepStatus.Skipped;
+            observer.Info("Retention skipped (no retention policy).");
+            if (run.Copies.All(c => c.Config.Retention is null))
+            {
+                foreach (var copy in run.Copies) copy.RetentionStatus = BackupPlanStepStatus.Skipped;
+                return true;
+            }
+        }
         var step = Stopwatch.StartNew();
         try
         {
-            if (profile.Retention is null)
-            {
-                run.RetentionStatus = BackupPlanStepStatus.Skipped;
-                observer.Info("Retention skipped (no retention policy).");
-            }
-            else
+            if (profile.Retention is not null)
             {
                 observer.Info($"Retention '{profile.RetentionName}' ({profile.Retention}) started.");
                 try
