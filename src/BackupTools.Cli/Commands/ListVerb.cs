@@ -10,8 +10,12 @@ internal static class ListVerb
 {
     public static Command Create()
     {
-        var destination = CommonOptions.List("--destination",
-            "Destination(s) to list, in this order (repeat the flag); with --profile and without it, the profile's destination and each of its copy destinations.");
+        // One value per flag (repeat it), so a mistyped flag after it is still refused, not taken for a destination.
+        var destination = new Option<string[]>("--destination")
+        {
+            Description = "Destination(s) to list, in this order (repeat the flag); with --profile and without it, the profile's destination and each of its copy destinations.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var database = CommonOptions.Database();
         var latest = CommonOptions.Flag("--latest", "Only the newest complete backup of each database.");
         var since = CommonOptions.Time("--since", "Only backups completed at or after this time.");
