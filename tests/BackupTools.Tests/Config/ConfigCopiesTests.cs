@@ -66,6 +66,13 @@ public sealed class ConfigCopiesTests : IDisposable
         var nas = Assert.Single(inventory.Copies);
         Assert.Same(config.Destinations["nas"], nas.Destination);
         Assert.Null(nas.EffectiveStorageClass);
+        // config show lists each copy with its destination, retention and storage class; secrets stay references.
+        var shown = Assert.IsType<List<Dictionary<string, object?>>>(ProfileDescription.Describe(app)["copies"]);
+        Assert.Equal(2, shown.Count);
+        Assert.Equal("GLACIER_IR", shown[0]["storageClass"]);
+        Assert.Equal("monthly", ((Dictionary<string, object?>)shown[0]["retention"]!)["name"]);
+        Assert.False(shown[1].ContainsKey("retention"));
+        Assert.Contains("env:DR_KEY", System.Text.Json.JsonSerializer.Serialize(shown[1]));
         Assert.DoesNotContain(config.Warnings, w => w.Message.Contains("'nas'", StringComparison.Ordinal) || w.Message.Contains("'offsite'", StringComparison.Ordinal));
     }
 }
