@@ -75,4 +75,29 @@ public sealed class ConfigCopiesTests : IDisposable
         Assert.Contains("env:DR_KEY", System.Text.Json.JsonSerializer.Serialize(shown[1]));
         Assert.DoesNotContain(config.Warnings, w => w.Message.Contains("'nas'", StringComparison.Ordinal) || w.Message.Contains("'offsite'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Online_checks_an_inline_copy_destination_at_its_line()
+    {
+        var path = Path.Combine(_dir.Path, "online.yaml");
+        Directory.CreateDirectory(Path.Combine(_dir.Path, "backups"));
+        System.IO.File.WriteAllText(path, """
+            version: 1
+            destinations:
+              local: { path: ./backups }
+            databases:
+              app:
+                source: ./app.db
+                destination: local
+                copies:
+                  - destination: { path: ./no-such-nas }
+            """);
+        System.IO.File.WriteAllText(Path.Combine(_dir.Path, "app.db"), "");
+
+        var report = BackupConfigLoader.Validate(path, new ConfigValidationOptions { Online = true });
+
+        var problem = Assert.Single(report.Problems, p => p.Key == "databases.app.copies[0].destination");
+        Assert.Equal(ErrorIds.DestinationNotFound, problem.ErrorId);
+        Assert.Equal((9, 22), (problem.Line, problem.Column));
+    }
 }
