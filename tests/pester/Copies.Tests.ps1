@@ -34,6 +34,7 @@ databases:
 
 AfterAll {
     Remove-Item -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item Env:BT_PESTER_S3_SECRET -ErrorAction SilentlyContinue
 }
 
 Describe 'Invoke-BackupPlan with copies' {
@@ -56,5 +57,36 @@ Describe 'Invoke-BackupPlan with copies' {
         $health.Count | Should -Be 3
         @($health | Where-Object IsCopy).Count | Should -Be 2
         $health.Status | Sort-Object -Unique | Should -Be 'Healthy'
+    }
+}
+
+Describe 'A copy destination that refuses connections' {
+    It 'fails that copy only, as an error record naming the database and the destination' {
+        $port = & { $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $l.Start(); $p = $l.LocalEndpoint.Port; $l.Stop(); $p }
+        $config = Join-Path $script:Work 'refusing.yaml'
+        $env:BT_PESTER_S3_SECRET = 'not-a-secret'
+        Set-Content -LiteralPath $config -Encoding utf8NoBOM -Value @"
+version: 1
+destinations:
+  local: { path: ./backups }
+  vault: { path: ./vault }
+  down:
+    s3: { url: 's3://nowhere/prod', endpoint: 'http://127.0.0.1:$port', accessKeyId: AKIDEXAMPLE, secretAccessKey: env:BT_PESTER_S3_SECRET, timeout: 5s }
+databases:
+  chinook:
+    source: ./chinook.sqlite
+    destination: local
+    copies:
+      - destination: down
+      - destination: vault
+"@
+        $result = Invoke-BackupPlan -ConfigPath $config -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeFalse
+        $result.FailedPhase | Should -Be 'Copy'
+        $result.Copies.CopyStatus | Should -Be @('Failed', 'Succeeded')
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -Be 'S3EndpointUnreachable,BackupTools.Commands.InvokeBackupPlanCommand'
+        $failures[0].TargetObject | Should -Be 'chinook'
+        $failures[0].Exception.Message | Should -BeLike "*failed at Copy (destination 'down')*"
     }
 }

@@ -100,6 +100,6 @@ public sealed class InvokeBackupPlanCommand : AsyncCmdlet
         if (result.Succeeded) return;
         var first = result.Errors[0];
         WriteError(new BackupToolsException(first.ErrorId, first.Category,
-            $"Database '{result.Database}' failed at {first.Phase}: {first.Message}", result.Database));
+            $"Database '{result.Database}' failed at {first.Phase}{(first.Destination is { } at ? $" (destination '{at}')" : "")}: {first.Message}", result.Database));
     }
 }
