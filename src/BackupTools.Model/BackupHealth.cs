@@ -16,6 +16,8 @@ public sealed class BackupHealth
 {
     public required string Database { get; init; }
     public required string Destination { get; init; }
+    /// <summary>True for one of the database's copy destinations (copies: of the configuration file): the newest backup there is the newest copy.</summary>
+    public bool IsCopy { get; init; }
     public BackupHealthStatus Status { get; init; }
     /// <summary>One sentence per rule that fired, most severe first; empty when healthy.</summary>
     public string[] Reasons { get; init; } = Array.Empty<string>();

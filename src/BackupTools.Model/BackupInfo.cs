@@ -55,5 +55,16 @@ public sealed class BackupInfo
     /// <summary>For a copy: the Location it was copied from.</summary>
     public string? CopiedFrom { get; init; }
 
+    /// <summary>
+    /// Every other place this backup is: the copies it records, the backup it was copied from, and, when several
+    /// destinations are listed together, the same backup (database and id) found in another of them.
+    /// </summary>
+    public string[] Copies =>
+        CopiedTo.Append(CopiedFrom).Concat(FoundAlsoAt).OfType<string>().Where(l => !string.Equals(l, Location, StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Locations of the same backup in the other destinations of one listing (set by the catalog).</summary>
+    internal List<string> FoundAlsoAt { get; } = new();
+
     public override string ToString() => Location;
 }

@@ -7,6 +7,8 @@ public enum BackupPlanPhase
     Setup,
     Backup,
     Verify,
+    /// <summary>Copying the verified backup to each of the database's copies: destinations.</summary>
+    Copy,
     Retention,
 }
 
@@ -24,7 +26,10 @@ public enum BackupPlanStepStatus
 /// <summary>One problem of one database in a plan: the step, the stable error id (docs/errors.md), its class and what to do.</summary>
 public sealed record BackupPlanError(BackupPlanPhase Phase, string ErrorId, string Message, ErrorKind Category = ErrorKind.InvalidOperation)
 {
-    public override string ToString() => $"{Phase}: {ErrorId}: {Message}";
+    /// <summary>The destination the problem is at, for the copy step and a copy's retention; null for the database's own destination.</summary>
+    public string? Destination { get; init; }
+
+    public override string ToString() => $"{Phase}{(Destination is null ? "" : $" ({Destination})")}: {ErrorId}: {Message}";
 }
 
 /// <summary>
@@ -45,6 +50,9 @@ public sealed class BackupPlanResult
 
     public BackupPlanStepStatus BackupStatus { get; init; }
     public BackupPlanStepStatus VerifyStatus { get; init; }
+    /// <summary>Skipped without copies:, Failed when any copy failed (the others still ran), NotRun after a failed verification.</summary>
+    public BackupPlanStepStatus CopyStatus { get; init; }
+    /// <summary>The retention of the database's own destination (each copy's is in <see cref="Copies"/>).</summary>
     public BackupPlanStepStatus RetentionStatus { get; init; }
 
     /// <summary>The new backup (null when the backup failed).</summary>
@@ -62,11 +70,15 @@ public sealed class BackupPlanResult
     /// <summary>Backups actually deleted.</summary>
     public int RetentionRemoved { get; init; }
     public string[] RemovedBackupIds { get; init; } = Array.Empty<string>();
+    /// <summary>One entry per configured copy, in file order: the copy and that destination's own retention.</summary>
+    public IReadOnlyList<BackupPlanCopyResult> Copies { get; init; } = Array.Empty<BackupPlanCopyResult>();
 
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset CompletedAt { get; init; }
     public TimeSpan? BackupDuration { get; init; }
     public TimeSpan? VerifyDuration { get; init; }
+    /// <summary>All copies together.</summary>
+    public TimeSpan? CopyDuration { get; init; }
     public TimeSpan? RetentionDuration { get; init; }
     public TimeSpan Duration { get; init; }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: `backuptools copy` of one backup from a folder to S3 (s3rver on 127.0.0.1) vs `aws s3 cp --recursive` of
-# the same backup folder, and the time of S3 -> Azure (Azurite) store to store.
+# the same backup folder; and `backuptools copy` S3 -> Azure (Azurite), store to store, vs a download-then-upload of
+# the same backup (`aws s3 cp --recursive` to a folder, then `backuptools copy` folder -> Azure). Prints the load
+# average before and after: the figures are only comparable on an otherwise idle machine.
 #
 # Usage: tests/bench/copy.sh [SIZE_MB ...]          (default: 1024; the backup's artifact is SIZE_MB of random bytes)
 #
@@ -62,7 +64,8 @@ PY
 
 wall() { /usr/bin/time -f '%e' -o "$1" "${@:2}" >/dev/null; cat "$1"; }
 
-echo "size_mb run aws_s3_cp_s bt_copy_local_to_s3_s ratio bt_copy_s3_to_azure_s"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "size_mb run aws_s3_cp_s bt_copy_local_to_s3_s ratio bt_copy_s3_to_azure_s download_then_upload_s ratio_azure"
 for mb in "${sizes[@]}"; do
     src=$bench_dir/copy_src_${mb}
     rm -rf "$src"; mkdir -p "$src"
@@ -73,10 +76,19 @@ for mb in "${sizes[@]}"; do
         cat "$location"/* >/dev/null
         raw=$(wall "$bench_dir/t.raw" aws --endpoint-url "$endpoint" s3 cp --recursive --quiet "$location" "s3://bench/raw/$mb/$r/")
         bt=$(wall "$bench_dir/t.bt" dotnet "$cli" copy --path "$location" --destination "s3://bench/bt/$mb/$r" --s3-endpoint "$endpoint")
+        key=$(basename "$(dirname "$location")")/$(basename "$location")
         az_container "bench$r-$mb"
-        az=$(wall "$bench_dir/t.az" dotnet "$cli" copy --path "s3://bench/bt/$mb/$r/$(basename "$(dirname "$location")")/$(basename "$location")" \
+        az=$(wall "$bench_dir/t.az" dotnet "$cli" copy --path "s3://bench/bt/$mb/$r/$key" \
             --destination "az://bench$r-$mb" --s3-endpoint "$endpoint" 2>/dev/null || echo "n/a")
-        echo "$mb $r $raw $bt $(python3 -c "print(f'{$bt/$raw:.2f}')") $az"
+        # The baseline the store-to-store copy avoids: the whole backup downloaded to a folder, then uploaded.
+        az_container "benchdl$r-$mb"
+        rm -rf "$bench_dir/dl"
+        dl=$(wall "$bench_dir/t.dl" aws --endpoint-url "$endpoint" s3 cp --recursive --quiet "s3://bench/bt/$mb/$r/$key" "$bench_dir/dl/$key")
+        ul=$(wall "$bench_dir/t.ul" dotnet "$cli" copy --path "$bench_dir/dl/$key" --destination "az://benchdl$r-$mb" 2>/dev/null || echo "n/a")
+        rm -rf "$bench_dir/dl"
+        dlul=$(python3 -c "print(f'{$dl+$ul:.2f}')" 2>/dev/null || echo "n/a")
+        echo "$mb $r $raw $bt $(python3 -c "print(f'{$bt/$raw:.2f}')") $az $dlul $(python3 -c "print(f'{$az/$dlul:.2f}')" 2>/dev/null || echo n/a)"
     done
     rm -rf "$src"
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -112,5 +112,6 @@ internal static class HealthVerb
         ("WAL", h => h.WalFileCount is null ? "-"
             : h.WalPushFailures > 0 ? $"FAILING x{h.WalPushFailures}"
             : h.WalArchiveAge is { } walAge ? TextFormat.Duration(walAge) + " old" : "none"),
+        ("Destination", h => (h.IsCopy ? "copy: " : "") + h.Destination),
         ("Reasons", h => string.Join("; ", h.Reasons)));
 }

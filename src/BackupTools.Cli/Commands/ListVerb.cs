@@ -2,7 +2,6 @@ using System.CommandLine;
 using BackupTools.Cli.Output;
 using BackupTools.Configuration;
 using BackupTools.Operations;
-using BackupTools.Stores;
 
 namespace BackupTools.Cli.Commands;
 
@@ -11,7 +10,12 @@ internal static class ListVerb
 {
     public static Command Create()
     {
-        var destination = CommonOptions.Destination(required: false);
+        // One value per flag (repeat it), so a mistyped flag after it is still refused, not taken for a destination.
+        var destination = new Option<string[]>("--destination")
+        {
+            Description = "Destination(s) to list, in this order (repeat the flag); with --profile and without it, the profile's destination and each of its copy destinations.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var database = CommonOptions.Database();
         var latest = CommonOptions.Flag("--latest", "Only the newest complete backup of each database.");
         var since = CommonOptions.Time("--since", "Only backups completed at or after this time.");
@@ -25,9 +29,9 @@ internal static class ListVerb
         CliContext.SetAction(command, async (parse, context, ct) =>
         {
             var profile = CliProfile.Load(parse);
-            await using var store = StoreFactory.OpenDestination(profile.Require(parse, destination, d => d.Destination.Location),
-                S3Flags.Read(parse, context, profile.Requests));
-            var items = await BackupCatalog.ListAsync(store, new BackupQuery
+            var destinations = OptionPrecedence.Listing(parse.GetValue(destination) ?? Array.Empty<string>(), S3Flags.Given(parse), profile.Requests, destination.Name);
+            foreach (var warning in destinations.SelectMany(d => d.Store.Warnings).Distinct()) context.Observer.Warning(warning);
+            var items = await BackupCatalog.ListAcrossAsync(destinations, new BackupQuery
             {
                 // A profile lists its own database unless --database says otherwise.
                 Database = OptionPrecedence.Database(parse.GetValue(database), profile.Requests),

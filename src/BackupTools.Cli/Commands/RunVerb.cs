@@ -53,7 +53,7 @@ internal static class RunVerb
             {
                 foreach (var p in selected)
                     Note(context, $"What if: back up database '{p.Name}' to '{p.Destination.Name}' ({p.Destination.Location}), " +
-                                        $"verify ({(p.Verify is { } level ? level.ToString() : "none")}), apply retention ({p.RetentionName ?? "none"}).");
+                                        $"verify ({(p.Verify is { } level ? level.ToString() : "none")}), {BackupPlanOperation.DescribeCopies(p)}apply retention ({p.RetentionName ?? "none"}).");
                 return;
             }
 
@@ -92,6 +92,13 @@ internal static class RunVerb
             BackupPlanStepStatus.Failed => $"FAILED ({r.VerifyLevel})",
             BackupPlanStepStatus.Skipped => "none",
             _ => "not run",
+        }),
+        ("Copies", r => r.CopyStatus switch
+        {
+            BackupPlanStepStatus.Skipped => "none",
+            BackupPlanStepStatus.NotRun => "not run",
+            _ => $"{r.Copies.Count(c => c.CopyStatus == BackupPlanStepStatus.Succeeded)}/{r.Copies.Count}" +
+                 (r.CopyStatus == BackupPlanStepStatus.Failed ? $" FAILED ({string.Join(", ", r.Copies.Where(c => c.CopyStatus == BackupPlanStepStatus.Failed).Select(c => c.Destination))})" : ""),
         }),
         ("Retention", r => r.RetentionStatus switch
         {

@@ -17,6 +17,7 @@ internal static class TextFormat
         ("Rows", b => b.IsComplete ? b.Rows.ToString("N0", Invariant) : ""),
         ("Status", Status),
         ("Tags", b => string.Join(",", b.Tags)),
+        ("Copies", b => b.Copies.Length.ToString(Invariant)),
         ("Location", b => b.Location));
 
     public static readonly TextTable<RetentionDecision> DecisionTable = new(

@@ -11,10 +11,13 @@ namespace BackupTools.Commands;
 [OutputType(typeof(BackupInfo))]
 public sealed class GetDbBackupCommand : StoreCmdlet
 {
-    /// <summary>The destination to list; from the profile when -Profile is given and this is not.</summary>
+    /// <summary>
+    /// The destination(s) to list, in this order; with -Profile and without this, the profile's destination and each of
+    /// its copy destinations. A backup found in several shows the others in its Copies.
+    /// </summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
-    public string? Destination { get; set; }
+    public string[]? Destination { get; set; }
 
     [Parameter(Position = 1)]
     [SupportsWildcards]
@@ -42,17 +45,16 @@ public sealed class GetDbBackupCommand : StoreCmdlet
 
     protected override void ProcessRecord()
     {
-        string destination;
+        IReadOnlyList<(string Destination, StoreOptions Store)> destinations;
         try
         {
-            destination = Destination is null ? Require(nameof(Destination), null, p => p.Destination.Location) : ResolvePath(Destination);
+            destinations = Configuration.OptionPrecedence.Listing((Destination ?? Array.Empty<string>()).Select(ResolvePath).ToList(), StoreGiven, ConfigProfile, "-" + nameof(Destination));
         }
         catch (BackupToolsException ex)
         {
             ThrowTerminatingError(ex);
             return;
         }
-        var storeOptions = StoreOptions;
         var query = new BackupQuery
         {
             // A profile lists its own database unless -Database says otherwise.
@@ -65,15 +67,11 @@ public sealed class GetDbBackupCommand : StoreCmdlet
         IReadOnlyList<CatalogItem> items;
         try
         {
-            items = RunEngine(async (observer, ct) =>
-            {
-                await using var store = StoreFactory.OpenDestination(destination, storeOptions);
-                return await BackupCatalog.ListAsync(store, query, ct, observer).ConfigureAwait(false);
-            });
+            items = RunEngine((observer, ct) => BackupCatalog.ListAcrossAsync(destinations, query, ct, observer));
         }
         catch (BackupToolsException ex)
         {
-            ThrowTerminatingError(ex); // nothing to list: the destination itself is missing or unusable
+            ThrowTerminatingError(ex); // nothing to list: the (only) destination itself is missing or unusable
             return;
         }
         foreach (var item in items)

@@ -70,7 +70,7 @@ public sealed class InvokeBackupPlanCommand : AsyncCmdlet
         // Asked per database before anything runs; -WhatIf lists what would run and runs nothing.
         var approved = selected.Where(p => ShouldProcess(
             $"database '{p.Name}' ({p.Destination.Name}: {p.Destination.Location})",
-            $"Back up, verify ({(p.Verify is { } level ? level.ToString() : "none")}) and apply retention ({p.RetentionName ?? "none"})")).ToList();
+            $"Back up, verify ({(p.Verify is { } level ? level.ToString() : "none")}), {BackupPlanOperation.DescribeCopies(p)}apply retention ({p.RetentionName ?? "none"})")).ToList();
         if (approved.Count == 0) return;
         request = new BackupPlanRequest
         {
@@ -100,6 +100,6 @@ public sealed class InvokeBackupPlanCommand : AsyncCmdlet
         if (result.Succeeded) return;
         var first = result.Errors[0];
         WriteError(new BackupToolsException(first.ErrorId, first.Category,
-            $"Database '{result.Database}' failed at {first.Phase}: {first.Message}", result.Database));
+            $"Database '{result.Database}' failed at {first.Phase}{(first.Destination is { } at ? $" (destination '{at}')" : "")}: {first.Message}", result.Database));
     }
 }

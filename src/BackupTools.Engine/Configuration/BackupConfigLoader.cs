@@ -150,9 +150,11 @@ public static class BackupConfigLoader
     private static async Task CheckOnlineAsync(BackupConfig config, SecretResolver secrets, List<ConfigProblem> problems, CancellationToken ct)
     {
         var path = config.FilePath;
-        foreach (var destination in config.Destinations.Values)
+        // Named destinations, then the copy destinations written inline under a database's copies:.
+        var inline = config.Databases.SelectMany(db => db.Copies.Select((c, i) => (c.Destination, Key: $"databases.{db.Name}.copies[{i}].destination")))
+            .Where(x => !config.Destinations.Values.Contains(x.Destination));
+        foreach (var (destination, key) in config.Destinations.Values.Select(d => (d, $"destinations.{d.Name}")).Concat(inline))
         {
-            var key = $"destinations.{destination.Name}";
             try
             {
                 await CheckDestinationAsync(destination, secrets, ct).ConfigureAwait(false);

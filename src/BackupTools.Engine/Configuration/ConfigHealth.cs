@@ -29,7 +29,7 @@ public static class ConfigHealth
     }
 
     /// <summary>
-    /// One request per database of the file, or only <paramref name="profile"/> (-Profile / --profile), else those
+    /// One request per database of the file and per copy destination of each (copies:, judged with the same thresholds), or only <paramref name="profile"/> (-Profile / --profile), else those
     /// matching <paramref name="database"/> (-Database / --database, wildcards). Each threshold: the given one, else the
     /// database's objectives (rpo as the maximum age), else the file's health: section, else the built-in default;
     /// S3 settings given explicitly over each destination's (<see cref="OptionPrecedence"/>).
@@ -39,17 +39,21 @@ public static class ConfigHealth
     {
         given ??= HealthGiven.Nothing;
         var selection = profile ?? database;
-        return config.SelectDatabases(selection is null ? null : new[] { selection }).Select(p => new BackupHealthRequest
-        {
-            Destination = p.Destination.Location,
-            Database = p.Name,
-            MaxAge = given.MaxAge ?? p.Objectives?.Rpo ?? config.Health.MaxAge ?? BackupHealthRequest.DefaultMaxAge,
-            WarningAge = given.WarningAge ?? config.Health.WarningAge,
-            SizeChangeThreshold = given.SizeChangeThreshold ?? config.Health.SizeChangeThreshold ?? BackupHealthRequest.DefaultSizeChangeThreshold,
-            MinFreeSpacePercent = given.MinFreeSpacePercent ?? config.Health.MinFreeSpacePercent ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
-            Store = OptionPrecedence.Store(given.Store, p.Destination, secrets),
-            Now = now,
-        }).ToList();
+        return config.SelectDatabases(selection is null ? null : new[] { selection })
+            .SelectMany(p => new[] { (Profile: p, Destination: p.Destination, IsCopy: false) }
+                .Concat(p.Copies.Select(c => (Profile: p, c.Destination, IsCopy: true))))
+            .Select(x => new BackupHealthRequest
+            {
+                Destination = x.Destination.Location,
+                Database = x.Profile.Name,
+                IsCopy = x.IsCopy,
+                MaxAge = given.MaxAge ?? x.Profile.Objectives?.Rpo ?? config.Health.MaxAge ?? BackupHealthRequest.DefaultMaxAge,
+                WarningAge = given.WarningAge ?? config.Health.WarningAge,
+                SizeChangeThreshold = given.SizeChangeThreshold ?? config.Health.SizeChangeThreshold ?? BackupHealthRequest.DefaultSizeChangeThreshold,
+                MinFreeSpacePercent = given.MinFreeSpacePercent ?? config.Health.MinFreeSpacePercent ?? BackupHealthRequest.DefaultMinFreeSpacePercent,
+                Store = OptionPrecedence.Store(given.Store, x.Destination, secrets),
+                Now = now,
+            }).ToList();
     }
 
     /// <summary>The .prom file: the given path, else metrics.path of the file, else ConfigValueMissing naming <paramref name="parameter"/>.</summary>

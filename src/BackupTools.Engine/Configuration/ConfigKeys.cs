@@ -41,6 +41,9 @@ public static class ConfigKeys
 
     public static readonly IReadOnlyList<string> Plan = new[] { "throttleLimit", "logFile" };
 
+    /// <summary>Keys of one entry of a database's <c>copies:</c>.</summary>
+    public static readonly IReadOnlyList<string> Copy = new[] { "destination", "retention", "storageClass" };
+
     public static readonly IReadOnlyList<string> Encryption = new[] { "recipients", "passphrase", "privateKeys", "privateKeyPassphrase" };
 
     /// <summary>Keys of one entry of <c>databases:</c>.</summary>
@@ -48,7 +51,7 @@ public static class ConfigKeys
     {
         "source", "engine", "type", "user", "password", "pgBinPath", "rowCounts", "includeGlobals", "includeRolePasswords",
         "destination", "compression", "compressionLevel", "tags", "tempPath", "encryption", "verify", "scratchTarget",
-        "retention", "objectives", "drill", "notifications",
+        "retention", "objectives", "drill", "notifications", "copies",
         "additionalSources", "include", "exclude", "strictConsistency",
         "tables", "excludeTables", "schemas", "excludeSchemas",
 
@@ -88,6 +91,7 @@ public static class ConfigKeys
         ["metrics"] = Metrics,
         ["plan"] = Plan,
         ["encryption"] = Encryption,
+        ["copy"] = Copy,
         ["database"] = Database,
         ["defaults"] = Defaults,
     };

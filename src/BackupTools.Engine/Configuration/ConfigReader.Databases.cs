@@ -109,6 +109,7 @@ internal sealed partial class ConfigReader
             jobs = null;
         }
         var retention = all.TryGetValue("retention", out var re) ? Reference(re, "retention policy", "retention", sections.Retention) : null;
+        var copies = all.TryGetValue("copies", out var cps) ? ReadCopies(cps, db, destination, sections) : new List<CopyConfig>();
         var profile = new DatabaseProfile
         {
             Name = db,
@@ -155,6 +156,7 @@ internal sealed partial class ConfigReader
             Objectives = all.TryGetValue("objectives", out var ob) ? Reference(ob, "objectives", "objectives", sections.Objectives) : null,
             Drill = all.TryGetValue("drill", out var dr) ? Reference(dr, "drill", "drills", sections.Drills) : null,
             Notifications = notifications,
+            Copies = copies,
             Position = name.Position,
         };
         if (profile.Verify == IntegrityLevel.Restore && profile.ScratchTarget is null && effectiveEngine == "postgresql")

@@ -60,6 +60,8 @@ public sealed class DatabaseProfile
     public ObjectivesConfig? Objectives { get; init; }
     public DrillConfig? Drill { get; init; }
     public IReadOnlyList<NotificationConfig> Notifications { get; init; } = Array.Empty<NotificationConfig>();
+    /// <summary>Other destinations each planned backup is copied to, in file order (never the primary destination).</summary>
+    public IReadOnlyList<CopyConfig> Copies { get; init; } = Array.Empty<CopyConfig>();
 
     public ConfigPosition Position { get; init; }
 

@@ -105,6 +105,21 @@ public static class OptionPrecedence
     public static string Require(string? given, ProfileRequests? profile, Func<DatabaseProfile, string?> fromProfile, string parameter) =>
         ProfileSelection.Require(given, profile, fromProfile, parameter);
 
+    /// <summary>
+    /// The destinations a listing reads: the given ones (one set of store settings for all), else every destination of
+    /// the profile (its own, then its copies, each reached with its own settings), else ConfigValueMissing naming the parameter.
+    /// </summary>
+    public static IReadOnlyList<(string Destination, StoreOptions Store)> Listing(IReadOnlyList<string> given, StoreGiven store, ProfileRequests? profile, string parameter)
+    {
+        if (given.Count > 0)
+        {
+            var options = Store(store, profile);
+            return given.Select(d => (d, options)).ToList();
+        }
+        Require(null, profile, d => d.Destination.Location, parameter);
+        return profile!.Destinations.Select(d => (d.Location, profile.StoreOf(store, d))).ToList();
+    }
+
     /// <summary>The given backup location, else the newest complete backup of the profile's database in its destination.</summary>
     public static async Task<string> LocationOrLatestAsync(string? given, ProfileRequests? profile, StoreOptions store, string parameter, CancellationToken ct)
     {

@@ -85,6 +85,16 @@ public static class ProfileDescription
                 return item;
             }).ToList();
         }
+        if (p.Copies.Count > 0)
+        {
+            d["copies"] = p.Copies.Select(c =>
+            {
+                var item = new Dictionary<string, object?>(StringComparer.Ordinal) { ["destination"] = Describe(c.Destination) };
+                if (c.Retention is { } cr) item["retention"] = new Dictionary<string, object?> { ["name"] = c.RetentionName, ["rules"] = cr.ToString() };
+                Add(item, "storageClass", c.EffectiveStorageClass);
+                return item;
+            }).ToList();
+        }
         return d;
     }
 

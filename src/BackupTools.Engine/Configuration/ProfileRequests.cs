@@ -64,6 +64,12 @@ public sealed class ProfileRequests
         };
     }
 
+    /// <summary>The profile's own destination, then each of its copy destinations (copies:), in file order.</summary>
+    public IReadOnlyList<DestinationConfig> Destinations => Profile.Copies.Select(c => c.Destination).Prepend(Profile.Destination).ToList();
+
+    /// <summary>How to reach one of <see cref="Destinations"/>: the given settings over that destination's.</summary>
+    public StoreOptions StoreOf(StoreGiven given, DestinationConfig destination) => OptionPrecedence.Store(given, destination, _secrets);
+
     /// <summary>Credentials and switches for the profile's server (the password resolved unless the caller has its own).</summary>
     public EngineOptions Engine(bool resolvePassword = true) => new()
     {

@@ -29,6 +29,8 @@ public sealed class BackupHealthRequest
     /// <summary>A local destination's file system must keep at least this percentage free (Warning below, Critical below half of it).</summary>
     public double MinFreeSpacePercent { get; init; } = DefaultMinFreeSpacePercent;
     public StoreOptions Store { get; init; } = StoreOptions.Default;
+    /// <summary>The destination holds copies of the database (copies: of a configuration file), not the backups it takes.</summary>
+    public bool IsCopy { get; init; }
     /// <summary>The time ages are measured against; null for the current time (tests pin it).</summary>
     public DateTimeOffset? Now { get; init; }
 
@@ -98,6 +100,7 @@ public static class BackupHealthOperation
                 {
                     Database = request.Database,
                     Destination = request.Destination,
+                    IsCopy = request.IsCopy,
                     Status = BackupHealthStatus.Critical,
                     Reasons = new[] { $"the destination cannot be read ({ex.ErrorId}): {ex.Message}" },
                     WarningAge = request.WarningAge,
@@ -279,6 +282,7 @@ public static class BackupHealthOperation
             WalLastFailureErrorId = wal?.LastFailureErrorId,
             Database = database,
             Destination = destination,
+            IsCopy = request.IsCopy,
             Status = critical.Count > 0 ? BackupHealthStatus.Critical : warning.Count > 0 ? BackupHealthStatus.Warning : BackupHealthStatus.Healthy,
             Reasons = critical.Concat(warning).ToArray(),
             CheckedAt = now,

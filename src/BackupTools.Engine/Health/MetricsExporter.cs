@@ -32,6 +32,8 @@ public static class MetricsExporter
     {
         new("backuptools_backup_health_status", "Backup health of the database: 0 healthy, 1 warning, 2 critical (Get-BackupHealth).", h => (int)h.Status),
         new("backuptools_backup_last_success_timestamp_seconds", "Completion time of the newest complete backup, Unix seconds.", h => Unix(h.NewestBackupAt)),
+        new("backuptools_backup_newest_age_seconds", "Age of the newest complete backup in the destination when checked (at a copy destination: of the newest copy).", h => Seconds(h.NewestBackupAge)),
+        new("backuptools_backup_copy_destination", "1 when the destination holds copies of the database (copies: of the configuration file), 0 for the destination its backups are taken to.", h => h.IsCopy ? 1 : 0),
         new("backuptools_backup_last_size_bytes", "Stored bytes of the newest complete backup.", h => h.NewestSizeBytes),
         new("backuptools_backup_last_duration_seconds", "Duration of the newest complete backup.", h => Seconds(h.NewestBackupDuration)),
         new("backuptools_backup_last_status", "Outcome of the last finished backup attempt: 1 succeeded, 0 failed.", h => Bool(h.LastAttemptSucceeded)),

@@ -32,6 +32,36 @@ public static class BackupCatalog
 {
     internal const string VerificationLog = "verifications";
 
+    /// <summary>
+    /// Lists several destinations (each with its own store options), in the order given, each newest first; a backup
+    /// (database and id) found in more than one of them names the others in its <see cref="BackupInfo.Copies"/>. A
+    /// destination that cannot be listed becomes an item with its error; the others are still listed.
+    /// </summary>
+    public static async Task<IReadOnlyList<CatalogItem>> ListAcrossAsync(IReadOnlyList<(string Destination, StoreOptions Store)> destinations, BackupQuery query,
+        CancellationToken ct, IOperationObserver? observer = null)
+    {
+        var items = new List<CatalogItem>();
+        foreach (var (destination, options) in destinations)
+        {
+            try
+            {
+                await using var store = StoreFactory.OpenDestination(destination, options);
+                items.AddRange(await ListAsync(store, query, ct, observer).ConfigureAwait(false));
+            }
+            catch (BackupToolsException ex) when (destinations.Count > 1 && !ct.IsCancellationRequested)
+            {
+                items.Add(new CatalogItem(null, ex));
+            }
+        }
+        foreach (var same in items.Select(i => i.Backup).OfType<BackupInfo>().Where(b => b.IsComplete)
+                     .GroupBy(b => (b.Database, b.BackupId)).Where(g => g.Count() > 1))
+        {
+            foreach (var backup in same)
+                backup.FoundAlsoAt.AddRange(same.Where(other => other != backup).Select(other => other.Location));
+        }
+        return items;
+    }
+
     /// <summary>Lists <paramref name="query"/>; with an <paramref name="observer"/>, says which destination it reads and how long that took.</summary>
     public static async Task<IReadOnlyList<CatalogItem>> ListAsync(IBackupStore store, BackupQuery query, CancellationToken ct, IOperationObserver? observer = null)
     {

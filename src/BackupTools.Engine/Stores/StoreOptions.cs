@@ -95,8 +95,12 @@ public sealed class StoreOptions
     }
 
     /// <summary>The same options for reading only: the storage class is for what a store writes (a copy's source never takes it).</summary>
-    public StoreOptions ForReading() => StorageClass is null ? this : new StoreOptions
+    public StoreOptions ForReading() => StorageClass is null ? this : WithStorageClass(null);
+
+    /// <summary>The same options writing in <paramref name="storageClass"/> (a configured copy's own class or tier).</summary>
+    public StoreOptions WithStorageClass(string? storageClass) => new()
     {
+        StorageClass = storageClass,
         S3Endpoint = S3Endpoint, S3Region = S3Region, S3ForcePathStyle = S3ForcePathStyle, ServerSideEncryption = ServerSideEncryption,
         KmsKeyId = KmsKeyId, Profile = Profile, AccessKeyId = AccessKeyId, SecretAccessKey = SecretAccessKey, SessionToken = SessionToken,
         AzureConnectionString = AzureConnectionString, AzureAccountName = AzureAccountName, AzureAccountKey = AzureAccountKey,

@@ -170,9 +170,32 @@ public sealed class ConfigErrorTests : IDisposable
         return BackupConfigLoader.Validate(path, new ConfigValidationOptions { CheckEnvironment = false }).Problems;
     }
 
+    /// <summary>A folder, another folder and an S3 destination, a retention policy, and database app (lines 1-11), then <paramref name="more"/>.</summary>
+    private static string CopyFile(params string[] more) => Y(new[]
+    {
+        "version: 1", "destinations:", "  local: { path: ./b }", "  off: { path: ./c }", "  cloud: { s3: { url: 's3://bkt/p' } }", "retention:",
+        "  std: { keepLast: 3 }", "databases:", "  app:", "    source: ./app.db", "    destination: local",
+    }.Concat(more).ToArray());
+
+    /// <summary>copies: of a database: unknown keys, undefined references, the primary destination again, one destination twice, storage classes.</summary>
+    public static TheoryData<Case> CopyCases => new()
+    {
+        new(CopyFile("    copies:", "    - { destination: off, retension: std }"), "databases.app.copies[0].retension", 13, 27, "did you mean retention?"),
+        new(CopyFile("    copies:", "    - destination: offsite"), "databases.app.copies[0].destination", 13, 20, "destination 'offsite' is not defined under destinations:"),
+        new(CopyFile("    copies:", "    - destination: local"), "databases.app.copies[0].destination", 13, 20, "where the database's backups already are (destination: local); a copy must go to another destination"),
+        new(CopyFile("    copies:", "    - destination: off", "    - destination: off"), "databases.app.copies[1]", 14, 7, "copies to 'off'"),
+        new(CopyFile("    copies:", "    - { destination: off, storageClass: GLACIER }"), "databases.app.copies[0].storageClass", 13, 41, "storageClass is for S3"),
+        new(CopyFile("    copies:", "    - { destination: cloud, storageClass: Cool }"), "databases.app.copies[0].storageClass", 13, 43, "storageClass 'Cool' is not one of STANDARD"),
+        new(CopyFile("    copies:", "    - { destination: off, retention: monthly }"), "databases.app.copies[0].retention", 13, 38, "retention policy 'monthly' is not defined under retention:"),
+        new(CopyFile("    copies: off"), "databases.app.copies", 12, 13, "copies must be a list"),
+        new(CopyFile("    copies:", "    - { retention: std }"), "databases.app.copies[0]", 13, 7, "copy 1 of database 'app' has no destination"),
+        new(CopyFile("    copies:", "    - destination: { path: ./b }"), "databases.app.copies[0].destination", 13, 20, "where the database's backups already are"),
+    };
+
     [Theory]
     [MemberData(nameof(Cases))]
     [MemberData(nameof(DestinationCases))]
+    [MemberData(nameof(CopyCases))]
     public void Each_error_is_reported_at_its_line_and_column(Case c)
     {
         var problems = Problems(c.Yaml);

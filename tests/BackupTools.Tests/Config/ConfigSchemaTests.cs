@@ -128,7 +128,7 @@ public sealed class ConfigSchemaTests
         File.WriteAllText(tmp.Combine("keys", "backup-team-secret.asc"), "placeholder secret key");
         File.WriteAllText(tmp.Combine("secrets", "key-passphrase"), "placeholder\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp.Combine("secrets", "key-passphrase"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var variables = new[] { "PGPASSWORD_APP", "BACKUP_PASSPHRASE", "HC_PING_URL", "SLACK_WEBHOOK_URL", "SMTP_PASSWORD" };
+        var variables = new[] { "PGPASSWORD_APP", "BACKUP_PASSPHRASE", "HC_PING_URL", "SLACK_WEBHOOK_URL", "SMTP_PASSWORD", "DR_STORAGE_KEY" };
         var path = Path.Combine(tmp.Path, "backuptools.yaml");
         try
         {
@@ -136,7 +136,7 @@ public sealed class ConfigSchemaTests
             var report = BackupConfigLoader.Validate(path);
             Assert.True(report.Problems.Count == 0, string.Join("\n", report.Problems));
             Assert.Equal(new[] { "app", "inventory" }, report.Databases);
-            Assert.Equal(new[] { "local", "offsite" }, report.Destinations);
+            Assert.Equal(new[] { "local", "offsite", "dr" }.Order(StringComparer.Ordinal), report.Destinations.Order(StringComparer.Ordinal));
 
             var app = BackupConfigLoader.Load(path).GetDatabase("app");
             Assert.True(app.Destination.IsS3);

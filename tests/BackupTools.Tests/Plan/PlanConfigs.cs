@@ -34,7 +34,7 @@ internal static class PlanConfigs
     public static readonly RetentionPolicy KeepLastOne = new() { KeepLast = 1 };
 
     public static DatabaseProfile Sqlite(string name, string source, DestinationConfig destination, IntegrityLevel? verify = IntegrityLevel.Checksum,
-        RetentionPolicy? retention = null, string? scratchTarget = null, string compression = "gzip") => new()
+        RetentionPolicy? retention = null, string? scratchTarget = null, string compression = "gzip", IReadOnlyList<CopyConfig>? copies = null) => new()
     {
         Name = name,
         Source = source,
@@ -45,6 +45,7 @@ internal static class PlanConfigs
         RetentionName = retention is null ? null : "standard",
         Retention = retention,
         Tags = new[] { "nightly" },
+        Copies = copies ?? Array.Empty<CopyConfig>(),
         Position = new ConfigPosition(20, 3),
     };
 
