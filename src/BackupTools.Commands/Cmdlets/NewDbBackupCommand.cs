@@ -92,6 +92,10 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ExcludeCollection { get; set; }
 
+    /// <summary>MongoDB (experimental): also capture the oplog entries written during the dump; replica sets only.</summary>
+    [Parameter]
+    public SwitchParameter Oplog { get; set; }
+
     /// <summary>File sets: more folders or files stored with -Source, each under its own name.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -196,6 +200,7 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
                 IncludeRolePasswords = IsBound(nameof(IncludeRolePasswords)) ? IncludeRolePasswords.IsPresent : null,
                 Collections = Collection,
                 ExcludeCollections = ExcludeCollection,
+                Oplog = IsBound(nameof(Oplog)) ? Oplog.IsPresent : null,
 
                 AdditionalSources = AdditionalSource?.Select(ResolvePath).ToArray(),
                 Include = Include,

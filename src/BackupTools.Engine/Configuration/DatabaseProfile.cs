@@ -25,6 +25,8 @@ public sealed class DatabaseProfile
     public RowCountMode? RowCounts { get; init; }
     public bool? IncludeGlobals { get; init; }
     public bool? IncludeRolePasswords { get; init; }
+    /// <summary>MongoDB (experimental): capture the oplog during the dump (replica sets only).</summary>
+    public bool? Oplog { get; init; }
 
     // File sets (engine files)
     public IReadOnlyList<string> AdditionalSources { get; init; } = Array.Empty<string>();

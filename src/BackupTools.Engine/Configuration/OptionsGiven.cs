@@ -57,6 +57,8 @@ public sealed record EngineGiven
     public IReadOnlyList<string>? Collections { get; init; }
     /// <summary>MongoDB backup: -ExcludeCollection / --exclude-collection (null: not given).</summary>
     public IReadOnlyList<string>? ExcludeCollections { get; init; }
+    /// <summary>MongoDB backup: -Oplog / --oplog (null: not given).</summary>
+    public bool? Oplog { get; init; }
     /// <summary>File sets: more sources (-AdditionalSource); given, they replace the profile's.</summary>
     public IReadOnlyList<string>? AdditionalSources { get; init; }
     /// <summary>File sets: -Include patterns (backup: what to store; restore: what to restore).</summary>

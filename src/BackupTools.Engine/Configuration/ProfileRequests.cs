@@ -73,6 +73,7 @@ public sealed class ProfileRequests
         RowCounts = Profile.RowCounts ?? RowCountMode.Exact,
         IncludeGlobals = Profile.IncludeGlobals ?? false,
         IncludeRolePasswords = Profile.IncludeRolePasswords ?? false,
+        Oplog = Profile.Oplog ?? false,
         Files = new FileSetOptions
         {
             AdditionalSources = Profile.AdditionalSources,
