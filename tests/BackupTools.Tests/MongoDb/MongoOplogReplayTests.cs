@@ -24,6 +24,23 @@ public sealed class MongoOplogReplayTests(MongoTestServer server)
         Assert.Equal(entries.Length, replayer.Entries);
     }
 
+    /// <summary>An -Oplog backup of the real server whose oplog is <paramref name="oplog"/> (for this async flow only).</summary>
+    private async Task<BackupInfo> OplogBackupAsync(TempDir tmp, string source, SyntheticOplog oplog)
+    {
+        MongoOplogSource.Override.Value = _ => oplog;
+        try
+        {
+            return await BackupOperation.RunAsync(new NewBackupRequest
+            {
+                Source = server.DatabaseUri(source), Destination = tmp.Combine("b"), DatabaseName = "app", EngineOptions = EngineOptions.Default with { Oplog = true },
+            }, NullObserver.Instance, default);
+        }
+        finally
+        {
+            MongoOplogSource.Override.Value = null;
+        }
+    }
+
     private static List<BsonDocument> All(IMongoDatabase database, string collection) =>
         database.GetCollection<BsonDocument>(collection).Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToList();
 
@@ -78,6 +95,8 @@ public sealed class MongoOplogReplayTests(MongoTestServer server)
         {
             var validator = BsonDocument.Parse("""{ "$jsonSchema": { "required": ["sku"] } }""");
             await ReplayAsync(database, "src",
+                // A collection created after the oplog's start but before the listing is in the dump already.
+                Entry(0, "c", "src.$cmd", new BsonDocument("create", "old")),
                 Entry(1, "c", "src.$cmd", new BsonDocument { { "create", "items" }, { "idIndex", BsonDocument.Parse("""{ "v": 2, "key": { "_id": 1 }, "name": "_id_" }""") } }),
                 Entry(2, "c", "src.$cmd", new BsonDocument { { "collMod", "items" }, { "validator", validator }, { "validationLevel", "strict" } }),
                 Entry(3, "c", "src.$cmd", BsonDocument.Parse("""{ "createIndexes": "items", "v": 2, "key": { "sku": 1 }, "name": "sku_1", "unique": true }""")),
@@ -162,12 +181,7 @@ public sealed class MongoOplogReplayTests(MongoTestServer server)
         });
         try
         {
-            MongoOplogSource.Override.Value = _ => oplog;
-            var backup = await BackupOperation.RunAsync(new NewBackupRequest
-            {
-                Source = server.DatabaseUri(source), Destination = tmp.Combine("b"), DatabaseName = "app", EngineOptions = EngineOptions.Default with { Oplog = true },
-            }, NullObserver.Instance, default);
-            MongoOplogSource.Override.Value = null;
+            var backup = await OplogBackupAsync(tmp, source, oplog);
             using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(backup.Location, "manifest.json")));
             var details = manifest.RootElement.GetProperty("engineDetails");
             Assert.Equal("1764900000:100", details.GetProperty("oplogStart").GetString());
@@ -200,7 +214,43 @@ public sealed class MongoOplogReplayTests(MongoTestServer server)
         }
         finally
         {
-            MongoOplogSource.Override.Value = null;
+            server.Drop(source);
+            server.Drop(target);
+        }
+    }
+
+    [Fact]
+    public async Task An_oplog_count_that_differs_from_the_manifest_fails_structure_verification_and_the_restore_changes_nothing()
+    {
+        using var tmp = new TempDir();
+        var source = MongoTestServer.NewName("oplog_src");
+        var target = MongoTestServer.NewName("oplog_tgt");
+        server.Database(source).GetCollection<BsonDocument>("orders").InsertMany(Enumerable.Range(1, 3).Select(i => new BsonDocument("_id", i)));
+        MongoSamples.CreateMany(server, target, "existing", 3);
+        var oplog = new SyntheticOplog(Ts(10), new[]
+        {
+            Entry(11, "i", source + ".orders", new BsonDocument("_id", 4)),
+            Entry(12, "d", source + ".orders", new BsonDocument("_id", 1)),
+        });
+        try
+        {
+            var backup = await OplogBackupAsync(tmp, source, oplog);
+            var manifestPath = Path.Combine(backup.Location, "manifest.json");
+            File.WriteAllText(manifestPath, File.ReadAllText(manifestPath).Replace("\"oplogEntries\": \"2\"", "\"oplogEntries\": \"3\"", StringComparison.Ordinal));
+
+            var structure = await IntegrityOperation.RunAsync(new IntegrityRequest { Location = backup.Location, Level = IntegrityLevel.Structure, EngineOptions = EngineOptions.Default }, NullObserver.Instance, default);
+            Assert.False(structure.Passed);
+            Assert.Contains(structure.Checks, c => c.Name == "oplog" && !c.Passed && c.Detail.Contains("the manifest records 3", StringComparison.Ordinal));
+
+            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
+            {
+                Location = backup.Location, Target = server.DatabaseUri(target), Overwrite = true, EngineOptions = EngineOptions.Default,
+            }, NullObserver.Instance, default));
+            Assert.Equal(ErrorIds.MongoRestoreCheckFailed, ex.ErrorId);
+            Assert.Equal(["existing"], server.Database(target).ListCollectionNames().ToList());
+        }
+        finally
+        {
             server.Drop(source);
             server.Drop(target);
         }

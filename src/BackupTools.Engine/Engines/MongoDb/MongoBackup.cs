@@ -21,6 +21,15 @@ internal static class MongoBackup
         var database = client.GetDatabase(endpoint.Database);
         var filter = MongoCollectionFilter.From(context.Options);
 
+        // Before anything is read or written: a server without an oplog is refused, and the oplog's start point is
+        // noted before the collections are listed, so a collection created meanwhile is in the dump or in the oplog.
+        var oplog = context.Options.Oplog
+            ? await MongoErrors.GuardAsync(endpoint, user, "reading the oplog", async () =>
+            {
+                var source = await MongoOplogSource.OpenAsync(client, endpoint, ct).ConfigureAwait(false);
+                return new OplogPlan(source, await MongoOplogCapture.StartAsync(source, ct).ConfigureAwait(false));
+            }).ConfigureAwait(false)
+            : null;
         var (version, collections) = await MongoErrors.GuardAsync(endpoint, user, "listing the database's collections", async () =>
         {
             var v = await MongoCatalog.ServerVersionAsync(database, ct).ConfigureAwait(false);
@@ -30,14 +39,6 @@ internal static class MongoBackup
         if (collections.Count == 0)
             throw DatabaseNotFound(endpoint);
         collections = collections.Where(c => filter.Includes(c.Name)).ToList();
-        // Before anything is written: a server without an oplog is refused, and the oplog's start point is noted.
-        var oplog = context.Options.Oplog
-            ? await MongoErrors.GuardAsync(endpoint, user, "reading the oplog", async () =>
-            {
-                var source = await MongoOplogSource.OpenAsync(client, endpoint, ct).ConfigureAwait(false);
-                return new OplogPlan(source, await MongoOplogCapture.StartAsync(source, ct).ConfigureAwait(false));
-            }).ConfigureAwait(false)
-            : null;
         context.Observer.Verbose($"MongoDB {version}: {collections.Count(c => !c.IsView)} collections and {collections.Count(c => c.IsView)} views to back up from {endpoint}.");
 
         var tallies = new Dictionary<string, (long Documents, string Sha256)>(StringComparer.Ordinal);

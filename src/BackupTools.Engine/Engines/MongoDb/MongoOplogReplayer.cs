@@ -51,7 +51,14 @@ internal sealed class MongoOplogReplayer(IMongoDatabase database, Func<string, s
             case CreateCollection create:
                 var command = new BsonDocument("create", physical(create.Collection));
                 command.AddRange(create.Options);
-                await database.RunCommandAsync<BsonDocument>(command, cancellationToken: ct).ConfigureAwait(false);
+                try
+                {
+                    await database.RunCommandAsync<BsonDocument>(command, cancellationToken: ct).ConfigureAwait(false);
+                }
+                catch (MongoCommandException ex) when (ex.Code == MongoErrors.NamespaceExists)
+                {
+                    // Created after the oplog's start but before the collections were listed: the dump has it already.
+                }
                 break;
             case DropCollection drop:
                 if (!Views.Remove(drop.Collection))
