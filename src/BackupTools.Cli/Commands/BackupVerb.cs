@@ -28,6 +28,9 @@ internal static class BackupVerb
         var collections = CommonOptions.List("--collection", "MongoDB: back up only these collections and views (repeat, or separate with commas; wildcards * and ?).", splitCommas: true);
         var excluded = CommonOptions.List("--exclude-collection", "MongoDB: leave out these collections and views (repeat, or separate with commas; wildcards * and ?).", splitCommas: true);
         var selection = PgFlags.Selection();
+
+        var oplog = CommonOptions.Flag("--oplog", "MongoDB (experimental): also capture the oplog entries of the database written during the dump, replayed on restore (mongodump --oplog); replica sets only.");
+
         var additionalSources = CommonOptions.List("--additional-source", "File sets: another folder or file stored with --source, each under its own name (repeat).");
         var include = CommonOptions.List("--include", "File sets: only paths matching this pattern (* ? within a folder, ** across folders; a folder covers what is below it; repeat).");
         var exclude = CommonOptions.List("--exclude", "File sets: leave out paths matching this pattern and everything below them (repeat).");
@@ -37,7 +40,7 @@ internal static class BackupVerb
 
         var command = new Command("backup", "Take a backup of a database into a destination (New-DbBackup).")
         {
-            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, collections, excluded,
+            source, destination, databaseName, engine, tags, compression, level, tempPath, rowCounts, globals, rolePasswords, collections, excluded, oplog,
             type, additionalSources, include, exclude, strict, whatIf,
             jobs,
         };
@@ -69,6 +72,9 @@ internal static class BackupVerb
                     ExcludeTables = selection.Given(parse, selection.ExcludeTables),
                     Schemas = selection.Given(parse, selection.Schemas),
                     ExcludeSchemas = selection.Given(parse, selection.ExcludeSchemas),
+
+                    Oplog = CliProfile.Value(parse, oplog),
+
                     AdditionalSources = CliProfile.Given(parse, additionalSources) ? parse.GetValue(additionalSources)!.Select(Path.GetFullPath).ToArray() : null,
                     Include = CliProfile.Given(parse, include) ? parse.GetValue(include) : null,
                     Exclude = CliProfile.Given(parse, exclude) ? parse.GetValue(exclude) : null,

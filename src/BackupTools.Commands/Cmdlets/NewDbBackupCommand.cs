@@ -112,6 +112,11 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ExcludeSchema { get; set; }
 
+    /// <summary>MongoDB (experimental): also capture the oplog entries written during the dump; replica sets only.</summary>
+    [Parameter]
+    public SwitchParameter Oplog { get; set; }
+
+
     /// <summary>File sets: more folders or files stored with -Source, each under its own name.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -224,6 +229,9 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
                 ExcludeTables = ExcludeTable,
                 Schemas = Schema,
                 ExcludeSchemas = ExcludeSchema,
+
+                Oplog = IsBound(nameof(Oplog)) ? Oplog.IsPresent : null,
+
 
                 AdditionalSources = AdditionalSource?.Select(ResolvePath).ToArray(),
                 Include = Include,

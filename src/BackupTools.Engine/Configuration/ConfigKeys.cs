@@ -49,7 +49,7 @@ public static class ConfigKeys
     /// <summary>Keys of one entry of <c>databases:</c>.</summary>
     public static readonly IReadOnlyList<string> Database = new[]
     {
-        "source", "engine", "type", "user", "password", "pgBinPath", "rowCounts", "includeGlobals", "includeRolePasswords",
+        "source", "engine", "type", "user", "password", "pgBinPath", "rowCounts", "includeGlobals", "includeRolePasswords", "oplog",
         "destination", "compression", "compressionLevel", "tags", "tempPath", "encryption", "verify", "scratchTarget",
         "retention", "objectives", "drill", "notifications", "copies",
         "additionalSources", "include", "exclude", "strictConsistency",

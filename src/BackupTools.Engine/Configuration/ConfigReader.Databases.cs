@@ -129,6 +129,9 @@ internal sealed partial class ConfigReader
             IncludeGlobals = all.TryGetValue("includeGlobals", out var ig) ? Bool(ig.Value, ig.Key) : null,
             IncludeRolePasswords = all.TryGetValue("includeRolePasswords", out var irp) ? Bool(irp.Value, irp.Key) : null,
             Jobs = jobs,
+
+            Oplog = all.TryGetValue("oplog", out var ol) ? Bool(ol.Value, ol.Key) : null,
+
             AdditionalSources = own.TryGetValue("additionalSources", out var adds) ? TextList(adds.Value, adds.Key)?.Select(t => Resolve(t.Value)).ToList() ?? new List<string>() : new List<string>(),
             Include = all.TryGetValue("include", out var inc) ? TextList(inc.Value, inc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),
             Exclude = all.TryGetValue("exclude", out var exc) ? TextList(exc.Value, exc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),

@@ -34,6 +34,9 @@ public sealed class DatabaseProfile
     /// <summary>jobs: parallel pg_dump jobs of a backup (also of the scratch restores of verify and drills); null = 1.</summary>
     public int? Jobs { get; init; }
 
+    /// <summary>MongoDB (experimental): capture the oplog during the dump (replica sets only).</summary>
+    public bool? Oplog { get; init; }
+
 
     // File sets (engine files)
     public IReadOnlyList<string> AdditionalSources { get; init; } = Array.Empty<string>();

@@ -69,6 +69,7 @@ public static class OptionPrecedence
             IncludeRolePasswords = given.IncludeRolePasswords ?? baseline.IncludeRolePasswords,
             Collections = given.Collections ?? baseline.Collections,
             ExcludeCollections = given.ExcludeCollections ?? baseline.ExcludeCollections,
+            Oplog = given.Oplog ?? baseline.Oplog,
             LocalPaths = given.LocalPaths,
             Selection = new TableSelection
             {

@@ -65,6 +65,10 @@ public sealed record EngineGiven
     public IReadOnlyList<string>? Schemas { get; init; }
     /// <summary>-ExcludeSchema / --exclude-schema patterns.</summary>
     public IReadOnlyList<string>? ExcludeSchemas { get; init; }
+
+    /// <summary>MongoDB backup: -Oplog / --oplog (null: not given).</summary>
+    public bool? Oplog { get; init; }
+
     /// <summary>File sets: more sources (-AdditionalSource); given, they replace the profile's.</summary>
     public IReadOnlyList<string>? AdditionalSources { get; init; }
     /// <summary>File sets: -Include patterns (backup: what to store; restore: what to restore).</summary>

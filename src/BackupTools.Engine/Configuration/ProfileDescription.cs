@@ -24,6 +24,7 @@ public static class ProfileDescription
         Add(d, "rowCounts", p.RowCounts is { } rc ? Camel(rc.ToString()) : null);
         Add(d, "includeGlobals", Bool(p.IncludeGlobals));
         Add(d, "includeRolePasswords", Bool(p.IncludeRolePasswords));
+        Add(d, "oplog", Bool(p.Oplog));
         d["destination"] = Describe(p.Destination);
         Add(d, "compression", p.Compression);
         Add(d, "compressionLevel", p.CompressionLevel?.ToString(CultureInfo.InvariantCulture));

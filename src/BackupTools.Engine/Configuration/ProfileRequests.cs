@@ -86,6 +86,8 @@ public sealed class ProfileRequests
 
         Jobs = Profile.Jobs ?? 1,
 
+        Oplog = Profile.Oplog ?? false,
+
         Files = new FileSetOptions
         {
             AdditionalSources = Profile.AdditionalSources,

@@ -37,6 +37,8 @@ public sealed record EngineOptions
     public IReadOnlyList<string>? Collections { get; init; }
     /// <summary>MongoDB backup: leave out these collections and views (names, wildcards * and ?).</summary>
     public IReadOnlyList<string>? ExcludeCollections { get; init; }
+    /// <summary>MongoDB backup (experimental): also capture the oplog entries written during the dump (mongodump --oplog); replica sets only.</summary>
+    public bool Oplog { get; init; }
 
     /// <summary>PostgreSQL logical backup: only these tables and schemas (pg_dump patterns); <see cref="TableSelection.All"/>: the whole database.</summary>
     public TableSelection Selection { get; init; } = TableSelection.All;

@@ -209,6 +209,12 @@ public static class ErrorIds
     public const string MongoCommandFailed = "MongoCommandFailed";
     /// <summary>The copy staged in the target database does not match the manifest; the target's collections were not touched.</summary>
     public const string MongoRestoreCheckFailed = "MongoRestoreCheckFailed";
+    /// <summary>An oplog backup of a server that keeps no oplog (not a replica set member); nothing was written.</summary>
+    public const string MongoOplogUnavailable = "MongoOplogUnavailable";
+    /// <summary>The oplog lost the backup's start point while the dump ran (it is a capped collection); nothing was stored.</summary>
+    public const string MongoOplogRolledOver = "MongoOplogRolledOver";
+    /// <summary>An oplog entry BackupTools cannot replay (e.g. renameCollection, dropDatabase, a prepared transaction).</summary>
+    public const string MongoOplogEntryUnsupported = "MongoOplogEntryUnsupported";
 
 
     // Encryption and compression (issue 5)

@@ -5,8 +5,15 @@ using MongoDB.Driver;
 // MongoBench generate URI DATABASE MEGABYTES   documents of ~1 KB in 4 collections, until about MEGABYTES of BSON
 // MongoBench dump URI DATABASE FILE            every collection's documents (raw BSON, _id order) into one gzip file:
 //                                              the runbook's mongodump | gzip, as a plain driver loop
-if (args.Length != 4) { Console.Error.WriteLine("usage: MongoBench generate|dump URI DATABASE MEGABYTES|FILE"); return 2; }
-var database = new MongoClient(args[1]).GetDatabase(args[2]);
+// MongoBench drop URI DATABASE -               drops the database (the server's data outlives the run otherwise)
+if (args.Length != 4) { Console.Error.WriteLine("usage: MongoBench generate|dump|drop URI DATABASE MEGABYTES|FILE|-"); return 2; }
+var client = new MongoClient(args[1]);
+var database = client.GetDatabase(args[2]);
+if (args[0] == "drop")
+{
+    await client.DropDatabaseAsync(args[2]);
+    return 0;
+}
 if (args[0] == "generate")
 {
     var target = long.Parse(args[3]) * 1024 * 1024;

@@ -5,9 +5,12 @@ using MongoDB.Bson.Serialization;
 namespace BackupTools.Engines.MongoDb;
 
 /// <summary>One thing read from an archive after its prelude: a document of a namespace, or the namespace's end.</summary>
-internal readonly record struct ArchiveItem(string Collection, byte[]? Document, long? Crc)
+internal readonly record struct ArchiveItem(string Database, string Collection, byte[]? Document, long? Crc)
 {
     public bool IsEnd => Document is null;
+
+    /// <summary>An entry (or the end) of the captured oplog rather than of a collection.</summary>
+    public bool IsOplog => MongoOplogCapture.IsOplog(Database, Collection);
 }
 
 /// <summary>Reads the mongodump archive format written by <see cref="MongoArchiveWriter"/> (and by mongodump --archive).</summary>
@@ -15,6 +18,16 @@ internal sealed class MongoArchiveReader(Stream input)
 {
     public BsonDocument Header { get; private set; } = new();
     public List<BsonDocument> Metadata { get; } = new();
+
+    /// <summary>The collections and views the prelude lists (the oplog's entry, which has no metadata.json, left out).</summary>
+    public List<MongoCollectionInfo> Collections() =>
+        Metadata.Where(m => !IsOplogEntry(m)).Select(m => MongoCollectionInfo.FromMetadataJson(m["metadata"].AsString)).ToList();
+
+    /// <summary>True when the archive holds an oplog (mongodump --oplog).</summary>
+    public bool HasOplog => Metadata.Any(IsOplogEntry);
+
+    private static bool IsOplogEntry(BsonDocument m) =>
+        MongoOplogCapture.IsOplog(m.GetValue("db", "").AsString, m.GetValue("collection", "").AsString);
 
     public async Task ReadPreludeAsync(CancellationToken ct)
     {
@@ -34,18 +47,19 @@ internal sealed class MongoArchiveReader(Stream input)
             var sizeOrEnd = await ReadInt32Async(ct).ConfigureAwait(false);
             if (sizeOrEnd is null) yield break;
             var header = Parse(await ReadBodyAsync(sizeOrEnd.Value, ct).ConfigureAwait(false), "namespace header");
+            var database = header.GetValue("db", "").AsString;
             var collection = header.GetValue("collection", "").AsString;
             if (header.GetValue("EOF", false).ToBoolean())
             {
                 if (await ReadInt32Async(ct).ConfigureAwait(false) != -1) throw Invalid($"no terminator after the end of '{collection}'");
-                yield return new ArchiveItem(collection, null, header.GetValue("CRC", 0L).ToInt64());
+                yield return new ArchiveItem(database, collection, null, header.GetValue("CRC", 0L).ToInt64());
                 continue;
             }
             while (true)
             {
                 var size = await ReadInt32Async(ct).ConfigureAwait(false) ?? throw Invalid($"the archive ends inside '{collection}'");
                 if (size == -1) break;
-                yield return new ArchiveItem(collection, await ReadBodyAsync(size, ct).ConfigureAwait(false), null);
+                yield return new ArchiveItem(database, collection, await ReadBodyAsync(size, ct).ConfigureAwait(false), null);
             }
         }
     }

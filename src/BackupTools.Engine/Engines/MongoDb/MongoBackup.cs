@@ -21,6 +21,15 @@ internal static class MongoBackup
         var database = client.GetDatabase(endpoint.Database);
         var filter = MongoCollectionFilter.From(context.Options);
 
+        // Before anything is read or written: a server without an oplog is refused, and the oplog's start point is
+        // noted before the collections are listed, so a collection created meanwhile is in the dump or in the oplog.
+        var oplog = context.Options.Oplog
+            ? await MongoErrors.GuardAsync(endpoint, user, "reading the oplog", async () =>
+            {
+                var source = await MongoOplogSource.OpenAsync(client, endpoint, ct).ConfigureAwait(false);
+                return new OplogPlan(source, await MongoOplogCapture.StartAsync(source, ct).ConfigureAwait(false));
+            }).ConfigureAwait(false)
+            : null;
         var (version, collections) = await MongoErrors.GuardAsync(endpoint, user, "listing the database's collections", async () =>
         {
             var v = await MongoCatalog.ServerVersionAsync(database, ct).ConfigureAwait(false);
@@ -33,6 +42,7 @@ internal static class MongoBackup
         context.Observer.Verbose($"MongoDB {version}: {collections.Count(c => !c.IsView)} collections and {collections.Count(c => c.IsView)} views to back up from {endpoint}.");
 
         var tallies = new Dictionary<string, (long Documents, string Sha256)>(StringComparer.Ordinal);
+        OplogCaptured? captured = null;
         using var pipe = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None, ArtifactWriter.BufferSize);
         using var readSide = new AnonymousPipeClientStream(PipeDirection.In, pipe.ClientSafePipeHandle);
         var producing = Task.Run(async () =>
@@ -40,7 +50,12 @@ internal static class MongoBackup
             try
             {
                 await using var buffered = new BufferedStream(pipe, ArtifactWriter.BufferSize);
-                await WriteArchiveAsync(buffered, database, endpoint.Database, version, collections, tallies, context.Observer, ct).ConfigureAwait(false);
+                var writer = await WriteArchiveAsync(buffered, database, endpoint.Database, version, collections, oplog is not null, tallies, context.Observer, ct).ConfigureAwait(false);
+                if (oplog is not null)
+                {
+                    captured = await MongoOplogCapture.CaptureAsync(oplog.Source, endpoint.Database, oplog.Start, writer, endpoint.ToString(), ct).ConfigureAwait(false);
+                    context.Observer.Verbose($"oplog: {captured.Entries} entries of '{endpoint.Database}' after {MongoOplogEntry.Describe(captured.Start)} up to {MongoOplogEntry.Describe(captured.End)}.");
+                }
                 await buffered.FlushAsync(ct).ConfigureAwait(false);
             }
             finally
@@ -65,7 +80,7 @@ internal static class MongoBackup
         await MongoErrors.GuardAsync(endpoint, user, "reading documents", () => producing).ConfigureAwait(false);
 
         var views = collections.Where(c => c.IsView).Select(c => c.Name).ToList();
-        return new EngineBackupResult
+        var result = new EngineBackupResult
         {
             Artifacts = new[] { artifact },
             Tables = tallies.Select(kv => new TableRowCount(kv.Key, kv.Value.Documents)).ToList(),
@@ -85,10 +100,14 @@ internal static class MongoBackup
                 new ManifestCheck { Name = "documents", Passed = true, Detail = $"{tallies.Values.Sum(t => t.Documents)} documents in {tallies.Count} collections, read in _id order and hashed" },
             },
         };
+        if (captured is not null) MongoManifestDetails.AddOplog(result, captured);
+        return result;
     }
 
-    private static async Task WriteArchiveAsync(Stream output, IMongoDatabase database, string databaseName, string version,
-        List<MongoCollectionInfo> collections, Dictionary<string, (long, string)> tallies, IOperationObserver observer, CancellationToken ct)
+    private sealed record OplogPlan(IOplogSource Source, BsonTimestamp Start);
+
+    private static async Task<MongoArchiveWriter> WriteArchiveAsync(Stream output, IMongoDatabase database, string databaseName, string version,
+        List<MongoCollectionInfo> collections, bool withOplog, Dictionary<string, (long, string)> tallies, IOperationObserver observer, CancellationToken ct)
     {
         var writer = new MongoArchiveWriter(output);
         var header = new BsonDocument
@@ -102,6 +121,7 @@ internal static class MongoBackup
         {
             { "db", databaseName }, { "collection", c.Name }, { "metadata", c.MetadataJson() }, { "size", 0 },
         });
+        if (withOplog) metadata = metadata.Append(MongoOplogCapture.PreludeEntry());
         await writer.WritePreludeAsync(header, metadata, ct).ConfigureAwait(false);
         foreach (var collection in collections.Where(c => !c.IsView))
         {
@@ -124,6 +144,7 @@ internal static class MongoBackup
             tallies[collection.Name] = (hash.Documents, hash.Hex());
             observer.Verbose($"{collection.Name}: {hash.Documents} documents, {hash.Bytes} bytes.");
         }
+        return writer;
     }
 
     internal static BackupToolsException DatabaseNotFound(MongoEndpoint endpoint) =>

@@ -45,16 +45,20 @@ internal sealed record MongoCollectionInfo(string Name, bool IsView, BsonDocumen
     public IEnumerable<BsonDocument> IndexesToCreate()
     {
         foreach (var index in Indexes.OfType<BsonDocument>())
-        {
-            if (index.GetValue("name", "").AsString == "_id_") continue;
-            var spec = new BsonDocument(index.Where(e => e.Name is not ("v" or "ns")));
-            // DocumentDB lists this storage option on every index; it refuses it back on createIndexes.
-            if (spec.TryGetValue("storageEngine", out var engine) && engine is BsonDocument { ElementCount: 1 } e1 && e1.Contains("enableOrderedIndex"))
-                spec.Remove("storageEngine");
-            if (spec.TryGetValue("key", out var key) && key is BsonDocument keyDocument && keyDocument.Contains("_fts"))
-                spec["key"] = TextKeyAsWritten(keyDocument, spec.GetValue("weights", new BsonDocument()).AsBsonDocument);
-            yield return spec;
-        }
+            if (index.GetValue("name", "").AsString != "_id_")
+                yield return CreateSpec(index);
+    }
+
+    /// <summary>An index as listIndexes (or an oplog entry) describes it, in the form createIndexes takes.</summary>
+    public static BsonDocument CreateSpec(BsonDocument index)
+    {
+        var spec = new BsonDocument(index.Where(e => e.Name is not ("v" or "ns")));
+        // DocumentDB lists this storage option on every index; it refuses it back on createIndexes.
+        if (spec.TryGetValue("storageEngine", out var engine) && engine is BsonDocument { ElementCount: 1 } e1 && e1.Contains("enableOrderedIndex"))
+            spec.Remove("storageEngine");
+        if (spec.TryGetValue("key", out var key) && key is BsonDocument keyDocument && keyDocument.Contains("_fts"))
+            spec["key"] = TextKeyAsWritten(keyDocument, spec.GetValue("weights", new BsonDocument()).AsBsonDocument);
+        return spec;
     }
 
     /// <summary>

@@ -33,6 +33,9 @@ public sealed class MongoDbEngine : IDatabaseEngine
         var names = await MongoErrors.GuardAsync(endpoint, MongoErrors.UserOf(settings), "connecting",
             () => MongoCatalog.NamesAsync(client.GetDatabase(endpoint.Database), ct)).ConfigureAwait(false);
         if (names.Count == 0) throw MongoBackup.DatabaseNotFound(endpoint);
+        if (options.Oplog)
+            _ = await MongoErrors.GuardAsync(endpoint, settings.Credential?.Username ?? "(none)", "reading the oplog",
+                () => MongoOplogSource.OpenAsync(client, endpoint, ct)).ConfigureAwait(false);
     }
 
     public Task<EngineBackupResult> BackupAsync(EngineBackupContext context, CancellationToken ct) => MongoBackup.RunAsync(context, ct);

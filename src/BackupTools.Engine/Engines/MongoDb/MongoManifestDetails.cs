@@ -10,6 +10,40 @@ internal static class MongoManifestDetails
     public const string ContentHashes = "contentSha256";
     public const string Views = "views";
     public const string ArchiveFormat = "mongodump-archive";
+    /// <summary>Oplog backups: the timestamps (seconds:increment) after which and up to which entries were captured, and their number.</summary>
+    public const string OplogStart = "oplogStart";
+    public const string OplogEnd = "oplogEnd";
+    public const string OplogEntries = "oplogEntries";
+
+    public static void AddOplog(EngineBackupResult result, OplogCaptured oplog)
+    {
+        result.Details[OplogStart] = FormatTimestamp(oplog.Start);
+        result.Details[OplogEnd] = FormatTimestamp(oplog.End);
+        result.Details[OplogEntries] = oplog.Entries.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        result.SourceChecks.Add(new ManifestCheck
+        {
+            Name = "oplog", Passed = true,
+            Detail = $"{oplog.Entries} oplog entries after {MongoOplogEntry.Describe(oplog.Start)} up to {MongoOplogEntry.Describe(oplog.End)}, each one BackupTools replays",
+        });
+    }
+
+    /// <summary>The oplog part recorded in a manifest; null for a backup without one.</summary>
+    public static OplogCaptured? Oplog(BackupManifest manifest)
+    {
+        if (!manifest.EngineDetails.TryGetValue(OplogEntries, out var entries) ||
+            !manifest.EngineDetails.TryGetValue(OplogStart, out var start) || !manifest.EngineDetails.TryGetValue(OplogEnd, out var end))
+            return null;
+        return new OplogCaptured(ParseTimestamp(start), ParseTimestamp(end), long.Parse(entries, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public static string FormatTimestamp(MongoDB.Bson.BsonTimestamp ts) =>
+        ((uint)ts.Timestamp).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + ((uint)ts.Increment).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static MongoDB.Bson.BsonTimestamp ParseTimestamp(string text)
+    {
+        var parts = text.Split(':');
+        return new MongoDB.Bson.BsonTimestamp((int)uint.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), (int)uint.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     public static string FormatHashes(IReadOnlyDictionary<string, string> hashes) =>
         JsonSerializer.Serialize(new SortedDictionary<string, string>(hashes.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal));

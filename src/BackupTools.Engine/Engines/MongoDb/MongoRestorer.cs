@@ -42,19 +42,34 @@ internal static class MongoRestorer
             var staging = StagingPrefix + Guid.NewGuid().ToString("N")[..8] + ".";
             try
             {
-                var (collections, bytes) = await StageAsync(context, database, staging, ct).ConfigureAwait(false);
+                await using var staged = await StageAsync(context, database, staging, ct).ConfigureAwait(false);
+                var collections = staged.Collections;
                 var checks = await CheckStagedAsync(context.Manifest, database, staging, collections, ct).ConfigureAwait(false);
                 if (checks.Any(c => !c.Passed))
                     throw new BackupToolsException(ErrorIds.MongoRestoreCheckFailed, ErrorKind.InvalidData,
                         "The restored copy does not match the manifest (" + string.Join("; ", checks.Where(c => !c.Passed).Select(c => c.Detail)) + "). The target's collections were not changed.",
                         endpoint.ToString());
-                await SwapAsync(database, staging, collections, own, ct).ConfigureAwait(false);
+                var names = collections.Where(c => !c.IsView).Select(c => c.Name).ToList();
+                var views = collections.Where(c => c.IsView).ToDictionary(c => c.Name, c => c.Options, StringComparer.Ordinal);
+                if (staged.Oplog is not null)
+                {
+                    var prefix = staging;
+                    var replayed = await MongoOplogReplay.RunAsync(context, database, staged.Oplog, name => prefix + name, collections, ct).ConfigureAwait(false);
+                    checks.Add(replayed.Check);
+                    if (replayed.Views is not null)
+                    {
+                        names = (await MongoCatalog.NamesAsync(database, ct).ConfigureAwait(false))
+                            .Where(n => n.StartsWith(staging, StringComparison.Ordinal)).Select(n => n[staging.Length..]).ToList();
+                        views = replayed.Views;
+                    }
+                }
+                await SwapAsync(database, staging, names, views, own, ct).ConfigureAwait(false);
                 staging = null;
                 return new EngineRestoreResult
                 {
                     Target = endpoint.ToString(),
                     Replaced = own.Count > 0,
-                    BytesRestored = bytes,
+                    BytesRestored = staged.Bytes,
                     Checks = checks,
                     Tables = context.Manifest.Tables.Select(t => new TableRowCount(t.Name, t.Rows)).ToList(),
                 };
@@ -68,14 +83,16 @@ internal static class MongoRestorer
 
     /// <summary>Reads the archive once: creates each collection (with its options and validator) under the staging
     /// name, inserts its documents, then builds its indexes.</summary>
-    private static async Task<(List<MongoCollectionInfo> Collections, long Bytes)> StageAsync(EngineReadContext context, IMongoDatabase database, string staging, CancellationToken ct)
+    private static async Task<StagedArchive> StageAsync(EngineReadContext context, IMongoDatabase database, string staging, CancellationToken ct)
     {
         await using var plaintext = new PlaintextPipe(context, ct);
+        OplogSpool? oplog = null;
         try
         {
             var reader = new MongoArchiveReader(plaintext.Reader);
             await reader.ReadPreludeAsync(ct).ConfigureAwait(false);
-            var collections = reader.Metadata.Select(m => MongoCollectionInfo.FromMetadataJson(m["metadata"].AsString)).ToList();
+            var collections = reader.Collections();
+            if (reader.HasOplog) oplog = new OplogSpool(context.TempDirectory);
             foreach (var c in collections.Where(c => !c.IsView))
                 await CreateCollectionAsync(database, staging + c.Name, c.Options, ct).ConfigureAwait(false);
             long bytes = 0;
@@ -84,6 +101,12 @@ internal static class MongoRestorer
             string? current = null;
             await foreach (var item in reader.ReadItemsAsync(ct).ConfigureAwait(false))
             {
+                if (item.IsOplog)
+                {
+                    // The oplog comes after every collection; it is replayed once they are staged, indexed and checked.
+                    if (!item.IsEnd) await oplog!.AddAsync(item.Document!, ct).ConfigureAwait(false);
+                    continue;
+                }
                 if (current is not null && (item.Collection != current || item.IsEnd || batch.Count >= BatchDocuments || batchBytes >= BatchBytes))
                 {
                     await InsertAsync(database, staging + current, batch, ct).ConfigureAwait(false);
@@ -106,10 +129,16 @@ internal static class MongoRestorer
                 var command = new BsonDocument { { "createIndexes", staging + c.Name }, { "indexes", new BsonArray(indexes) } };
                 await database.RunCommandAsync<BsonDocument>(command, cancellationToken: ct).ConfigureAwait(false);
             }
-            return (collections, bytes);
+            return new StagedArchive(collections, bytes, oplog);
+        }
+        catch (Exception ex) when (oplog is not null && ex is not InvalidDataException)
+        {
+            await oplog.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
         catch (InvalidDataException ex)
         {
+            if (oplog is not null) await oplog.DisposeAsync().ConfigureAwait(false);
             // The archive itself is damaged (a decoding error of the pipeline is reported by the copy task instead).
             if (plaintext.Copying.IsFaulted) await plaintext.Copying.ConfigureAwait(false);
             throw new BackupToolsException(ErrorIds.ArtifactCorrupt, ErrorKind.InvalidData, ex.Message, context.Location, ex);
@@ -148,21 +177,19 @@ internal static class MongoRestorer
     }
 
     /// <summary>Puts the staged collections in place; drops what the target held that the backup does not; recreates views.</summary>
-    private static async Task SwapAsync(IMongoDatabase database, string staging, List<MongoCollectionInfo> collections, List<string> own, CancellationToken ct)
+    private static async Task SwapAsync(IMongoDatabase database, string staging, List<string> collections, Dictionary<string, BsonDocument> views, List<string> own, CancellationToken ct)
     {
         var admin = database.Client.GetDatabase("admin");
         var name = database.DatabaseNamespace.DatabaseName;
-        var restoredNames = collections.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var c in collections.Where(c => !c.IsView))
+        foreach (var collection in collections)
         {
-            var command = new BsonDocument { { "renameCollection", $"{name}.{staging}{c.Name}" }, { "to", $"{name}.{c.Name}" }, { "dropTarget", true } };
+            var command = new BsonDocument { { "renameCollection", $"{name}.{staging}{collection}" }, { "to", $"{name}.{collection}" }, { "dropTarget", true } };
             await admin.RunCommandAsync<BsonDocument>(command, cancellationToken: ct).ConfigureAwait(false);
         }
-        var views = collections.Where(c => c.IsView).ToList();
-        foreach (var gone in own.Where(n => !restoredNames.Contains(n) || views.Any(v => v.Name == n)))
+        foreach (var gone in own.Where(n => !collections.Contains(n, StringComparer.Ordinal) || views.ContainsKey(n)))
             await database.DropCollectionAsync(gone, ct).ConfigureAwait(false);
         foreach (var view in views)
-            await CreateCollectionAsync(database, view.Name, view.Options, ct).ConfigureAwait(false);
+            await CreateCollectionAsync(database, view.Key, view.Value, ct).ConfigureAwait(false);
     }
 
     private static async Task DropStagingAsync(IMongoDatabase database, string staging)
@@ -176,5 +203,11 @@ internal static class MongoRestorer
         {
             // Best effort: the next restore of this target drops staging collections left behind.
         }
+    }
+
+    /// <summary>What staging read from the archive: its collections and views, the bytes of their documents, and the oplog (if any) spooled to a temp file.</summary>
+    private sealed record StagedArchive(List<MongoCollectionInfo> Collections, long Bytes, OplogSpool? Oplog) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Oplog?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 }
