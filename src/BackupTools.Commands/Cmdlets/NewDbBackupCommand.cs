@@ -116,7 +116,6 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     [Parameter]
     public SwitchParameter Oplog { get; set; }
 
-
     /// <summary>File sets: more folders or files stored with -Source, each under its own name.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -145,7 +144,6 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
     protected override int ProgressActivityId => ProgressIds.NewDbBackup;
 
     protected override string ProgressActivity => "Backing up";
-
 
     protected override void ProcessRecord()
     {
@@ -231,7 +229,6 @@ public sealed class NewDbBackupCommand : NotifyingCmdlet
                 ExcludeSchemas = ExcludeSchema,
 
                 Oplog = IsBound(nameof(Oplog)) ? Oplog.IsPresent : null,
-
 
                 AdditionalSources = AdditionalSource?.Select(ResolvePath).ToArray(),
                 Include = Include,

@@ -53,10 +53,7 @@ public static class ConfigKeys
         "destination", "compression", "compressionLevel", "tags", "tempPath", "encryption", "verify", "scratchTarget",
         "retention", "objectives", "drill", "notifications", "copies",
         "additionalSources", "include", "exclude", "strictConsistency",
-        "tables", "excludeTables", "schemas", "excludeSchemas",
-
-        "jobs",
-
+        "tables", "excludeTables", "schemas", "excludeSchemas", "jobs",
     };
 
     /// <summary>Database keys that only a database may set (not <c>defaults:</c>).</summary>

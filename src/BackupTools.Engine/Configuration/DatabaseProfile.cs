@@ -37,7 +37,6 @@ public sealed class DatabaseProfile
     /// <summary>MongoDB (experimental): capture the oplog during the dump (replica sets only).</summary>
     public bool? Oplog { get; init; }
 
-
     // File sets (engine files)
     public IReadOnlyList<string> AdditionalSources { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> Include { get; init; } = Array.Empty<string>();
