@@ -104,7 +104,8 @@ public sealed class PlanCopiesTests(S3rverServer s3, AzuriteServer azurite)
             Config = PlanConfigs.Config(tmp.Path, profile),
             AfterBackup = (backup, _) =>
             {
-                var artifact = Directory.GetFiles(Path.Combine(local.Location, "chinook", backup.BackupId)).First(f => !f.EndsWith(".json", StringComparison.Ordinal));
+                // The gzip artifact itself (the folder also holds the manifest and checksum files).
+                var artifact = Directory.GetFiles(Path.Combine(local.Location, "chinook", backup.BackupId)).Single(f => f.EndsWith(".gz", StringComparison.Ordinal));
                 File.AppendAllText(artifact, "damage");
                 return Task.CompletedTask;
             },
