@@ -6,7 +6,8 @@
 #
 # Usage: tests/bench/copy.sh [SIZE_MB ...]          (default: 1024; the backup's artifact is SIZE_MB of random bytes)
 #
-# Environment: BACKUPTOOLS_CLI_DLL, BENCH_DIR, BENCH_REPEAT (default 3).
+# Environment: BACKUPTOOLS_CLI_DLL, BENCH_DIR, BENCH_REPEAT (default 3), BENCH_BT_ARGS (more flags for the local->S3
+# copy, e.g. "--s3-concurrency 10" to match aws s3 cp's default of 10 requests at once).
 # Needs: node + tests/tools/s3rver and tests/tools/azurite (npm ci), awscli, sqlite3, /usr/bin/time.
 # The artifact is incompressible random data stored with --compression none, so both sides move the same bytes.
 set -euo pipefail
@@ -75,7 +76,7 @@ for mb in "${sizes[@]}"; do
     for ((r = 1; r <= repeat; r++)); do
         cat "$location"/* >/dev/null
         raw=$(wall "$bench_dir/t.raw" aws --endpoint-url "$endpoint" s3 cp --recursive --quiet "$location" "s3://bench/raw/$mb/$r/")
-        bt=$(wall "$bench_dir/t.bt" dotnet "$cli" copy --path "$location" --destination "s3://bench/bt/$mb/$r" --s3-endpoint "$endpoint")
+        bt=$(wall "$bench_dir/t.bt" dotnet "$cli" copy --path "$location" --destination "s3://bench/bt/$mb/$r" --s3-endpoint "$endpoint" ${BENCH_BT_ARGS:-})
         key=$(basename "$(dirname "$location")")/$(basename "$location")
         az_container "bench$r-$mb"
         az=$(wall "$bench_dir/t.az" dotnet "$cli" copy --path "s3://bench/bt/$mb/$r/$key" \
