@@ -18,6 +18,13 @@ public sealed class MongoErrorTests(MongoTestServer server)
             Source = source, Destination = destination, DatabaseName = "app", EngineOptions = options ?? EngineOptions.Default,
         }, NullObserver.Instance, default);
 
+    /// <summary>Restores <paramref name="backup"/> into database <paramref name="target"/> of the test server; overwrite is -Force.</summary>
+    private Task<RestoreResult> Restore(BackupInfo backup, string target, bool overwrite = false) =>
+        RestoreOperation.RunAsync(new RestoreRequest
+        {
+            Location = backup.Location, Target = server.DatabaseUri(target), Overwrite = overwrite, EngineOptions = EngineOptions.Default,
+        }, NullObserver.Instance, default);
+
     [Fact]
     public async Task An_unreachable_server_is_MongoServerUnreachable_and_names_the_server_without_the_password()
     {
@@ -61,18 +68,12 @@ public sealed class MongoErrorTests(MongoTestServer server)
         try
         {
             var backup = await Backup(server.DatabaseUri(source), tmp.Combine("b"));
-            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
-            {
-                Location = backup.Location, Target = server.DatabaseUri(target), EngineOptions = EngineOptions.Default,
-            }, NullObserver.Instance, default));
+            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => Restore(backup, target));
             Assert.Equal(ErrorIds.RestoreTargetExists, ex.ErrorId);
             Assert.Equal(["existing"], server.Database(target).ListCollectionNames().ToList());
 
             // With -Force (overwrite) the target becomes the backup: its own collection is gone.
-            await RestoreOperation.RunAsync(new RestoreRequest
-            {
-                Location = backup.Location, Target = server.DatabaseUri(target), Overwrite = true, EngineOptions = EngineOptions.Default,
-            }, NullObserver.Instance, default);
+            await Restore(backup, target, overwrite: true);
             Assert.Equal(["c"], server.Database(target).ListCollectionNames().ToList());
             Assert.Equal(server.RawDocuments(source, "c"), server.RawDocuments(target, "c"));
         }
@@ -93,10 +94,7 @@ public sealed class MongoErrorTests(MongoTestServer server)
         try
         {
             var backup = await Backup(server.DatabaseUri(source), tmp.Combine("b"));
-            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
-            {
-                Location = backup.Location, Target = server.DatabaseUri(target), EngineOptions = EngineOptions.Default,
-            }, NullObserver.Instance, default));
+            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => Restore(backup, target));
             Assert.Equal(ErrorIds.MongoDatabaseNotFound, ex.ErrorId);
             Assert.Empty(server.Database(target).ListCollectionNames().ToList());
         }
@@ -128,10 +126,7 @@ public sealed class MongoErrorTests(MongoTestServer server)
             // Whichever of the pipeline's two readers notices first: the SHA-256 of the stored bytes or the decoder.
             Assert.Contains(verified.ErrorId, DamageIds);
 
-            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
-            {
-                Location = backup.Location, Target = server.DatabaseUri(target), Overwrite = true, EngineOptions = EngineOptions.Default,
-            }, NullObserver.Instance, default));
+            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => Restore(backup, target, overwrite: true));
             Assert.Contains(ex.ErrorId, DamageIds);
             Assert.Equal(["existing"], server.Database(target).ListCollectionNames().ToList());
         }
@@ -175,10 +170,7 @@ public sealed class MongoErrorTests(MongoTestServer server)
             Assert.False(verified.Passed);
             Assert.Contains(verified.Checks, c => !c.Passed && c.Detail.Contains("Damaged MongoDB archive", StringComparison.Ordinal));
 
-            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => RestoreOperation.RunAsync(new RestoreRequest
-            {
-                Location = backup.Location, Target = server.DatabaseUri(target), Overwrite = true, EngineOptions = EngineOptions.Default,
-            }, NullObserver.Instance, default));
+            var ex = await Assert.ThrowsAsync<BackupToolsException>(() => Restore(backup, target, overwrite: true));
             Assert.Equal(ErrorIds.ArtifactCorrupt, ex.ErrorId);
             Assert.Equal(["existing"], server.Database(target).ListCollectionNames().ToList());
         }
