@@ -108,6 +108,14 @@ internal sealed partial class ConfigReader
                 Error(jb!.Value.Position, jb.Key, $"database '{db}' is {(type == BackupType.Base ? "a base backup" : effectiveEngine)}: jobs above 1 are for PostgreSQL logical dumps (pg_dump --jobs)");
             jobs = null;
         }
+        var oplog = all.TryGetValue("oplog", out var ol) ? Bool(ol.Value, ol.Key) : null;
+        if (oplog == true && effectiveEngine is not null && effectiveEngine != Engines.MongoDb.MongoDbEngine.EngineName)
+        {
+            // oplog in defaults: applies to the MongoDB databases only, so other databases are backed up without it.
+            if (own.ContainsKey("oplog"))
+                Error(ol!.Value.Position, ol.Key, $"database '{db}' is {effectiveEngine}: oplog capture is for MongoDB replica sets (mongodump --oplog)");
+            oplog = null;
+        }
         var retention = all.TryGetValue("retention", out var re) ? Reference(re, "retention policy", "retention", sections.Retention) : null;
         var copies = all.TryGetValue("copies", out var cps) ? ReadCopies(cps, db, destination, sections) : new List<CopyConfig>();
         var profile = new DatabaseProfile
@@ -130,7 +138,7 @@ internal sealed partial class ConfigReader
             IncludeRolePasswords = all.TryGetValue("includeRolePasswords", out var irp) ? Bool(irp.Value, irp.Key) : null,
             Jobs = jobs,
 
-            Oplog = all.TryGetValue("oplog", out var ol) ? Bool(ol.Value, ol.Key) : null,
+            Oplog = oplog,
 
             AdditionalSources = own.TryGetValue("additionalSources", out var adds) ? TextList(adds.Value, adds.Key)?.Select(t => Resolve(t.Value)).ToList() ?? new List<string>() : new List<string>(),
             Include = all.TryGetValue("include", out var inc) ? TextList(inc.Value, inc.Key)?.Select(t => t.Value).ToList() ?? new List<string>() : new List<string>(),

@@ -136,6 +136,8 @@ public static class ErrorIds
     public const string JobsInvalid = "JobsInvalid";
     /// <summary>-Jobs above 1 for a backup that is no PostgreSQL logical dump (another engine, or a base backup).</summary>
     public const string JobsNotSupported = "JobsNotSupported";
+    /// <summary>Oplog capture asked of a source that is not MongoDB.</summary>
+    public const string OplogNotSupported = "OplogNotSupported";
     /// <summary>The tar of a parallel (directory-format) dump is truncated, unreadable, or holds something no pg_dump folder holds.</summary>
     public const string PgDumpArchiveInvalid = "PgDumpArchiveInvalid";
     public const string PgRestoreFailed = "PgRestoreFailed";

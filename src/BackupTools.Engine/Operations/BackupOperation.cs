@@ -101,6 +101,9 @@ public static partial class BackupOperation
                     ? $"A {type} backup copies the whole PostgreSQL cluster; table and schema selection applies to logical backups (pg_dump) only."
                     : $"Table and schema selection applies to PostgreSQL logical backups, not to a {engine.Name} source.", engine.DescribeSource(request.Source));
         CheckJobs(engine, type, request.EngineOptions.Jobs);
+        if (request.EngineOptions.Oplog && engine is not Engines.MongoDb.MongoDbEngine)
+            throw new BackupToolsException(ErrorIds.OplogNotSupported, ErrorKind.InvalidArgument,
+                $"Oplog capture is for MongoDB replica sets (mongodump --oplog), not for a {engine.Name} source. Nothing was written.", engine.DescribeSource(request.Source));
         return type;
     }
 

@@ -92,6 +92,7 @@ public sealed class ConfigErrorTests : IDisposable
         new(Base("    jobs: 0"), "databases.app.jobs", 8, 11, "out of range; give 1 to 64"),
         new(Base("    jobs: 65"), "databases.app.jobs", 8, 11, "out of range; give 1 to 64"),
         new(Base("    jobs: 2"), "databases.app.jobs", 8, 11, "jobs above 1 are for PostgreSQL logical dumps"),
+        new(Base("    oplog: true"), "databases.app.oplog", 8, 12, "oplog capture is for MongoDB replica sets"),
         new(Base("    compressionLevel: 10"), "databases.app.compressionLevel", 8, 23, "0 to 9 for gzip (the default compression)"),
         // retention rules
         new(Base("    retention: std", "retention:", "  std: {}"), "retention.std", 10, 3, "has no rule"),

@@ -111,6 +111,21 @@ public sealed class ConfigParsingTests : IDisposable
     }
 
     [Fact]
+    public void Oplog_in_defaults_applies_to_mongodb_databases_and_leaves_the_others_without_it()
+    {
+        var config = BackupConfigLoader.Load(Write("""
+            version: 1
+            defaults: { destination: local, oplog: true }
+            destinations: { local: { path: ./b } }
+            databases:
+              orders: { source: "mongodb://backup@127.0.0.1:27017/orders" }
+              app: { source: "postgresql://backup@127.0.0.1:5432/app" }
+            """, "oplog.yaml"));
+        Assert.True(config.GetDatabase("orders").Oplog);
+        Assert.Null(config.GetDatabase("app").Oplog);
+    }
+
+    [Fact]
     public void EveryKeyLandsInTheModel()
     {
         var path = Write(FullFile);

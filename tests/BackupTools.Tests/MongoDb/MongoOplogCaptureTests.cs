@@ -119,4 +119,19 @@ public sealed class MongoOplogCaptureTests
         var nestedResize = SyntheticOplog.Entry(3, "u", "app.c", BsonDocument.Parse("""{ "$v": 2, "diff": { "sm": { "a": true, "s0": { "a": true, "l": 1 } } } }"""), new BsonDocument("_id", 1));
         Assert.Equal(ErrorIds.MongoOplogEntryUnsupported, Assert.Throws<BackupToolsException>(() => MongoOplogEntry.Translate(nestedResize, "app", "x")).ErrorId);
     }
+
+    [Fact]
+    public async Task Oplog_capture_asked_of_a_source_that_is_not_MongoDB_is_OplogNotSupported_and_writes_nothing()
+    {
+        using var tmp = new TempDir();
+        var ex = await Assert.ThrowsAsync<BackupToolsException>(() => Operations.BackupOperation.RunAsync(new Operations.NewBackupRequest
+        {
+            Source = Datasets.CopyTo(Datasets.ChinookSqlite, tmp.Path), Destination = tmp.Combine("b"),
+            EngineOptions = new Engines.EngineOptions { Oplog = true },
+        }, NullObserver.Instance, default));
+
+        Assert.Equal(ErrorIds.OplogNotSupported, ex.ErrorId);
+        Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
+        Assert.False(Directory.Exists(tmp.Combine("b")));
+    }
 }
