@@ -22,6 +22,9 @@ public sealed class CancellationTests : IClassFixture<ModuleRunspace>, IDisposab
         var destination = _dir.Combine("backups");
         // Another process holds an exclusive lock: the online copy waits and retries until it is cancelled.
         using var holder = Process.Start(new ProcessStartInfo("sqlite3", source) { RedirectStandardInput = true })!;
+        // The holder waits for a lock of its own (.timeout): the probes below read the database while it starts, and
+        // without a wait its BEGIN EXCLUSIVE would fail against a probe's shared lock and never hold anything.
+        holder.StandardInput.WriteLine(".timeout 30000");
         holder.StandardInput.WriteLine("BEGIN EXCLUSIVE; CREATE TABLE held(x); INSERT INTO held VALUES (1);");
         holder.StandardInput.Flush();
         WaitUntilLocked(source);
